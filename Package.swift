@@ -1,0 +1,99 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Module boundaries follow design.md §2: dependencies point one way,
+// `orchestrate` → `Stages`/`Report` → the domain modules; `Engine` sees stages
+// only through `PluginAPI`, and `Stages` never sees `Engine` (so never SQL).
+let torchIncludes: [String] = [
+    "-I/usr/include/torch/csrc/api/include",
+]
+
+let package = Package(
+    name: "orchestrate",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "orchestrate", targets: ["orchestrate"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // Command line
+        .executableTarget(
+            name: "orchestrate",
+            dependencies: [
+                "Engine", "Stages", "Lightly", "Report",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // Engine and the plugin contract
+        .target(
+            name: "PluginAPI",
+            dependencies: [.product(name: "Logging", package: "swift-log")]
+        ),
+        .target(
+            name: "Engine",
+            dependencies: [
+                "PluginAPI",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // Domain modules
+        .systemLibrary(
+            name: "CFFmpeg",
+            pkgConfig: "libavformat libavcodec libavutil libswscale",
+            providers: [.apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev", "libswscale-dev"])]
+        ),
+        .target(name: "Media", dependencies: ["CFFmpeg"]),
+        .target(
+            name: "CTorchShim",
+            cxxSettings: [.unsafeFlags(torchIncludes + ["-std=c++17", "-D_GLIBCXX_USE_CXX11_ABI=1"])],
+            linkerSettings: [
+                .linkedLibrary("torch"), .linkedLibrary("torch_cpu"), .linkedLibrary("c10"),
+                .linkedLibrary("dl"),
+            ]
+        ),
+        .target(name: "Inference", dependencies: ["CTorchShim"]),
+        .target(name: "Lightly"),
+        .target(name: "Selection"),
+        .target(
+            name: "Storage",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .systemLibrary(
+            name: "CCairo",
+            pkgConfig: "cairo",
+            providers: [.apt(["libcairo2-dev"])]
+        ),
+        .target(name: "Report", dependencies: ["CCairo"]),
+
+        // Built-in stages: thin adapters from PluginAPI to the modules above
+        .target(
+            name: "Stages",
+            dependencies: ["PluginAPI", "Media", "Inference", "Lightly", "Selection", "Storage", "Report"]
+        ),
+
+        // Tests
+        .target(name: "TestSupport", dependencies: ["PluginAPI"], path: "Sources/TestSupport"),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "TestSupport"]),
+        .testTarget(name: "MediaTests", dependencies: ["Media", "TestSupport"]),
+        .testTarget(name: "InferenceTests", dependencies: ["Inference", "Media", "TestSupport"]),
+        .testTarget(name: "LightlyTests", dependencies: ["Lightly", "TestSupport"]),
+        .testTarget(name: "SelectionTests", dependencies: ["Selection", "TestSupport"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "TestSupport"]),
+        .testTarget(name: "StagesTests", dependencies: ["Stages", "TestSupport"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

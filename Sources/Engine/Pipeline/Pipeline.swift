@@ -1,0 +1,85 @@
+import Foundation
+import PluginAPI
+
+/// A loaded and validated pipeline file (design §3).
+public struct Pipeline: Sendable {
+    public var name: String
+    /// The pipeline file.
+    public var fileURL: URL
+    /// The directory of the pipeline file: globs, relative paths and `exec` resolve against it.
+    public var directory: URL
+    /// Where the cache, objects, staging and `out/` live (default: `.orchestrate` beside the file).
+    public var workdir: URL
+    public var params: [String: JSONValue]
+    /// Stages in file order.
+    public var stages: [StageSpec]
+
+    public init(
+        name: String, fileURL: URL, directory: URL, workdir: URL,
+        params: [String: JSONValue], stages: [StageSpec]
+    ) {
+        self.name = name
+        self.fileURL = fileURL
+        self.directory = directory
+        self.workdir = workdir
+        self.params = params
+        self.stages = stages
+    }
+
+    public func stage(named name: String) -> StageSpec? { stages.first { $0.name == name } }
+}
+
+/// One entry of the pipeline's `stages:` map.
+public struct StageSpec: Sendable {
+    public enum OnError: String, Sendable, Codable { case fail, skip }
+
+    public var name: String
+    /// The plugin id (`uses:`).
+    public var uses: String
+    public var needs: [String]
+    /// The `foreach` glob, relative to the pipeline directory.
+    public var foreach: String?
+    /// The `with:` block with `${params.…}` resolved; item-level references
+    /// (`${item.…}`, `${out}`, `${in.…}`) are resolved per item.
+    public var with: [String: JSONValue]
+    /// At most this many items of the stage at once (default: no limit beyond `--jobs`).
+    public var concurrency: Int?
+    public var retries: Int
+    /// Per-item time limit in seconds.
+    public var timeout: Double?
+    public var onError: OnError
+    /// Where the stage is declared, for messages.
+    public var location: SourceLocation
+
+    public init(
+        name: String, uses: String, needs: [String] = [], foreach: String? = nil,
+        with: [String: JSONValue] = [:], concurrency: Int? = nil, retries: Int = 0,
+        timeout: Double? = nil, onError: OnError = .fail, location: SourceLocation
+    ) {
+        self.name = name
+        self.uses = uses
+        self.needs = needs
+        self.foreach = foreach
+        self.with = with
+        self.concurrency = concurrency
+        self.retries = retries
+        self.timeout = timeout
+        self.onError = onError
+        self.location = location
+    }
+}
+
+/// A position in a pipeline file, 1-based.
+public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
+    public var file: String
+    public var line: Int
+    public var column: Int
+
+    public init(file: String, line: Int, column: Int) {
+        self.file = file
+        self.line = line
+        self.column = column
+    }
+
+    public var description: String { "\(file):\(line):\(column)" }
+}

@@ -1,0 +1,1 @@
+// A safe Swift API over the libtorch shim: TorchScript models, batches, detections.

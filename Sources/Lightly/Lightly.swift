@@ -1,0 +1,1 @@
+// The Lightly datasource format: Codable types, frame naming, reader, writer, validator.

@@ -1,0 +1,1 @@
+// FFmpeg-backed probing, decoding, seeking and image encoding.

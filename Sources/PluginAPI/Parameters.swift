@@ -1,0 +1,57 @@
+import Foundation
+
+/// Resolved `with:` values of one item, with typed accessors.
+///
+/// Validation has already checked every value against the plugin's ``ParameterSpec``s,
+/// so accessors of declared parameters only fail on programmer errors.
+public struct Parameters: Sendable, Hashable {
+    public var values: [String: JSONValue]
+    /// Relative `file` and `path` parameters resolve against this directory.
+    public var baseDirectory: URL
+
+    public init(values: [String: JSONValue], baseDirectory: URL) {
+        self.values = values
+        self.baseDirectory = baseDirectory
+    }
+
+    public subscript(name: String) -> JSONValue? { values[name] }
+
+    public func string(_ name: String) throws -> String {
+        guard let value = values[name]?.stringValue else { throw missing(name, "a string") }
+        return value
+    }
+
+    public func optionalString(_ name: String) -> String? { values[name]?.stringValue }
+
+    public func int(_ name: String) throws -> Int {
+        guard let value = values[name]?.intValue else { throw missing(name, "an integer") }
+        return value
+    }
+
+    public func double(_ name: String) throws -> Double {
+        guard let value = values[name]?.doubleValue else { throw missing(name, "a number") }
+        return value
+    }
+
+    public func bool(_ name: String) throws -> Bool {
+        guard let value = values[name]?.boolValue else { throw missing(name, "a boolean") }
+        return value
+    }
+
+    /// A `file` or `path` parameter as an absolute URL.
+    public func url(_ name: String) throws -> URL {
+        let path = try string(name)
+        if path.hasPrefix("/") { return URL(fileURLWithPath: path) }
+        return baseDirectory.appendingPathComponent(path).standardizedFileURL
+    }
+
+    /// Decodes a structured parameter (an `object`) into a Codable model.
+    public func decode<T: Decodable>(_ type: T.Type, _ name: String) throws -> T {
+        guard let value = values[name] else { throw missing(name, "a value") }
+        return try value.decode(T.self)
+    }
+
+    private func missing(_ name: String, _ expected: String) -> StageError {
+        StageError("parameter '\(name)' must be \(expected)", code: .invalidParameter)
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+
+/// A built-in stage type. The engine runs `run(_:context:)` once per item, in a fresh
+/// staging directory; whatever the stage writes there is committed when it returns.
+///
+/// Stages must be deterministic for a given cache key and must not write timestamps
+/// into their outputs: identical inputs must give identical bytes (early cut-off).
+public protocol Stage: Sendable {
+    var descriptor: PluginDescriptor { get }
+
+    /// Processes one item. Throw ``StageError`` (or any error) to fail the item.
+    func run(_ item: StageItem, context: any StageContext) async throws
+
+    /// Extra cache-key material for state the stage reads outside its declared inputs
+    /// (a datasource listing, for example). `nil` when the stage has none.
+    func externalStateDigest(_ item: StageItem, context: any StageContext) async throws -> String?
+
+    /// For `effect` stages: checks that the receipts of a committed item still hold
+    /// (for example that uploaded objects still exist with the same ETag).
+    /// Returning `false` makes the engine run the item again.
+    func verify(receipts: [JSONValue], item: StageItem, context: any StageContext) async throws -> Bool
+}
+
+extension Stage {
+    public func externalStateDigest(_ item: StageItem, context: any StageContext) async throws -> String? { nil }
+    public func verify(receipts: [JSONValue], item: StageItem, context: any StageContext) async throws -> Bool { true }
+}
+
+/// The unit of work a stage runs on.
+public struct StageItem: Sendable, Hashable {
+    /// The item key: the path of the `foreach` match relative to the glob's base directory,
+    /// inherited by map stages; `all` for gather stages.
+    public var key: String
+    /// The source files of the `foreach` items this item descends from, by key.
+    /// A map item has one; a gather item has all of its upstream stages' sources.
+    public var sources: [ItemSource]
+    /// Upstream outputs by stage name (read-only). In a map stage: the upstream item's output
+    /// directory. In a gather stage: a directory with one sub-directory per upstream item key.
+    public var inputs: [String: URL]
+
+    public init(key: String, sources: [ItemSource], inputs: [String: URL]) {
+        self.key = key
+        self.sources = sources
+        self.inputs = inputs
+    }
+
+    /// The single source file of a map item, if it has one.
+    public var sourcePath: URL? { sources.count == 1 ? sources[0].path : nil }
+}
+
+/// A file matched by a stage's `foreach` glob.
+public struct ItemSource: Sendable, Hashable {
+    public var key: String
+    public var path: URL
+
+    public init(key: String, path: URL) {
+        self.key = key
+        self.path = path
+    }
+}

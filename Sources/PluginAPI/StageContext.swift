@@ -1,0 +1,51 @@
+import Foundation
+import Logging
+
+/// What the engine gives a stage while it runs one item.
+public protocol StageContext: Sendable {
+    /// The stage's `with:` values: interpolated, type-checked, defaults filled in.
+    var parameters: Parameters { get }
+    /// The staging directory this attempt writes its outputs into.
+    var outputDirectory: URL { get }
+    /// The directory of the pipeline file; relative paths resolve against it.
+    var pipelineDirectory: URL { get }
+    /// The stage's name in the pipeline.
+    var stageName: String { get }
+    var logger: Logger { get }
+    /// Durable progress units inside this item, tied to its cache key.
+    var checkpoints: any CheckpointStore { get }
+
+    /// Reports progress to the run's display (`unit` is e.g. "frames").
+    func reportProgress(completed: Int, total: Int?, unit: String)
+
+    /// Records a receipt for a side effect; committed with the item.
+    func recordReceipt(_ receipt: JSONValue)
+}
+
+/// Committed progress inside one long item.
+///
+/// A unit's files are committed objects as soon as `commit` returns: a crash after that
+/// point loses nothing. A new attempt with the same cache key sees the same units; a
+/// changed key sees none.
+public protocol CheckpointStore: Sendable {
+    /// Units committed by earlier attempts with this cache key, oldest first.
+    func committedUnits() async throws -> [CheckpointUnit]
+    /// Commits the files under `directory` as the next unit, recording `cursor`
+    /// (e.g. the number of frames done). The directory may be removed afterwards.
+    @discardableResult
+    func commit(cursor: Int, directory: URL) async throws -> CheckpointUnit
+}
+
+/// One committed checkpoint unit.
+public struct CheckpointUnit: Sendable, Hashable {
+    public var sequence: Int
+    public var cursor: Int
+    /// A read-only directory holding the unit's files under their own names.
+    public var directory: URL
+
+    public init(sequence: Int, cursor: Int, directory: URL) {
+        self.sequence = sequence
+        self.cursor = cursor
+        self.directory = directory
+    }
+}

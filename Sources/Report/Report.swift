@@ -1,0 +1,1 @@
+// HTML and PDF reports of selection runs, with plots drawn through cairo.

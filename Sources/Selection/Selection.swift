@@ -1,0 +1,1 @@
+// Selection: scores, strategies and the greedy combiner, on arrays only.

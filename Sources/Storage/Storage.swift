@@ -1,0 +1,1 @@
+// Datasource back ends: file:// and s3://.

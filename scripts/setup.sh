@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs everything orchestrate needs on a fresh Debian 12 machine. Idempotent:
+# a second run installs nothing and takes a second.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+debian_packages=(
+  pkg-config
+  libavformat-dev libavcodec-dev libavutil-dev libswscale-dev ffmpeg
+  libtorch-dev python3-torch python3-torchvision libopenblas0-pthread
+  libsqlite3-dev libcairo2-dev
+  python3-venv python3-numpy python3-av
+  poppler-utils
+)
+
+missing=()
+for package in "${debian_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# Python helpers for tests and benchmarks, beside Debian's torch (hence system site packages).
+python_packages=(moto[server] pycocotools)
+if [ ! -x .venv/bin/python ]; then
+  /usr/bin/python3 -m venv --system-site-packages .venv
+fi
+if ! .venv/bin/python -c "import moto, pycocotools" 2>/dev/null; then
+  echo "setup: installing Python helpers ${python_packages[*]}"
+  .venv/bin/pip install -q "${python_packages[@]}"
+fi

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Set-up, build and the whole test suite. Heavy scenarios run only with ORCHESTRATE_HEAVY_TESTS=1.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+swift build --build-tests
+swift test --skip-build
