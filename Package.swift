@@ -84,7 +84,10 @@ let package = Package(
         ),
 
         // Tests
-        .target(name: "TestSupport", dependencies: ["PluginAPI"], path: "Sources/TestSupport"),
+        .target(
+            name: "TestSupport",
+            dependencies: ["PluginAPI", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "TestSupport"]),
         .testTarget(name: "MediaTests", dependencies: ["Media", "TestSupport"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "Media", "TestSupport"]),

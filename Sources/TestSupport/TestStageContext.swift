@@ -1,0 +1,73 @@
+import Foundation
+import Logging
+import PluginAPI
+import Synchronization
+
+/// A ``StageContext`` for testing a stage without the engine: outputs go to a directory
+/// of the test's choosing, checkpoints are kept as plain directories, receipts and
+/// progress are recorded for assertions.
+public final class TestStageContext: StageContext {
+    public let parameters: Parameters
+    public let outputDirectory: URL
+    public let pipelineDirectory: URL
+    public let stageName: String
+    public let logger: Logger
+    public let checkpoints: any CheckpointStore
+
+    private let recorded = Mutex<(receipts: [JSONValue], progress: [(Int, Int?)])>(([], []))
+
+    /// - Parameters:
+    ///   - checkpointDirectory: where committed units live; pass the same directory to a
+    ///     second context to simulate a resumed attempt with the same cache key.
+    public init(
+        parameters: [String: JSONValue], outputDirectory: URL, pipelineDirectory: URL,
+        checkpointDirectory: URL, stageName: String = "test"
+    ) throws {
+        self.parameters = Parameters(values: parameters, baseDirectory: pipelineDirectory)
+        self.outputDirectory = outputDirectory
+        self.pipelineDirectory = pipelineDirectory
+        self.stageName = stageName
+        self.logger = Logger(label: "test.\(stageName)")
+        self.checkpoints = try DirectoryCheckpointStore(root: checkpointDirectory)
+        try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
+    }
+
+    public func reportProgress(completed: Int, total: Int?, unit: String) {
+        recorded.withLock { $0.progress.append((completed, total)) }
+    }
+
+    public func recordReceipt(_ receipt: JSONValue) {
+        recorded.withLock { $0.receipts.append(receipt) }
+    }
+
+    public var receipts: [JSONValue] { recorded.withLock { $0.receipts } }
+    public var lastProgress: (completed: Int, total: Int?)? { recorded.withLock { $0.progress.last } }
+}
+
+/// Checkpoint units as numbered sub-directories: `<root>/<sequence>-<cursor>/`.
+public struct DirectoryCheckpointStore: CheckpointStore {
+    public let root: URL
+
+    public init(root: URL) throws {
+        self.root = root
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+    }
+
+    public func committedUnits() async throws -> [CheckpointUnit] {
+        try FileManager.default.contentsOfDirectory(atPath: root.path)
+            .compactMap { name -> CheckpointUnit? in
+                let parts = name.split(separator: "-")
+                guard parts.count == 2, let sequence = Int(parts[0]), let cursor = Int(parts[1]) else { return nil }
+                return CheckpointUnit(sequence: sequence, cursor: cursor, directory: root.appendingPathComponent(name))
+            }
+            .sorted { $0.sequence < $1.sequence }
+    }
+
+    @discardableResult
+    public func commit(cursor: Int, directory: URL) async throws -> CheckpointUnit {
+        let sequence = (try await committedUnits().last?.sequence ?? -1) + 1
+        let destination = root.appendingPathComponent("\(sequence)-\(cursor)")
+        try FileManager.default.copyItem(at: directory, to: destination)
+        return CheckpointUnit(sequence: sequence, cursor: cursor, directory: destination)
+    }
+}
