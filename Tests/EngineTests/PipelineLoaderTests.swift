@@ -105,3 +105,39 @@ import Testing
             """)
     }
 }
+
+@Suite struct PipelineFileTests {
+    @Test func missingFileIsReportedAtItsStart() throws {
+        let fixture = try PipelineFixture()
+        defer { fixture.remove() }
+        let missing = fixture.url.appendingPathComponent("nope.yaml")
+        let error = try #require(throws: PipelineError.self) { try PipelineLoader(registry: fixture.registry).load(missing) }
+        #expect(error.description == "\(missing.path):1:1: error: cannot read pipeline file: no such file")
+    }
+
+    @Test func rootMustBeAMapping() throws {
+        let fixture = try PipelineFixture()
+        defer { fixture.remove() }
+        #expect(try fixture.problems("- a\n- b\n") == ["P:1:1: error: a pipeline must be a mapping with 'version' and 'stages'"])
+        #expect(try fixture.problems("") == ["P:1:1: error: a pipeline must be a mapping with 'version' and 'stages'"])
+    }
+
+    @Test func shapesOfFixedKeysAreChecked() throws {
+        let fixture = try PipelineFixture()
+        defer { fixture.remove() }
+        let problems = try fixture.problems("""
+            version: 1
+            params: [a, b]
+            stages:
+              a/b: {uses: exec, with: {argv: [echo]}}
+              c: {uses: exec, needs: {x: 1}, with: [argv]}
+            """)
+        #expect(problems == [
+            "P:2:9: error: 'params' must be a mapping of names to values",
+            "P:4:3: error: invalid stage name 'a/b'; use letters, digits, '_', '-' and '.'",
+            "P:5:13: error: stage 'c' is missing required parameter 'argv' of plugin 'exec'",
+            "P:5:26: error: 'needs' must be a stage name or a list of stage names",
+            "P:5:40: error: 'with' must be a mapping of parameter names to values",
+        ])
+    }
+}
