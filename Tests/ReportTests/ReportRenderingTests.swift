@@ -51,6 +51,7 @@ import TestSupport
         #expect(try Data(contentsOf: first.pdf) == pdf)
         let json = try String(contentsOf: dir.url.appendingPathComponent("report.json"), encoding: .utf8)
         #expect(json.contains("\"n_selected\" : 30") && json.contains("\"statistics\""))
+        try keepForInspection([dir.url.appendingPathComponent("report.json")])
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.url.path).filter { $0.hasSuffix(".tmp") }
         #expect(leftovers.isEmpty)
     }

@@ -29,7 +29,7 @@ enum SyntheticReport {
         var vectors: [[Double]] = [], scores: [Double] = [], selected: [Bool] = [], owners: [String] = []
         for frame in frames where frame.objects > 0 {
             for _ in 0..<frame.objects {
-                let cluster = Double(vectors.count % 3) * 1.5
+                let cluster = Double(vectors.count % 3) * 0.2
                 vectors.append((0..<34).map { dimension in cluster * Double(dimension % 5) + generator.unit() })
                 scores.append(generator.unit())
                 selected.append(frame.status == .selected)

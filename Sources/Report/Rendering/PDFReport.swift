@@ -145,9 +145,9 @@ final class PageLayout {
     }
 
     func code(_ line: String) throws {
-        try reserve(10)
-        canvas.text(canvas.fitted(line, width: width, size: 7.5), PDFReport.margin + 6, y + 8, size: 7.5, color: .muted)
-        y += 10
+        try reserve(10.5)
+        canvas.text(canvas.fitted(line, width: width, size: 8, monospaced: true), PDFReport.margin + 6, y + 8.5, size: 8, color: .muted, monospaced: true)
+        y += 10.5
     }
 
     func table(_ rows: [[String]], columns: [Double], header: Bool = false, size: Double = 9.5) throws {
