@@ -3,8 +3,9 @@
 // nearest row of an already-selected unit (spec §5.4).
 //
 // Distances only shrink as the selection grows, so a unit's nearest distances are brought up to
-// date lazily: `checked[u]` says how many selected rows they already account for, and `evaluate`
-// folds in only the rows selected since. A full pass over all objects per pick is never needed.
+// date lazily: `checked[row]` says how many selected rows its nearest distance already accounts
+// for, and `evaluate` folds in only the rows selected since, and only for the rows that can decide
+// the unit's maximum. A full pass over all objects per pick is never needed.
 final class DiversityState {
     let dimension: Int
     let vectors: [Float]
@@ -29,7 +30,7 @@ final class DiversityState {
         unitStart = start
         rowIndex = rows
         nearest = [Float](repeating: .infinity, count: matrix.count)
-        checked = [Int](repeating: 0, count: unitRows.count)
+        checked = [Int](repeating: 0, count: matrix.count)
     }
 
     func hasRows(_ unit: Int) -> Bool { unitStart[unit + 1] > unitStart[unit] }
@@ -45,33 +46,48 @@ final class DiversityState {
 
     /// The unit's distance to the selected set: infinity when nothing is selected, 0 for a unit
     /// without rows.
+    ///
+    /// Only the rows that can decide the maximum are brought up to date: rows are taken by
+    /// decreasing stale distance (an upper bound of the true one), and once an updated row is at
+    /// least as far as every remaining stale bound, the maximum is known exactly.
     func evaluate(_ unit: Int) -> Double {
         let rows = unitStart[unit] ..< unitStart[unit + 1]
         guard !rows.isEmpty else { return 0 }
         guard selectedCount > 0 else { return .infinity }
-        let from = checked[unit]
+        var pending = rows.map { Int(rowIndex[$0]) }
+        var largest: Float = -1
+        while !pending.isEmpty {
+            var position = 0
+            for index in pending.indices.dropFirst() where nearest[pending[index]] > nearest[pending[position]] {
+                position = index
+            }
+            let row = pending[position]
+            if largest >= nearest[row] { break }
+            update(row)
+            largest = max(largest, nearest[row])
+            pending.swapAt(position, pending.count - 1)
+            pending.removeLast()
+        }
+        return Double(largest.squareRoot())
+    }
+
+    /// Folds the rows selected since the row's last update into its nearest distance.
+    private func update(_ row: Int) {
+        let from = checked[row]
+        guard from < selectedCount else { return }
         let dimension = dimension
-        var largest: Float = 0
+        var best = nearest[row]
         vectors.withUnsafeBufferPointer { all in
             selected.withUnsafeBufferPointer { chosen in
-                nearest.withUnsafeMutableBufferPointer { nearest in
-                    // The buffers are non-empty here (rows exist and selectedCount > 0).
-                    let base = all.baseAddress!, chosenBase = chosen.baseAddress!
-                    for position in rows {
-                        let row = Int(rowIndex[position])
-                        let vector = base + row * dimension
-                        var best = nearest[row]
-                        for other in from ..< selectedCount {
-                            let distance = Distance.squared(vector, chosenBase + other * dimension, dimension)
-                            if distance < best { best = distance }
-                        }
-                        nearest[row] = best
-                        if best > largest { largest = best }
-                    }
+                // Both buffers are non-empty: the row exists and selectedCount > 0.
+                let vector = all.baseAddress! + row * dimension, chosenBase = chosen.baseAddress!
+                for other in from ..< selectedCount {
+                    let distance = Distance.squared(vector, chosenBase + other * dimension, dimension)
+                    if distance < best { best = distance }
                 }
             }
         }
-        checked[unit] = selectedCount
-        return Double(largest.squareRoot())
+        nearest[row] = best
+        checked[row] = selectedCount
     }
 }
