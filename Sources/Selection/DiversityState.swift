@@ -15,8 +15,12 @@ final class DiversityState {
     /// Squared distance of each row to the nearest selected row checked so far.
     private var nearest: [Float]
     private var checked: [Int]
-    private var selected: [Float] = []
+    /// The selected rows, transposed in blocks of 8: value d of selected row 8b + l is at
+    /// (b · dimension + d) · 8 + l. Unused lanes hold a far-away value, so a distance kernel can
+    /// take 8 selected rows at a time with no horizontal sums.
+    private var selectedBlocks: [Float] = []
     private(set) var selectedCount = 0
+    private static let farAway: Float = 1e18
 
     init(matrix: EmbeddingMatrix, unitRows: [[Int]]) {
         dimension = matrix.dimension
@@ -39,9 +43,16 @@ final class DiversityState {
     func select(_ unit: Int) {
         for position in unitStart[unit] ..< unitStart[unit + 1] {
             let row = Int(rowIndex[position])
-            selected.append(contentsOf: vectors[row * dimension ..< (row + 1) * dimension])
+            let lane = selectedCount % 8
+            if lane == 0 {
+                selectedBlocks.append(contentsOf: repeatElement(Self.farAway, count: dimension * 8))
+            }
+            let block = selectedCount / 8
+            for d in 0 ..< dimension {
+                selectedBlocks[(block * dimension + d) * 8 + lane] = vectors[row * dimension + d]
+            }
+            selectedCount += 1
         }
-        selectedCount = selected.count / dimension
     }
 
     /// The unit's distance to the selected set: infinity when nothing is selected, 0 for a unit
@@ -71,23 +82,30 @@ final class DiversityState {
         return Double(largest.squareRoot())
     }
 
-    /// Folds the rows selected since the row's last update into its nearest distance.
+    /// Folds the rows selected since the row's last update into its nearest distance. Blocks are
+    /// taken whole: lanes checked before are checked again, which leaves the minimum unchanged.
     private func update(_ row: Int) {
         let from = checked[row]
         guard from < selectedCount else { return }
         let dimension = dimension
-        var best = nearest[row]
+        var best = SIMD8<Float>(repeating: nearest[row])
         vectors.withUnsafeBufferPointer { all in
-            selected.withUnsafeBufferPointer { chosen in
+            selectedBlocks.withUnsafeBytes { blocks in
                 // Both buffers are non-empty: the row exists and selectedCount > 0.
-                let vector = all.baseAddress! + row * dimension, chosenBase = chosen.baseAddress!
-                for other in from ..< selectedCount {
-                    let distance = Distance.squared(vector, chosenBase + other * dimension, dimension)
-                    if distance < best { best = distance }
+                let vector = all.baseAddress! + row * dimension
+                for block in from / 8 ..< (selectedCount + 7) / 8 {
+                    var sum = SIMD8<Float>()
+                    let start = block * dimension * 8 * 4
+                    for d in 0 ..< dimension {
+                        let lanes = blocks.loadUnaligned(fromByteOffset: start + d * 32, as: SIMD8<Float>.self)
+                        let difference = SIMD8<Float>(repeating: vector[d]) - lanes
+                        sum += difference * difference
+                    }
+                    best = pointwiseMin(best, sum)
                 }
             }
         }
-        nearest[row] = best
+        nearest[row] = best.min()
         checked[row] = selectedCount
     }
 }
