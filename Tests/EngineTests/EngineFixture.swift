@@ -36,8 +36,10 @@ struct AppendStage: Stage {
         var text: String
         if let input = item.inputs.values.first {
             if mode == .gather {
-                let names = try FileManager.default.subpathsOfDirectory(atPath: input.path).filter { $0.hasSuffix("out.txt") }.sorted()
-                text = try names.map { try String(contentsOf: input.appendingPathComponent($0), encoding: .utf8) }.joined(separator: "|")
+                let keys = try FileManager.default.contentsOfDirectory(atPath: input.path).sorted()
+                text = try keys.map {
+                    try String(contentsOf: input.appendingPathComponent($0).appendingPathComponent("out.txt"), encoding: .utf8)
+                }.joined(separator: "|")
             } else {
                 text = try String(contentsOf: input.appendingPathComponent("out.txt"), encoding: .utf8)
             }

@@ -91,6 +91,8 @@ import TestSupport
         let summary = try await fixture.run(pipeline, stages: all)
         #expect(summary.exitCode == 0)
         #expect(try fixture.output("c", "all") == "X|Y")
+        let links = try FileManager.default.subpathsOfDirectory(atPath: fixture.workdir.appendingPathComponent("out/c").path)
+        #expect(links == ["all", "all/out.txt"])
     }
 
     @Test func forceRerunsTheStageIgnoringItsCache() async throws {

@@ -111,6 +111,7 @@ final class EffectState: Sendable { let valid = Mutex(true) }
         #expect(log.all == ["x.txt"])
         state.valid.withLock { $0 = false }
         let summary = try await fixture.run(pipeline, stages: [stage])
-        #expect(log.all == ["x.txt", "x.txt"] && summary.outcome("u/x.txt") == .done)
+        #expect(log.all == ["x.txt", "x.txt"])
+        #expect(summary.outcome("u/x.txt") == .done)
     }
 }

@@ -18,11 +18,14 @@ extension CacheStore {
 
     /// Claims `cacheKey` for `runID`, taking over a stale lease (dead pid, other boot, or no
     /// heartbeat for ``leaseExpiry``). Checks in the same transaction whether the key got committed.
-    public func acquireLease(_ cacheKey: String, runID: String, owner: ProcessIdentity = .current) async throws -> LeaseOutcome {
+    /// With `ignoringEntry` (a `--force` re-run, receipts that no longer hold) an existing entry does not count.
+    public func acquireLease(
+        _ cacheKey: String, runID: String, ignoringEntry: Bool = false, owner: ProcessIdentity = .current
+    ) async throws -> LeaseOutcome {
         let now = Date().timeIntervalSince1970
         return try await wrap("leasing \(cacheKey)") {
             try await pool.write { db -> LeaseOutcome in
-                if let digest = try String.fetchOne(db, sql: "SELECT output_digest FROM cache_entries WHERE cache_key = ?", arguments: [cacheKey]) {
+                if !ignoringEntry, let digest = try String.fetchOne(db, sql: "SELECT output_digest FROM cache_entries WHERE cache_key = ?", arguments: [cacheKey]) {
                     return .committed(outputDigest: digest)
                 }
                 if let row = try Row.fetchOne(db, sql: "SELECT run_id, pid, boot_id, heartbeat FROM leases WHERE cache_key = ?", arguments: [cacheKey]) {
@@ -98,15 +101,3 @@ extension CacheStore {
     }
 }
 
-extension CacheStore {
-    /// Takes the lease of a committed key for a `--force` re-run.
-    public func forceLease(_ cacheKey: String, runID: String, owner: ProcessIdentity = .current) async throws {
-        let now = Date().timeIntervalSince1970
-        try await wrap("leasing \(cacheKey)") {
-            try await pool.write { db in
-                try db.execute(sql: "INSERT OR REPLACE INTO leases(cache_key, run_id, pid, boot_id, heartbeat) VALUES (?,?,?,?,?)",
-                               arguments: [cacheKey, runID, owner.pid, owner.bootID, now])
-            }
-        }
-    }
-}

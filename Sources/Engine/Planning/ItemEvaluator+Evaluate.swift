@@ -57,11 +57,13 @@ extension ItemEvaluator {
             var evaluation = ItemEvaluation(id: item.id, fields: fields, cacheKey: key, verdict: .toRun(reason: ""))
             if force.contains(item.id.stage) {
                 evaluation.verdict = .toRun(reason: "forced with --force \(item.id.stage)")
+                evaluation.replacesEntry = true
             } else if let digest = entryDigests[key] {
                 if stage.plugin.descriptor.kind == .effect {
                     let receipts = try store.entry(key)?.receipts ?? []
                     guard try await stage.plugin.verify(receipts: receipts, item: stageItem, context: context) else {
                         evaluation.verdict = .toRun(reason: "receipts no longer hold")
+                        evaluation.replacesEntry = true
                         return evaluation
                     }
                 }

@@ -17,6 +17,8 @@ public struct ItemEvaluation: Sendable {
     public var verdict: ItemVerdict
     /// The committed output digest when `verdict` is `.cached`.
     public var outputDigest: String?
+    /// The item runs although its key has an entry (`--force`, receipts that no longer hold).
+    public var replacesEntry = false
 }
 
 /// Computes cache keys of planned items and looks them up in the in-memory cache index.

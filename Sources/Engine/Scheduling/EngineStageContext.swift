@@ -56,7 +56,12 @@ struct EngineCheckpointStore: CheckpointStore {
 
     @discardableResult
     func commit(cursor: Int, directory: URL) async throws -> CheckpointUnit {
-        let files = try OutputView.ingest(directory: directory, into: store.objects)
+        // Ingest a copy: the stage keeps its directory as it was.
+        let copy = viewDirectory.appendingPathComponent("incoming-\(UUID().uuidString)", isDirectory: true)
+        try FileManager.default.createDirectory(at: viewDirectory, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: directory, to: copy)
+        defer { try? FileManager.default.removeItem(at: copy) }  // Emptied by the ingest; scratch space.
+        let files = try OutputView.ingest(directory: copy, into: store.objects)
         let sequence = try await store.commitCheckpoint(cacheKey, cursor: cursor, files: files)
         let view = viewDirectory.appendingPathComponent("\(sequence)", isDirectory: true)
         try OutputView.link(files, into: view, objects: store.objects)

@@ -52,13 +52,10 @@ struct ItemAttempts: Sendable {
 
     /// Waits for the key's lease. Returns the output digest when another run committed it meanwhile.
     private func lease(_ key: String) async throws -> String? {
-        let forced = environment.options.force.contains(id.stage)
         while true {
-            switch try await store.acquireLease(key, runID: environment.runID) {
+            switch try await store.acquireLease(key, runID: environment.runID, ignoringEntry: evaluation.replacesEntry) {
             case .acquired: return nil
-            case .committed(let digest):
-                if forced { try await store.forceLease(key, runID: environment.runID); return nil }
-                return digest
+            case .committed(let digest): return digest
             case .heldElsewhere:
                 try await Task.sleep(nanoseconds: 100_000_000)
             }
