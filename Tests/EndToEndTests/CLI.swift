@@ -77,16 +77,12 @@ struct Workspace {
         try Data(contentsOf: root.appendingPathComponent(".orchestrate/out").appendingPathComponent(relative))
     }
 
-    /// Committed items (done or cached) according to `orchestrate status --json`.
-    func committedItems() throws -> Set<String> {
-        let result = try CLI.run(["status", "p.yaml", "--json"], in: root)
-        var items = Set<String>()
-        for line in result.lines {
-            guard let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                  let state = object["state"] as? String, let item = object["item"] as? String else { continue }
-            if state == "done" || state == "cached" { items.insert(item) }
-        }
-        return items
+    /// Items whose commit completed, read straight from the database (`sqlite3`, fast).
+    func committedItemsInDatabase() throws -> Set<String> {
+        let database = root.appendingPathComponent(".orchestrate/orchestrate.sqlite")
+        guard FileManager.default.fileExists(atPath: database.path) else { return [] }
+        return Set(try sqlite3(database, "SELECT stage || '/' || item_key FROM items WHERE state = 'done'")
+            .split(separator: "\n").map(String.init))
     }
 }
 
@@ -114,4 +110,17 @@ func threeStagePipeline(log: URL, sleep: String = "0") -> String {
           gather: true
           argv: [sh, -c, 'echo "total all" >> "$0"; find -L "$1" -name double.txt | sort | xargs cat > "$2/all.txt"', "\(log.path)", "${in.double}", "${out}"]
     """
+}
+
+/// Runs the `sqlite3` shell on a database and returns its output.
+func sqlite3(_ database: URL, _ sql: String) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+    process.arguments = ["-cmd", ".timeout 10000", database.path, sql]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return String(decoding: data, as: UTF8.self)
 }

@@ -21,16 +21,21 @@ import TestSupport
         var committedCounts: [String: Int] = [:]  // execution-log line → count when its commit was seen
         var generator = SystemRandomNumberGenerator()
         var kills = 0
-        while kills < 12 {
+        while kills < 10 {
+            // Kill at a random moment after this run has started executing items.
+            let before = try workspace.executions().count
             let started = try CLI.start(["run", "p.yaml", "-j", "4"], in: workspace.root)
-            let delay = UInt64.random(in: 50_000_000...700_000_000, using: &generator)
+            while started.0.isRunning, try workspace.executions().count == before {
+                try await Task.sleep(nanoseconds: 10_000_000)
+            }
+            let delay = UInt64.random(in: 0...400_000_000, using: &generator)
             try await Task.sleep(nanoseconds: delay)
             if started.0.isRunning {
                 kill(started.0.processIdentifier, SIGKILL)
                 kills += 1
             }
             _ = try CLI.finish(started)
-            for item in try workspace.committedItems() {
+            for item in try workspace.committedItemsInDatabase() {
                 let parts = item.split(separator: "/", maxSplits: 1)
                 let line = "\(parts[0]) \(parts[1])"
                 let count = try workspace.count(line)
@@ -64,14 +69,7 @@ import TestSupport
         let executions = try workspace.executions()
         #expect(executions.count == 24 * 2 + 1)
         #expect(Set(executions).count == executions.count, "an item ran twice")
-        let integrity = Process()
-        integrity.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        integrity.arguments = [workspace.root.appendingPathComponent(".orchestrate/orchestrate.sqlite").path, "PRAGMA integrity_check"]
-        let pipe = Pipe()
-        integrity.standardOutput = pipe
-        try integrity.run()
-        integrity.waitUntilExit()
-        let answer = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let answer = try sqlite3(workspace.root.appendingPathComponent(".orchestrate/orchestrate.sqlite"), "PRAGMA integrity_check")
         #expect(answer.trimmingCharacters(in: .whitespacesAndNewlines) == "ok")
     }
 }
