@@ -25,7 +25,9 @@ import TestSupport
             // Kill at a random moment after this run has started executing items.
             let before = try workspace.executions().count
             let started = try CLI.start(["run", "p.yaml", "-j", "2"], in: workspace.root)
-            while started.0.isRunning, try workspace.executions().count == before {
+            // (`isRunning` can read false just after launch on Linux, so wait on the log, bounded.)
+            let deadline = Date(timeIntervalSinceNow: 60)
+            while try workspace.executions().count == before, Date() < deadline {
                 try await Task.sleep(nanoseconds: 10_000_000)
             }
             let delay = UInt64.random(in: 0...250_000_000, using: &generator)
