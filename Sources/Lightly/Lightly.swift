@@ -1,1 +1,0 @@
-// The Lightly datasource format: Codable types, frame naming, reader, writer, validator.

@@ -1,0 +1,91 @@
+import Lightly
+import PluginAPI
+
+/// One metadata field: its schema entry and how to place its value in a `metadata` object.
+struct MetadataField {
+    var entry: MetadataSchemaEntry
+
+    init(_ name: String, path: String, type: MetadataValueDataType) {
+        entry = MetadataSchemaEntry(name: name, path: path, defaultValue: Self.defaultValue(for: type), valueDataType: type)
+    }
+
+    /// `undefined` for strings (as the tutorial), `false`, or zero.
+    static func defaultValue(for type: MetadataValueDataType) -> LightlyJSON {
+        switch type.kind {
+        case .string, nil: .string("undefined")
+        case .boolean: .bool(false)
+        case .integer: .int(0)
+        case .number: .double(0)
+        }
+    }
+
+    /// The static user fields of the `fields` parameter: nested objects become dot-joined
+    /// paths; `{value: …, type: …}` (optionally with `name`) sets the type explicitly.
+    static func userFields(_ fields: [String: JSONValue]) throws -> [(MetadataField, LightlyJSON)] {
+        var result: [(MetadataField, LightlyJSON)] = []
+        func visit(_ value: JSONValue, path: String) throws {
+            if case .object(let object) = value, let explicitType = object["type"]?.stringValue, let raw = object["value"] {
+                let type = MetadataValueDataType(rawValue: explicitType)
+                let json = LightlyJSON(raw)
+                guard type.kind != nil, type.accepts(json) else {
+                    throw StageError("parameter 'fields.\(path)': \(json) is not a value of type '\(explicitType)'",
+                                     code: .invalidParameter)
+                }
+                let name = object["name"]?.stringValue ?? path
+                result.append((MetadataField(name, path: path, type: type), json))
+                return
+            }
+            let type: MetadataValueDataType
+            switch value {
+            case .object(let object):
+                for key in object.keys.sorted() { try visit(object[key] ?? .null, path: "\(path).\(key)") }
+                return
+            case .string: type = .categoricalString
+            case .bool: type = .categoricalBoolean
+            case .int: type = .numericInt
+            case .double: type = .numericFloat
+            case .null, .array:
+                throw StageError("parameter 'fields.\(path)': a field needs a string, number or boolean value",
+                                 code: .invalidParameter)
+            }
+            result.append((MetadataField(path, path: path, type: type), LightlyJSON(value)))
+        }
+        for key in fields.keys.sorted() {
+            guard !key.isEmpty, !key.contains("."), key != "lightly" else {
+                throw StageError("parameter 'fields': '\(key)' is not a field name (no dots; 'lightly' is reserved)",
+                                 code: .invalidParameter)
+            }
+            try visit(fields[key] ?? .null, path: key)
+        }
+        return result
+    }
+}
+
+extension LightlyJSON {
+    init(_ value: JSONValue) {
+        switch value {
+        case .null: self = .null
+        case .bool(let b): self = .bool(b)
+        case .int(let i): self = .int(i)
+        case .double(let d): self = .double(d)
+        case .string(let s): self = .string(s)
+        case .array(let a): self = .array(a.map(LightlyJSON.init))
+        case .object(let o): self = .object(o.mapValues(LightlyJSON.init))
+        }
+    }
+}
+
+extension Dictionary where Key == String, Value == LightlyJSON {
+    /// Sets `value` at a dot-joined path, creating nested objects.
+    mutating func set(_ value: LightlyJSON, atPath path: String) {
+        let keys = path.split(separator: ".").map(String.init)
+        guard let first = keys.first else { return }
+        if keys.count == 1 {
+            self[first] = value
+            return
+        }
+        var nested = self[first]?.objectValue ?? [:]
+        nested.set(value, atPath: keys.dropFirst().joined(separator: "."))
+        self[first] = .object(nested)
+    }
+}

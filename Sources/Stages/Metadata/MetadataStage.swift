@@ -1,0 +1,94 @@
+import Foundation
+import Lightly
+import PluginAPI
+
+/// `metadata`: one video's manifest → Lightly metadata (design §7, `docs/stages/metadata.md`).
+///
+/// Writes `.lightly/metadata/schema.json` and `<video path without extension>.json`
+/// (`type: video`): `video_name` (the item key, as the tutorial), the computed fields of the
+/// manifest, and the static user `fields`; with `frame_level`, also one `type: frame` file per
+/// kept frame.
+public struct MetadataStage: Stage {
+    public init() {}
+
+    public let descriptor = PluginDescriptor(
+        id: "metadata", version: "1",
+        summary: "Write Lightly metadata for each video: name, size, frame rate, duration and user fields.",
+        mode: .map,
+        parameters: [
+            ParameterSpec("fields", .object, default: .object([:]),
+                          doc: "Static user fields: name → value (nested objects give dotted paths; {value, type} sets the type)."),
+            ParameterSpec("frame_level", .boolean, default: .bool(false),
+                          doc: "Also write one metadata file per kept frame (index, timestamp, key frame)."),
+        ]
+    )
+
+    static let videoFields = [
+        MetadataField("Video Name", path: "video_name", type: .categoricalString),
+        MetadataField("Codec", path: "codec", type: .categoricalString),
+        MetadataField("Width", path: "width", type: .numericInt),
+        MetadataField("Height", path: "height", type: .numericInt),
+        MetadataField("FPS", path: "fps", type: .numericFloat),
+        MetadataField("Duration", path: "duration", type: .numericFloat),
+        MetadataField("Frame Count", path: "frame_count", type: .numericInt),
+    ]
+
+    static let frameFields = [
+        MetadataField("Frame Index", path: "frame_index", type: .numericInt),
+        MetadataField("Timestamp", path: "timestamp", type: .numericFloat),
+        MetadataField("Key Frame", path: "key_frame", type: .categoricalBoolean),
+    ]
+
+    public func run(_ item: StageItem, context: any StageContext) async throws {
+        let frameLevel = try context.parameters.bool("frame_level")
+        let userFields = try MetadataField.userFields(context.parameters["fields"]?.objectValue ?? [:])
+        let builtIn = Self.videoFields + (frameLevel ? Self.frameFields : [])
+        if let clash = userFields.first(where: { user, _ in
+            builtIn.contains { $0.entry.path == user.entry.path || user.entry.path.hasPrefix($0.entry.path + ".") }
+        }) {
+            throw StageError("parameter 'fields': '\(clash.0.entry.path)' is a built-in field", code: .invalidParameter)
+        }
+        let manifest = try UpstreamFileLocator.decode(
+            Manifest.self, from: UpstreamFileLocator.find("manifest.json", in: item), item: item)
+
+        let writer = LightlyTreeWriter(root: context.outputDirectory)
+        try writer.writeMetadataSchema((builtIn.map(\.entry) + userFields.map(\.0.entry)))
+
+        var metadata: [String: LightlyJSON] = [
+            "video_name": .string(item.key),
+            "width": .int(manifest.width),
+            "height": .int(manifest.height),
+            "fps": .double(manifest.fps),
+            "frame_count": .int(manifest.frameCount),
+        ]
+        if let codec = manifest.codec { metadata["codec"] = .string(codec) }
+        if let duration = manifest.duration { metadata["duration"] = .double(duration) }
+        for (field, value) in userFields { metadata.set(value, atPath: field.entry.path) }
+        try writer.writeMetadata(MetadataFile(fileName: item.key, type: .video, metadata: metadata))
+
+        guard frameLevel else { return }
+        for (done, frame) in manifest.frames.enumerated() {
+            try Task.checkCancellation()
+            guard frame.index >= 0, frame.index < manifest.frameCount else {
+                throw StageError("'\(item.key)': frame index \(frame.index) is outside the video's \(manifest.frameCount) frames",
+                                 code: .invalidInput)
+            }
+            let name = FrameName(videoPath: item.key, index: frame.index, frameCount: manifest.frameCount)
+            var values: [String: LightlyJSON] = ["frame_index": .int(frame.index)]
+            if let seconds = timestamp(frame, manifest) { values["timestamp"] = .double(seconds) }
+            if let key = frame.key { values["key_frame"] = .bool(key) }
+            try writer.writeMetadata(MetadataFile(fileName: name.description, type: .frame, metadata: values))
+            if done % 64 == 63 || done == manifest.frames.count - 1 {
+                context.reportProgress(completed: done + 1, total: manifest.frames.count, unit: "frames")
+            }
+        }
+    }
+
+    /// Seconds from the stream start: `pts × time_base`, else `index / fps`.
+    private func timestamp(_ frame: Frame, _ manifest: Manifest) -> Double? {
+        if let pts = frame.pts, let base = manifest.timeBase, base.count == 2, base[1] != 0 {
+            return Double(pts) * Double(base[0]) / Double(base[1])
+        }
+        return manifest.fps > 0 ? Double(frame.index) / manifest.fps : nil
+    }
+}
