@@ -5,5 +5,6 @@ public enum BuiltinStages {
     public static let all: [any Stage] = [
         ConvertStage(),
         MetadataStage(),
+        UploadStage(),
     ]
 }
