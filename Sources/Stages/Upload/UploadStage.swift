@@ -62,7 +62,9 @@ public struct UploadStage: Stage {
         for entry in plan.entries {
             try mapped { try ObjectKey.validate(entry.key, datasource: stores[entry.role]?.location.description ?? "") }
         }
-        for store in stores.values { try await mapped { try await store.checkAccess() } }
+        for role in UploadPlan.Role.allCases {
+            if let store = stores[role] { try await mapped { try await store.checkAccess() } }
+        }
 
         let options = try uploadOptions(context)
         let journal = try await UploadJournal.load(from: context.checkpoints)
