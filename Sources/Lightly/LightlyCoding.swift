@@ -20,6 +20,9 @@ public enum LightlyCoding {
     ///
     /// - Throws: ``LightlyError`` with code `invalidJSON`.
     public static func decode<T: Decodable>(_ type: T.Type, from data: Data, file: String) throws(LightlyError) -> T {
+        if let line = trailingCommaLine(data) {
+            throw LightlyError("invalid JSON: trailing comma on line \(line)", code: .invalidJSON, file: file)
+        }
         do {
             return try JSONDecoder().decode(T.self, from: data)
         } catch let error as DecodingError {
@@ -28,6 +31,28 @@ public enum LightlyCoding {
         } catch {
             throw LightlyError("invalid JSON: \(error)", code: .invalidJSON, file: file, cause: error)
         }
+    }
+
+    /// The line of the first comma followed by `]` or `}`, outside strings. Foundation's decoder
+    /// accepts such JSON; Python's `json` (the Lightly Worker) rejects it.
+    static func trailingCommaLine(_ data: Data) -> Int? {
+        var line = 1, commaLine: Int?
+        var inString = false, escaped = false
+        for byte in data {
+            if byte == UInt8(ascii: "\n") { line += 1 }
+            if inString {
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: " "), UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: "\t"): continue
+            case UInt8(ascii: "]"), UInt8(ascii: "}"): if let commaLine { return commaLine }
+            case UInt8(ascii: "\""): inString = true
+            default: break
+            }
+            commaLine = byte == UInt8(ascii: ",") ? line : nil
+        }
+        return nil
     }
 
     /// A coding path as a JSON path: `predictions[2].score`.

@@ -23,25 +23,32 @@ public struct LocalLightlyTree: LightlyTreeSource {
     public init(root: URL) { self.root = root.standardizedFileURL }
 
     public func list(prefix: String) async throws -> [String] {
-        let base = root.path.hasSuffix("/") ? root.path : root.path + "/"
         // Start at the deepest folder named by the prefix so a listing of one task does not walk the others.
         let folder = prefix.split(separator: "/", omittingEmptySubsequences: true).dropLast(prefix.hasSuffix("/") ? 0 : 1)
             .joined(separator: "/")
         let start = folder.isEmpty ? root : root.appendingPathComponent(folder, isDirectory: true)
-        guard FileManager.default.fileExists(atPath: start.path) else { return [] }
-        guard let enumerator = FileManager.default.enumerator(
-            at: start, includingPropertiesForKeys: [.isRegularFileKey], options: []
-        ) else {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: start.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            return []
+        }
+        guard let enumerator = FileManager.default.enumerator(atPath: start.path) else {
             throw LightlyError("cannot list '\(start.path)'", code: .io)
         }
         var paths: [String] = []
-        for case let url as URL in enumerator {
-            let values = try url.resourceValues(forKeys: [.isRegularFileKey])
-            guard values.isRegularFile == true else { continue }
-            let path = url.standardizedFileURL.path
-            guard path.hasPrefix(base) else { continue }
-            let relative = String(path.dropFirst(base.count))
-            if relative.hasPrefix(prefix) { paths.append(relative) }
+        // The enumerator yields paths relative to `start`, whatever symbolic links the root goes through.
+        while let relative = enumerator.nextObject() as? String {
+            switch enumerator.fileAttributes?[.type] as? FileAttributeType {
+            case .typeRegular?: break
+            case .typeSymbolicLink?:
+                // The workdir's out/ views link to committed objects: follow links to files.
+                var linkIsDirectory: ObjCBool = false
+                let target = start.appendingPathComponent(relative).path
+                guard FileManager.default.fileExists(atPath: target, isDirectory: &linkIsDirectory), !linkIsDirectory.boolValue
+                else { continue }
+            default: continue
+            }
+            let path = folder.isEmpty ? relative : "\(folder)/\(relative)"
+            if path.hasPrefix(prefix) { paths.append(path) }
         }
         return paths.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     }

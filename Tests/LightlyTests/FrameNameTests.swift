@@ -66,3 +66,36 @@ import Testing
         #expect(LightlyLayout.sidecarPath(forSample: "clips/game.v2.mp4") == "clips/game.v2.json")
     }
 }
+
+@Suite struct FrameNameIndexTests {
+    let index = FrameNameIndex(frameCounts: ["clips/game.mp4": 250, "short.v2.mov": 9])
+
+    @Test func namesOfKnownVideosResolveToTheirFrames() {
+        #expect(index.frame(named: "clips/game-007-mp4.png") == FrameName(videoPath: "clips/game.mp4", index: 7, frameCount: 250))
+        #expect(index.frame(named: "short.v2-8-mov.png") == FrameName(videoPath: "short.v2.mov", index: 8, frameCount: 9))
+    }
+
+    @Test(arguments: ["clips/game-7-mp4.png", "clips/game-250-mp4.png", "game-007-mp4.png", "img/0001.png", "clips/game-007-mp4.jpg"])
+    func otherNamesResolveToNothing(_ name: String) {
+        #expect(index.frame(named: name) == nil)
+    }
+
+    @Test func errorsSayWhyANameIsNoFrame() {
+        #expect(index.resolve("img/0001.png").failure?.description == "'img/0001.png' is not a frame name ({video without extension}-{index}-{extension}.png)")
+        #expect(index.resolve("other-001-mp4.png").failure?.description == "'other-001-mp4.png': no video 'other.mp4' in the input datasource")
+    }
+
+    @Test func everyFrameOfAVideoRoundTrips() {
+        for frameCount in [1, 9, 10, 11, 100, 101] {
+            let index = FrameNameIndex(frameCounts: ["v.mp4": frameCount])
+            for frame in 0..<frameCount {
+                let name = FrameName(videoPath: "v.mp4", index: frame, frameCount: frameCount)
+                #expect(index.frame(named: name.description) == name)
+            }
+        }
+    }
+}
+
+extension Result {
+    var failure: Failure? { if case .failure(let error) = self { error } else { nil } }
+}

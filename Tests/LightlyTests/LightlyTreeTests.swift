@@ -72,3 +72,18 @@ import Testing
         #expect(datasource.metadata == nil)
     }
 }
+
+@Suite struct LocalLightlyTreeLinkTests {
+    @Test func linkedFilesAreListedAndRead() async throws {
+        let tree = try CleanTree()
+        defer { tree.directory.remove() }
+        let object = tree.root.appendingPathComponent("object.json")
+        try Data(#"{"file_name": "img/0002.png", "predictions": []}"#.utf8).write(to: object)
+        try FileManager.default.createSymbolicLink(
+            at: tree.root.appendingPathComponent(".lightly/predictions/boxes/img/0002.json"), withDestinationURL: object)
+        let source = LocalLightlyTree(root: tree.root)
+        #expect(try await source.list(prefix: ".lightly/predictions/boxes/").contains(".lightly/predictions/boxes/img/0002.json"))
+        let boxes = try await LightlyDatasourceReader(source: source).readTask("boxes")
+        #expect(boxes.predictions["img/0002.png"] == PredictionFile(fileName: "img/0002.png", predictions: []))
+    }
+}

@@ -46,6 +46,8 @@ import Testing
                 expected: "\(poseSchema): categories[0].keypoint_skeleton[0]: keypoint index out of range: the category has 3 keypoint names"),
         Mistake(name: "prediction file is not JSON", change: .write(boxes, "{\"file_name\": \"img/0001.png\", predictions: []}"),
                 expected: "\(boxes): invalid JSON"),
+        Mistake(name: "trailing comma", change: .write(boxSchema, "{\"task_type\": \"object-detection\",\n \"categories\": [{\"id\": 0, \"name\": \"a,]\"}, {\"id\": 1, \"name\": \"truck\"},\n]}"),
+                expected: "\(boxSchema): invalid JSON: trailing comma on line 2"),
         Mistake(name: "file_name does not match the path", change: .write(boxes, #"{"file_name": "img/0002.png", "predictions": []}"#),
                 expected: "\(boxes): file_name: 'img/0002.png' does not match the file's path: its file would be '.lightly/predictions/boxes/img/0002.json'"),
         Mistake(name: "predictions missing", change: .write(boxes, #"{"file_name": "img/0001.png"}"#),
