@@ -2,7 +2,12 @@ import Foundation
 import PluginAPI
 
 /// Reads a pipeline file, resolves `${params.…}`, and validates it against the registry
-/// before anything runs (design §3). Owner: engine-front.
+/// before anything runs (design §3).
+///
+/// ```swift
+/// let registry = try PluginRegistry(builtins: BuiltinStages.all, pluginsDirectory: dir.appendingPathComponent("plugins"))
+/// let pipeline = try PipelineLoader(registry: registry).load(URL(fileURLWithPath: "volleyball.yaml"))
+/// ```
 public struct PipelineLoader: Sendable {
     public var registry: PluginRegistry
 
@@ -10,34 +15,44 @@ public struct PipelineLoader: Sendable {
         self.registry = registry
     }
 
-    /// Loads and validates; throws ``PipelineError`` listing every problem as `file:line:col: message`.
+    /// Loads and validates.
+    ///
+    /// Messages name the file as `fileURL.relativePath` (the path as the user gave it).
+    /// Stages come back in file order with `with:` type-checked, `${params.…}` resolved,
+    /// defaults filled in and durations in seconds.
+    ///
+    /// - Throws: ``PipelineError`` listing every problem as `file:line:col: message`, in file order.
     public func load(_ fileURL: URL) throws -> Pipeline {
-        throw PipelineError(diagnostics: [
-            Diagnostic(location: SourceLocation(file: fileURL.path, line: 1, column: 1), message: "not implemented")
-        ])
+        let file = fileURL.relativePath
+        let text: String
+        do {
+            text = try String(contentsOf: fileURL, encoding: .utf8)
+        } catch {
+            throw PipelineError(diagnostics: [
+                Diagnostic(location: SourceLocation(file: file, line: 1, column: 1),
+                           message: "cannot read pipeline file: \(error.localizedDescription)")
+            ])
+        }
+        let root = try YAMLComposer.compose(text, file: file).get()
+        var reader = PipelineDraftReader(file: file)
+        let draft = reader.read(root)
+
+        let absolute = fileURL.standardizedFileURL
+        let directory = absolute.deletingLastPathComponent()
+        let workdir = draft.workdir.map { workdir in
+            workdir.value.hasPrefix("/") ? URL(fileURLWithPath: workdir.value, isDirectory: true)
+                : directory.appendingPathComponent(workdir.value, isDirectory: true).standardizedFileURL
+        } ?? directory.appendingPathComponent(".orchestrate", isDirectory: true)
+
+        var validator = PipelineValidator(registry: registry, draft: draft, directory: directory, workdir: workdir, file: file)
+        let stages = validator.validate()
+
+        var problems = reader.problems
+        problems.append(contentsOf: validator.problems.diagnostics)
+        guard problems.diagnostics.isEmpty else { throw PipelineError(diagnostics: problems.sorted) }
+        return Pipeline(
+            name: draft.name ?? absolute.deletingPathExtension().lastPathComponent,
+            fileURL: absolute, directory: directory, workdir: workdir, params: draft.params, stages: stages
+        )
     }
-}
-
-/// One validation problem.
-public struct Diagnostic: Sendable, Hashable, CustomStringConvertible {
-    public var location: SourceLocation
-    public var message: String
-
-    public init(location: SourceLocation, message: String) {
-        self.location = location
-        self.message = message
-    }
-
-    public var description: String { "\(location): error: \(message)" }
-}
-
-/// An invalid pipeline: every problem found, in file order.
-public struct PipelineError: Error, Sendable, CustomStringConvertible {
-    public var diagnostics: [Diagnostic]
-
-    public init(diagnostics: [Diagnostic]) {
-        self.diagnostics = diagnostics
-    }
-
-    public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
 }

@@ -1,10 +1,12 @@
 import Foundation
 import PluginAPI
 
-/// A parsed `plugins/<id>/plugin.yaml` (design §4). Owner: engine-front.
+/// A parsed `plugins/<id>/plugin.yaml` (design §4, `docs/plugins.md`).
 public struct ExternalPluginManifest: Sendable, Hashable {
     public var descriptor: PluginDescriptor
-    /// The command to run per item, relative paths resolved against `directory`.
+    /// The command to run per item. Elements that start with `./` or `../` are already
+    /// resolved to absolute paths inside `directory`; a bare first element (`python3`) is
+    /// looked up in `PATH`.
     public var argv: [String]
     /// The plugin's folder.
     public var directory: URL

@@ -1,0 +1,234 @@
+import Foundation
+import PluginAPI
+import Yams
+
+/// Checks a read pipeline against the plugins and the file system, and builds its stages:
+/// plugins, `needs` and cycles, `with:` parameters and their types, `${…}` references,
+/// modes, and `foreach` globs (design §3).
+struct PipelineValidator {
+    let registry: PluginRegistry
+    let draft: PipelineDraft
+    let directory: URL
+    let workdir: URL
+    var problems: DiagnosticList
+
+    private var stagesByName: [String: StageDraft] = [:]
+
+    init(registry: PluginRegistry, draft: PipelineDraft, directory: URL, workdir: URL, file: String) {
+        self.registry = registry
+        self.draft = draft
+        self.directory = directory
+        self.workdir = workdir
+        self.problems = DiagnosticList(file: file)
+        for stage in draft.stages where stagesByName[stage.name] == nil { stagesByName[stage.name] = stage }
+    }
+
+    mutating func validate() -> [StageSpec] {
+        for stage in draft.stages { checkUses(stage) }
+        for stage in draft.stages { checkNeeds(stage) }
+        checkCycles()
+        return draft.stages.map { build($0) }
+    }
+
+    private func descriptor(of stage: StageDraft) -> PluginDescriptor? {
+        stage.uses.flatMap { registry.stage(id: $0.value)?.descriptor }
+    }
+
+    private mutating func checkUses(_ stage: StageDraft) {
+        guard let uses = stage.uses, registry.stage(id: uses.value) == nil else { return }
+        let hint = NameSuggestion.hint(for: uses.value, in: registry.stages.keys)
+        problems.error(at: uses.location, "unknown plugin '\(uses.value)'\(hint)")
+    }
+
+    private mutating func checkNeeds(_ stage: StageDraft) {
+        var seen: Set<String> = []
+        for need in stage.needs {
+            if stagesByName[need.value] == nil {
+                let hint = NameSuggestion.hint(for: need.value, in: draft.stages.map(\.name).filter { $0 != stage.name })
+                problems.error(at: need.location, "stage '\(stage.name)' needs unknown stage '\(need.value)'\(hint)")
+            } else if !seen.insert(need.value).inserted {
+                problems.error(at: need.location, "stage '\(stage.name)' lists '\(need.value)' in needs twice")
+            }
+        }
+    }
+
+    /// Reports each cycle once, at the `needs` entry that closes it in file order.
+    private mutating func checkCycles() {
+        enum State { case visiting, done }
+        var state: [String: State] = [:]
+        var path: [String] = []
+        var reported: Set<Set<String>> = []
+
+        func visit(_ name: String) {
+            guard let stage = stagesByName[name] else { return }
+            state[name] = .visiting
+            path.append(name)
+            for need in stage.needs where stagesByName[need.value] != nil {
+                switch state[need.value] {
+                case .visiting:
+                    let start = path.firstIndex(of: need.value) ?? 0
+                    let cycle = Array(path[start...])
+                    if reported.insert(Set(cycle)).inserted {
+                        let text = (cycle + [need.value]).joined(separator: " -> ")
+                        problems.error(at: need.location, "cycle in needs: \(text)")
+                    }
+                case .done:
+                    break
+                case nil:
+                    visit(need.value)
+                }
+            }
+            path.removeLast()
+            state[name] = .done
+        }
+        for stage in draft.stages where state[stage.name] == nil { visit(stage.name) }
+    }
+
+    // MARK: Stages
+
+    private mutating func build(_ draftStage: StageDraft) -> StageSpec {
+        let descriptor = descriptor(of: draftStage)
+        let with = checkedWith(draftStage, descriptor: descriptor)
+        var spec = StageSpec(
+            name: draftStage.name, uses: draftStage.uses?.value ?? "", needs: draftStage.needs.map(\.value),
+            foreach: nil, with: with, concurrency: draftStage.concurrency, retries: draftStage.retries,
+            timeout: draftStage.timeout, onError: draftStage.onError, location: draftStage.location
+        )
+        if let foreach = draftStage.foreach {
+            spec.foreach = checkedForeach(foreach.text, node: foreach.node, stage: draftStage, descriptor: descriptor)
+        }
+        return spec
+    }
+
+    private func mode(of stage: StageDraft) -> PluginDescriptor.Mode? {
+        guard let descriptor = descriptor(of: stage) else { return nil }
+        let with = Dictionary(stage.with.map { ($0.key.value, $0.value.jsonValue) }, uniquingKeysWith: { a, _ in a })
+        return PluginRegistry.mode(of: descriptor, with: Interpolation.resolveParams(.object(with), params: draft.params).objectValue ?? [:])
+    }
+
+    /// Whether items of `stage` descend from exactly one `foreach` match, so `${item.path}` exists.
+    private func hasSourceFile(_ name: String, visiting: Set<String> = []) -> Bool {
+        guard let stage = stagesByName[name], !visiting.contains(name), mode(of: stage) != .gather else { return false }
+        if stage.foreach != nil { return true }
+        return stage.needs.contains { hasSourceFile($0.value, visiting: visiting.union([name])) }
+    }
+
+    private mutating func checkedWith(_ stage: StageDraft, descriptor: PluginDescriptor?) -> [String: JSONValue] {
+        var with: [String: JSONValue] = [:]
+        let declared = Dictionary((descriptor?.parameters ?? []).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        for (key, node) in stage.with {
+            checkReferences(in: node, stage: stage, allowItemLevel: true)
+            let value = Interpolation.resolveParams(node.jsonValue, params: draft.params)
+            guard let descriptor else {
+                with[key.value] = value
+                continue
+            }
+            guard let spec = declared[key.value] else {
+                let hint = NameSuggestion.hint(for: key.value, in: declared.keys)
+                problems.error(at: key.location, "unknown parameter '\(key.value)' for plugin '\(descriptor.id)'\(hint)")
+                continue
+            }
+            with[key.value] = checkedValue(value, node: node, spec: spec)
+        }
+        guard let descriptor, let uses = stage.uses else { return with }
+        for spec in descriptor.parameters where with[spec.name] == nil && !stage.with.contains(where: { $0.key.value == spec.name }) {
+            if let defaultValue = spec.defaultValue {
+                with[spec.name] = spec.type == .duration ? ParameterTypeCheck.seconds(of: defaultValue).map(JSONValue.double) ?? defaultValue : defaultValue
+            } else {
+                problems.error(at: uses.location, "stage '\(stage.name)' is missing required parameter '\(spec.name)' of plugin '\(descriptor.id)'")
+            }
+        }
+        return with
+    }
+
+    /// Type-checks one parameter; durations become seconds.
+    private mutating func checkedValue(_ value: JSONValue, node: Node, spec: ParameterSpec) -> JSONValue {
+        if case .list(let element) = spec.type, case .array(let values) = value, case .sequence(let nodes) = node,
+           values.count == nodes.count {
+            return .array(zip(values, nodes).map { checkedValue($0, node: $1, spec: ParameterSpec(spec.name, element, doc: spec.doc)) })
+        }
+        if let problem = ParameterTypeCheck.problem(value, spec.type) {
+            problems.error(at: node, "parameter '\(spec.name)' \(problem)")
+            return value
+        }
+        switch spec.type {
+        case .duration:
+            return ParameterTypeCheck.seconds(of: value).map(JSONValue.double) ?? value
+        case .file:
+            if let path = value.stringValue, !Interpolation.hasItemLevelReferences(value) {
+                let unescaped = path.replacingOccurrences(of: "$${", with: "${")
+                let url = unescaped.hasPrefix("/") ? URL(fileURLWithPath: unescaped) : directory.appendingPathComponent(unescaped)
+                if !FileManager.default.fileExists(atPath: url.path) {
+                    problems.error(at: node, "parameter '\(spec.name)' names file '\(unescaped)', which does not exist")
+                }
+            }
+            return value
+        default:
+            return value
+        }
+    }
+
+    /// Reports malformed and unknown `${…}` references in every string under `node`.
+    private mutating func checkReferences(in node: Node, stage: StageDraft, allowItemLevel: Bool) {
+        switch node {
+        case .mapping(let mapping):
+            for (_, value) in mapping { checkReferences(in: value, stage: stage, allowItemLevel: allowItemLevel) }
+        case .sequence(let sequence):
+            for value in sequence { checkReferences(in: value, stage: stage, allowItemLevel: allowItemLevel) }
+        case .scalar(let scalar):
+            switch InterpolationTemplate.parse(scalar.string) {
+            case .failure(let problem):
+                problems.error(at: node, problem.message)
+            case .success(let parts):
+                for case .reference(let reference) in parts {
+                    if let message = problem(with: reference, stage: stage, allowItemLevel: allowItemLevel) {
+                        problems.error(at: node, message)
+                    }
+                }
+            }
+        case .alias:
+            break
+        }
+    }
+
+    private func problem(with reference: InterpolationReference, stage: StageDraft, allowItemLevel: Bool) -> String? {
+        let text = "'${\(reference.text)}'"
+        if reference.isItemLevel, !allowItemLevel {
+            return "\(text) is not known before the run; only ${params.NAME} can be used here"
+        }
+        switch reference {
+        case .param(let name):
+            guard draft.params[name] == nil else { return nil }
+            return "unknown pipeline parameter \(text)\(NameSuggestion.hint(for: name, in: draft.params.keys))"
+        case .input(let name):
+            guard !stage.needs.contains(where: { $0.value == name }) else { return nil }
+            let hint = NameSuggestion.hint(for: name, in: stage.needs.map(\.value))
+            return "\(text) names stage '\(name)', which is not in the needs of '\(stage.name)'\(hint)"
+        case .itemPath:
+            guard !hasSourceFile(stage.name) else { return nil }
+            return "\(text) needs one source file per item, but stage '\(stage.name)' has no foreach upstream or gathers"
+        case .out:
+            return nil
+        case .itemName, .itemStem:
+            return nil
+        }
+    }
+
+    private mutating func checkedForeach(_ text: String, node: Node, stage: StageDraft, descriptor: PluginDescriptor?) -> String {
+        if let descriptor, mode(of: stage) == .gather {
+            let why = descriptor.mode == .gather ? "plugin '\(descriptor.id)'" : "plugin '\(descriptor.id)' with gather: true"
+            problems.error(at: node, "stage '\(stage.name)' gathers (\(why)), so it cannot have 'foreach'")
+        }
+        checkReferences(in: node, stage: stage, allowItemLevel: false)
+        let resolved = Interpolation.resolveParams(.string(text), params: draft.params).stringValue ?? text
+        let pattern = resolved.replacingOccurrences(of: "$${", with: "${")
+        do {
+            if try Glob(pattern).matches(in: directory, excluding: workdir).isEmpty {
+                problems.error(at: node, "foreach '\(pattern)' matches no files")
+            }
+        } catch {
+            problems.error(at: node, "foreach '\(pattern)' cannot be read: \(error.localizedDescription)")
+        }
+        return pattern
+    }
+}
