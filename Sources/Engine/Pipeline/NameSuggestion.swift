@@ -5,8 +5,10 @@ enum NameSuggestion {
         let limit = max(2, name.count / 3)
         var best: (name: String, distance: Int)?
         for candidate in candidates {
-            let distance = candidate.lowercased() == name.lowercased() ? 0
-                : editDistance(Array(name.lowercased()), Array(candidate.lowercased()))
+            let (a, b) = (name.lowercased(), candidate.lowercased())
+            // A prefix ('int' for 'integer') is as good as a one-letter typo.
+            let distance = a == b ? 0 : (a.count > 1 && (b.hasPrefix(a) || a.hasPrefix(b))) ? 1
+                : editDistance(Array(a), Array(b))
             if distance <= limit, distance < (best?.distance ?? .max) { best = (candidate, distance) }
         }
         return best?.name

@@ -41,6 +41,9 @@ public struct StageSpec: Sendable {
     public var foreach: String?
     /// The `with:` block with `${params.…}` resolved; item-level references
     /// (`${item.…}`, `${out}`, `${in.…}`) are resolved per item.
+    /// Type-checked by the loader, with defaults filled in and durations in seconds. Literal
+    /// `$${` escapes stay until ``Interpolation/resolve(_:in:)``, so pass every item's values
+    /// through it, even those without references.
     public var with: [String: JSONValue]
     /// At most this many items of the stage at once (default: no limit beyond `--jobs`).
     public var concurrency: Int?

@@ -26,11 +26,12 @@ public struct PipelineLoader: Sendable {
         let file = fileURL.relativePath
         let text: String
         do {
+            guard FileManager.default.fileExists(atPath: fileURL.path) else { throw CocoaError(.fileReadNoSuchFile) }
             text = try String(contentsOf: fileURL, encoding: .utf8)
         } catch {
+            let reason = (error as? CocoaError)?.code == .fileReadNoSuchFile ? "no such file" : error.localizedDescription
             throw PipelineError(diagnostics: [
-                Diagnostic(location: SourceLocation(file: file, line: 1, column: 1),
-                           message: "cannot read pipeline file: \(error.localizedDescription)")
+                Diagnostic(location: SourceLocation(file: file, line: 1, column: 1), message: "cannot read pipeline file: \(reason)")
             ])
         }
         let root = try YAMLComposer.compose(text, file: file).get()
