@@ -83,6 +83,9 @@ let package = Package(
             dependencies: ["PluginAPI", "Media", "Inference", "Lightly", "Selection", "Storage", "Report"]
         ),
 
+        // Benchmarks
+        .executableTarget(name: "TorchBench", dependencies: ["Inference"], path: "bench/torch/TorchBench"),
+
         // Tests
         .target(
             name: "TestSupport",
@@ -90,7 +93,9 @@ let package = Package(
         ),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "TestSupport"]),
         .testTarget(name: "MediaTests", dependencies: ["Media", "TestSupport"]),
-        .testTarget(name: "InferenceTests", dependencies: ["Inference", "Media", "TestSupport"]),
+        .testTarget(
+            name: "InferenceTests", dependencies: ["Inference", "Media", "TestSupport"], exclude: ["Fixtures"]
+        ),
         .testTarget(name: "LightlyTests", dependencies: ["Lightly", "TestSupport"]),
         .testTarget(name: "SelectionTests", dependencies: ["Selection", "TestSupport"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "TestSupport"]),

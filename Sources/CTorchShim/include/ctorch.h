@@ -1,8 +1,9 @@
 #ifndef CTORCH_H
 #define CTORCH_H
 
-// Plain C interface over libtorch. No C++ type or exception crosses it:
-// every call returns 0 on success or non-zero with a message in `error`.
+// Plain C interface over libtorch. No C++ type or exception crosses it: every
+// fallible call returns CTORCH_OK or CTORCH_ERROR and writes a NUL-terminated
+// message into the caller's `error` buffer (truncated to `error_capacity`).
 
 #include <stddef.h>
 #include <stdint.h>
@@ -11,11 +12,83 @@
 extern "C" {
 #endif
 
+enum {
+    CTORCH_OK = 0,
+    CTORCH_ERROR = 1,
+    /// The model ran but returned something other than torchvision's detections.
+    CTORCH_BAD_OUTPUT = 2,
+};
+
+enum {
+    CTORCH_DEVICE_CPU = 0,
+    CTORCH_DEVICE_CUDA = 1,
+};
+
 /// Opaque handle to a loaded TorchScript module.
 typedef struct ctorch_model ctorch_model;
 
-/// Sets libtorch's intra-op thread count (it defaults to one here).
+/// Opaque handle to the detections of one batch; owns every array it hands out.
+typedef struct ctorch_result ctorch_result;
+
+/// One input frame: float32 planar CHW RGB in [0, 1], 3 * height * width values,
+/// read in place (not copied) for the duration of the call.
+typedef struct {
+    const float *pixels;
+    int64_t height;
+    int64_t width;
+} ctorch_frame;
+
+/// The detections of one frame. Arrays are row-major and owned by the result;
+/// a pointer may be NULL when its array is empty (N = 0).
+typedef struct {
+    int32_t has_embeddings;     // the model returned `embeddings`
+    int32_t has_frame_embedding; // the model returned `frame_embedding`
+    int64_t count;              // N detections
+    int64_t keypoint_count;     // K keypoints per detection
+    int64_t embedding_size;     // D of embeddings, 0 when absent
+    int64_t frame_embedding_size; // size of frame_embedding, 0 when absent
+    const float *boxes;         // N x 4, x1 y1 x2 y2 in pixels
+    const int64_t *labels;      // N
+    const float *scores;        // N
+    const float *keypoints;     // N x K x 3, x y visibility
+    const float *keypoints_scores; // N x K
+    const float *embeddings;    // N x D
+    const float *frame_embedding; // frame_embedding_size values
+} ctorch_frame_detections;
+
+/// dlopen()s a library of TorchScript operators (torchvision's `_C*.so`) so that
+/// models using them load. Safe to call again with the same path.
+int32_t ctorch_load_operator_library(const char *path, char *error, size_t error_capacity);
+
+/// Sets libtorch's intra-op thread count for calls made from this thread
+/// (libtorch defaults to one here). `threads` <= 0 means one per core.
 void ctorch_set_num_threads(int32_t threads);
+
+/// The intra-op thread count in effect on this thread.
+int32_t ctorch_get_num_threads(void);
+
+/// Loads a TorchScript file onto `device` (CTORCH_DEVICE_*), in eval mode.
+/// `threads` is the intra-op thread count used by every ctorch_model_detect call.
+int32_t ctorch_model_load(const char *path, int32_t device, int32_t threads,
+                          ctorch_model **model, char *error, size_t error_capacity);
+
+/// Frees a model; NULL is ignored.
+void ctorch_model_free(ctorch_model *model);
+
+/// Runs the model's forward on a batch of frames. On success `*result` holds one
+/// ctorch_frame_detections per frame; free it with ctorch_result_free.
+int32_t ctorch_model_detect(ctorch_model *model, const ctorch_frame *frames, int64_t frame_count,
+                            ctorch_result **result, char *error, size_t error_capacity);
+
+/// Number of frames in a result.
+int64_t ctorch_result_frame_count(const ctorch_result *result);
+
+/// The detections of frame `index` (0 <= index < frame count); pointers stay valid
+/// until the result is freed.
+ctorch_frame_detections ctorch_result_frame(const ctorch_result *result, int64_t index);
+
+/// Frees a result; NULL is ignored.
+void ctorch_result_free(ctorch_result *result);
 
 #ifdef __cplusplus
 }

@@ -1,1 +1,0 @@
-// A safe Swift API over the libtorch shim: TorchScript models, batches, detections.

@@ -1,0 +1,80 @@
+import Foundation
+import Inference
+import TestSupport
+
+/// Models, frames and the eager torchvision reference, made once per test process by
+/// `Fixtures/make_reference.py` with Debian's python3-torch (a tiny random Keypoint R-CNN, seed 0).
+struct ReferenceFixture: Sendable {
+    static let threads = 2
+    static let shared: Result<ReferenceFixture, any Error> = Result { try ReferenceFixture() }
+
+    struct FrameFile: Decodable {
+        var file: String
+        var height: Int
+        var width: Int
+    }
+
+    /// One frame of the Python reference (torchvision's output, `tolist()`ed).
+    struct Reference: Decodable {
+        var boxes: [[Float]]
+        var labels: [Int]
+        var scores: [Float]
+        var keypoints: [[[Float]]]
+        var keypoints_scores: [[Float]]
+        var embeddings: [[Float]]
+        var frame_embedding: [Float]
+    }
+
+    let directory: URL
+    let frames: [FrameTensor]
+    let references: [Reference]
+
+    var model: URL { directory.appendingPathComponent("model.pt") }
+    func stub(_ name: String) -> URL { directory.appendingPathComponent("\(name).pt") }
+
+    static var repositoryRoot: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+    }
+
+    private init() throws {
+        // Not removed at exit: the process ends with the tests and the system cleans its temp folder.
+        let directory = try TemporaryDirectory(prefix: "inference-tests").url
+        self.directory = directory
+        let root = Self.repositoryRoot
+        try runPython([
+            root.appendingPathComponent("Tests/InferenceTests/Fixtures/make_reference.py").path,
+            root.appendingPathComponent("examples/export_keypoint_rcnn.py").path,
+            directory.path, String(Self.threads),
+        ])
+        let listing = try JSONDecoder().decode(
+            [FrameFile].self, from: Data(contentsOf: directory.appendingPathComponent("frames.json")))
+        frames = try listing.enumerated().map { index, entry in
+            let data = try Data(contentsOf: directory.appendingPathComponent(entry.file))
+            let pixels = data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+            return FrameTensor(index: index, pixels: pixels, height: entry.height, width: entry.width)
+        }
+        references = try JSONDecoder().decode(
+            [Reference].self, from: Data(contentsOf: directory.appendingPathComponent("reference.json")))
+    }
+}
+
+struct PythonFailure: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// Runs Debian's Python (which has python3-torch) and fails with its stderr.
+func runPython(_ arguments: [String]) throws {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+    process.arguments = arguments
+    let stderr = Pipe()
+    process.standardError = stderr
+    process.standardOutput = FileHandle.nullDevice
+    try process.run()
+    let output = stderr.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else {
+        throw PythonFailure(description: "python failed: \(String(decoding: output, as: UTF8.self))")
+    }
+}

@@ -1,0 +1,80 @@
+// Times DetectionModel on the frames of a raw rgb24 file (as `ffmpeg -f rawvideo -pix_fmt rgb24`
+// writes it): conversion to float CHW plus inference, per frame, with a given batch size.
+//
+// Usage: TorchBench MODEL RAW_RGB24 WIDTH HEIGHT FRAMES THREADS BATCH
+// Prints one JSON object: per-frame wall seconds (batch time / batch size), median, fps, process CPU
+// seconds per frame (user + system, all threads), peak RSS.
+import Foundation
+import Inference
+
+struct BenchError: Error, CustomStringConvertible {
+    var description: String
+}
+
+func rgb24ToPlanarFloat(_ bytes: Data, width: Int, height: Int) -> [Float] {
+    let plane = width * height
+    var pixels = [Float](repeating: 0, count: 3 * plane)
+    bytes.withUnsafeBytes { raw in
+        let source = raw.bindMemory(to: UInt8.self)
+        for i in 0..<plane {
+            pixels[i] = Float(source[3 * i]) / 255
+            pixels[plane + i] = Float(source[3 * i + 1]) / 255
+            pixels[2 * plane + i] = Float(source[3 * i + 2]) / 255
+        }
+    }
+    return pixels
+}
+
+let arguments = CommandLine.arguments
+guard arguments.count == 8, let width = Int(arguments[3]), let height = Int(arguments[4]),
+    let frameCount = Int(arguments[5]), let threads = Int(arguments[6]), let batchSize = Int(arguments[7])
+else {
+    throw BenchError(description: "usage: TorchBench MODEL RAW_RGB24 WIDTH HEIGHT FRAMES THREADS BATCH")
+}
+let model = try DetectionModel(url: URL(fileURLWithPath: arguments[1]), threads: threads)
+let raw = try FileHandle(forReadingFrom: URL(fileURLWithPath: arguments[2]))
+let frameBytes = 3 * width * height
+
+func cpuSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    let user = Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
+    let system = Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+    return user + system
+}
+
+var times: [Double] = []
+var index = 0
+let cpuStart = cpuSeconds()
+while index < frameCount {
+    let start = Date()
+    var batch: [FrameTensor] = []
+    while batch.count < batchSize, index < frameCount {
+        guard let bytes = try raw.read(upToCount: frameBytes), bytes.count == frameBytes else {
+            throw BenchError(description: "the raw file holds fewer than \(frameCount) frames")
+        }
+        batch.append(
+            FrameTensor(
+                index: index, pixels: rgb24ToPlanarFloat(bytes, width: width, height: height), height: height,
+                width: width))
+        index += 1
+    }
+    let detections = try model.detect(frames: batch)
+    precondition(detections.count == batch.count)
+    let perFrame = Date().timeIntervalSince(start) / Double(batch.count)
+    times.append(contentsOf: Array(repeating: perFrame, count: batch.count))
+}
+
+var usage = rusage()
+getrusage(RUSAGE_SELF.rawValue, &usage)
+let sorted = times.sorted()
+let median = sorted.count % 2 == 1
+    ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+let result: [String: Any] = [
+    "peer": "swift DetectionModel", "threads": threads, "batch": batchSize, "frames": times.count,
+    "seconds_per_frame": times, "median_seconds": median, "fps": Double(times.count) / times.reduce(0, +),
+    "cpu_seconds_per_frame": (cpuSeconds() - cpuStart) / Double(times.count),
+    "peak_rss_mib": Double(usage.ru_maxrss) / 1024,
+]
+let json = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
+FileHandle.standardOutput.write(json + Data("\n".utf8))
