@@ -6,5 +6,6 @@ public enum BuiltinStages {
         DecodeStage(),
         ConvertStage(),
         MetadataStage(),
+        UploadStage(),
     ]
 }

@@ -1,0 +1,190 @@
+import Foundation
+import PluginAPI
+import Storage
+
+/// `upload`: sends the `foreach` source files to the `input` datasource and the upstream
+/// `.lightly` trees (predictions, metadata) to the `lightly` datasource, like the tutorial's
+/// three `aws s3 cp` commands.
+///
+/// Idempotent: an object whose size and SHA-256 (or single-part ETag) already match is not sent
+/// again. Resumable: each stored part of a multipart upload is committed as a checkpoint, and a
+/// new attempt sends only the missing parts. Every object leaves a receipt (datasource, key, size,
+/// ETag or SHA-256) that ``verify(receipts:item:context:)`` checks with HEAD requests. Its output,
+/// `upload.json`, lists what each datasource holds and has no timestamps.
+public struct UploadStage: Stage {
+    /// Where credentials and endpoint variables come from (the process environment by default).
+    let environment: [String: String]
+
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.environment = environment
+    }
+
+    public var descriptor: PluginDescriptor {
+        PluginDescriptor(
+            id: "upload", version: "1",
+            summary: "Sync source videos and .lightly trees to the input and Lightly datasources (file:// or s3://).",
+            mode: .gather, kind: .effect,
+            parameters: [
+                ParameterSpec("input", .url, default: .string("datasource/input"),
+                              doc: "The input datasource for the videos: a directory, file:///dir or s3://bucket/prefix."),
+                ParameterSpec("lightly", .url, default: .string("datasource/lightly"),
+                              doc: "The Lightly datasource for .lightly/predictions and .lightly/metadata."),
+                ParameterSpec("endpoint", .string, default: .string(""),
+                              doc: "S3-compatible endpoint URL (MinIO, Ceph, R2); else AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL. Implies path-style addressing."),
+                ParameterSpec("region", .string, default: .string(""),
+                              doc: "S3 region; else AWS_REGION, AWS_DEFAULT_REGION, then us-east-1."),
+                ParameterSpec("profile", .string, default: .string(""),
+                              doc: "Profile in the AWS credentials file; else the AWS_* variables or AWS_PROFILE."),
+                ParameterSpec("part_size", .integer, default: .int(8 * 1024 * 1024),
+                              doc: "Multipart part size in bytes (at least 5 MiB)."),
+                ParameterSpec("multipart_threshold", .integer, default: .int(16 * 1024 * 1024),
+                              doc: "Files at least this large are sent in parts."),
+            ])
+    }
+
+    public func run(_ item: StageItem, context: any StageContext) async throws {
+        _ = try await sync(item, context: context)
+    }
+
+    /// What one run did, for tests and logs.
+    struct Summary: Sendable, Hashable {
+        var objects = 0
+        var sent = 0
+        var skipped = 0
+        var partsSent = 0
+        var bytesSent: Int64 = 0
+    }
+
+    func sync(_ item: StageItem, context: any StageContext) async throws -> Summary {
+        let stores = try openStores(context)
+        let plan = try UploadPlan.make(for: item)
+        // Check every key before sending anything, so a bad one leaves no object behind.
+        for entry in plan.entries {
+            try mapped { try ObjectKey.validate(entry.key, datasource: stores[entry.role]?.location.description ?? "") }
+        }
+        for store in stores.values { try await mapped { try await store.checkAccess() } }
+
+        let options = try uploadOptions(context)
+        let journal = try await UploadJournal.load(from: context.checkpoints)
+        var listing: [UploadPlan.Role: [UploadManifest.Object]] = [:]
+        var summary = Summary()
+        for (index, entry) in plan.entries.enumerated() {
+            try Task.checkCancellation()
+            guard let store = stores[entry.role] else { continue }
+            let sha256 = try mapped { try FileDigest.sha256(of: entry.file) }
+            var object = try await mapped { try await store.head(entry.key) }
+            if let existing = object, try matches(existing, file: entry.file, sha256: sha256) {
+                summary.skipped += 1
+            } else {
+                let journalKey = UploadJournal.name(entry.role.rawValue, entry.key)
+                let resume = await journal.state(journalKey)
+                let result = try await mapped {
+                    try await store.upload(
+                        entry.key, file: entry.file, sha256: sha256, options: options, resume: resume
+                    ) { state in
+                        try await journal.record(state, as: journalKey, in: context.checkpoints)
+                    }
+                }
+                object = result.object
+                summary.sent += 1
+                summary.partsSent += result.partsSent
+                summary.bytesSent += result.bytesSent
+            }
+            guard let object else { continue }
+            let record = UploadManifest.Object(key: entry.key, size: object.size, etag: object.etag, sha256: sha256)
+            listing[entry.role, default: []].append(record)
+            context.recordReceipt(UploadReceipt(role: entry.role, object: record).json)
+            context.reportProgress(completed: index + 1, total: plan.entries.count, unit: "objects")
+        }
+        summary.objects = plan.entries.count
+        let manifest = UploadManifest(datasources: UploadPlan.Role.allCases.compactMap { role in
+            stores[role].map { UploadManifest.Datasource(role: role.rawValue, url: $0.location.description, objects: listing[role] ?? []) }
+        })
+        try manifest.write(to: context.outputDirectory.appendingPathComponent("upload.json"))
+        context.logger.info(
+            "upload: \(summary.sent) sent (\(summary.partsSent) parts, \(summary.bytesSent) bytes), \(summary.skipped) already present")
+        return summary
+    }
+
+    public func verify(receipts: [JSONValue], item: StageItem, context: any StageContext) async throws -> Bool {
+        let stores = try openStores(context)
+        for receipt in receipts {
+            guard let parsed = UploadReceipt(receipt), let store = stores[parsed.role] else { return false }
+            guard let object = try await mapped({ try await store.head(parsed.object.key) }),
+                  object.size == parsed.object.size
+            else { return false }
+            if let etag = parsed.object.etag, object.etag != etag { return false }
+            if parsed.object.etag == nil, let sha256 = object.sha256, sha256 != parsed.object.sha256 { return false }
+        }
+        return true
+    }
+
+    // MARK: - Helpers
+
+    private func openStores(_ context: any StageContext) throws -> [UploadPlan.Role: any BlobStore] {
+        let parameters = context.parameters
+        func option(_ name: String) -> String? { parameters.optionalString(name).flatMap { $0.isEmpty ? nil : $0 } }
+        var stores: [UploadPlan.Role: any BlobStore] = [:]
+        for role in UploadPlan.Role.allCases {
+            let url = try parameters.string(role.rawValue)
+            stores[role] = try mapped {
+                try Datasources.open(
+                    url, relativeTo: context.pipelineDirectory, endpoint: option("endpoint"), region: option("region"),
+                    profile: option("profile"), environment: environment)
+            }
+        }
+        return stores
+    }
+
+    private func uploadOptions(_ context: any StageContext) throws -> UploadOptions {
+        let partSize = context.parameters["part_size"]?.intValue ?? 8 * 1024 * 1024
+        let threshold = context.parameters["multipart_threshold"]?.intValue ?? 16 * 1024 * 1024
+        guard Int64(partSize) >= UploadOptions.minimumPartSize else {
+            throw StageError("parameter 'part_size' must be at least 5 MiB (5242880), not \(partSize)", code: .invalidParameter)
+        }
+        return UploadOptions(multipartThreshold: Int64(threshold), partSize: Int64(partSize))
+    }
+
+    /// Whether the stored object already holds the file's bytes.
+    private func matches(_ object: ObjectInfo, file: URL, sha256: String) throws -> Bool {
+        guard object.size == (try fileSize(file)) else { return false }
+        if let stored = object.sha256 { return stored == sha256 }
+        // An object written by another tool (aws s3 cp): a single-part ETag is the MD5 of the bytes.
+        if let etag = object.etag, !etag.contains("-") {
+            return try mapped { try FileDigest.md5(of: file) } == etag
+        }
+        return false
+    }
+
+    private func fileSize(_ file: URL) throws -> Int64 {
+        do {
+            return (try FileManager.default.attributesOfItem(atPath: file.path)[.size] as? NSNumber)?.int64Value ?? -1
+        } catch {
+            throw StageError("cannot read '\(file.path)': \(error.localizedDescription)", code: .missingInput)
+        }
+    }
+}
+
+/// Turns ``StorageError``s into ``StageError``s that keep the datasource and key in the message.
+@discardableResult
+func mapped<T>(_ body: () throws -> T) throws -> T {
+    do { return try body() } catch let error as StorageError { throw StageError(storage: error) }
+}
+
+@discardableResult
+func mapped<T>(_ body: () async throws -> T) async throws -> T {
+    do { return try await body() } catch let error as StorageError { throw StageError(storage: error) }
+}
+
+extension StageError {
+    init(storage error: StorageError) {
+        let code: StageError.Code =
+            switch error.code {
+            case .invalidArgument: .invalidParameter
+            case .invalidKey: .invalidInput
+            case .transient, .unreachable: .transient
+            default: .failed
+            }
+        self.init(error.description, code: code, isTransient: error.isTransient)
+    }
+}

@@ -1,1 +1,0 @@
-// Datasource back ends: file:// and s3://.
