@@ -75,7 +75,7 @@ let package = Package(
             pkgConfig: "cairo",
             providers: [.apt(["libcairo2-dev"])]
         ),
-        .target(name: "Report", dependencies: ["CCairo"]),
+        .target(name: "Report", dependencies: ["CCairo", "PluginAPI"]),
 
         // Built-in stages: thin adapters from PluginAPI to the modules above
         .target(

@@ -11,6 +11,7 @@ debian_packages=(
   libsqlite3-dev libcairo2-dev
   python3-venv python3-numpy python3-av
   poppler-utils
+  chromium fonts-dejavu-core
 )
 
 missing=()

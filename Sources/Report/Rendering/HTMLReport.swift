@@ -1,0 +1,169 @@
+import Foundation
+import PluginAPI
+
+/// The self-contained HTML report: inline CSS, plots as SVG and crops as PNG in `data:` URLs,
+/// no scripts and no external references, so it opens from disk with no network.
+struct HTMLReport {
+    let data: ReportData
+    let figures: ReportFigures
+    let crops: [CropTile]
+
+    func render() throws -> Data {
+        var html = """
+        <!DOCTYPE html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>Selection report \(escape(data.run.runId))</title>
+        <style>\(Self.style)</style>
+        </head>
+        <body>
+        <header><h1>Selection report</h1><p class="sub">Run \(escape(data.run.runId)) · tag \(escape(data.run.tag)) · \(escape(data.run.created))</p></header>
+
+        """
+        for section in ReportSection.allCases {
+            html += "<section id=\"\(section.rawValue)\">\n<h2>\(escape(section.title))</h2>\n"
+            html += try body(of: section)
+            html += "</section>\n"
+        }
+        html += "</body>\n</html>\n"
+        return Data(html.utf8)
+    }
+
+    private func body(of section: ReportSection) throws -> String {
+        let statistics = figures.statistics
+        switch section {
+        case .run:
+            return table(
+                header: nil,
+                rows: [
+                    ["Run id", data.run.runId], ["Tag", data.run.tag], ["Created", data.run.created],
+                    ["Input datasource", data.run.inputDatasource], ["Lightly datasource", data.run.lightlyDatasource],
+                    ["Total processing time", "\(Self.seconds(data.run.totalSeconds))"],
+                ]
+            ) + "<h3>Selection config</h3>\n<pre>\(escape(try Self.prettyJSON(data.run.selectionConfig)))</pre>\n"
+        case .sizes:
+            let sizes = statistics.datasetSizes
+            return table(
+                header: ["", "frames", "objects"],
+                rows: [
+                    ["Input", "\(sizes.input)", "\(sizes.inputObjects)"],
+                    ["Selected by this run", "\(sizes.selected)", "\(sizes.selectedObjects)"],
+                    ["Removed", "\(sizes.removed)", ""],
+                    ["Datapool (earlier runs)", "\(sizes.datapool)", ""],
+                    ["Selected with datapool", "\(sizes.selectedWithDatapool)", ""],
+                ],
+                numeric: true
+            )
+        case .stages:
+            guard let figure = figures.stageTimes else { return note("No stage timings in this run.") }
+            return table(
+                header: ["Stage", "input", "kept", "removed", "time"],
+                rows: data.stages.map { [$0.name, "\($0.input)", "\($0.kept)", "\($0.removed)", Self.seconds($0.seconds)] },
+                numeric: true
+            ) + (try image(figure))
+        case .objects:
+            return try image(figures.objectsPerFrame) + metricsTable([("objects per frame", statistics.objectsPerFrame)])
+        case .scores:
+            let names = statistics.scoreNames
+            guard !names.isEmpty else { return note("No active-learning scores in this run.") }
+            return try metricsTable(names.compactMap { name in statistics.scores[name].map { (name, $0) } })
+                + figures.scoreDistributions.map(image).joined()
+        case .videos:
+            guard let figure = figures.videoShares else { return note("No videos in this run.") }
+            return try image(figure) + table(
+                header: ["Video", "input", "selected", "datapool", "selected share", "target"],
+                rows: statistics.videos.map {
+                    [$0.video, "\($0.input)", "\($0.selected)", "\($0.datapool)", Self.percent($0.selectedShare), $0.target.map(Self.percent) ?? "–"]
+                },
+                numeric: true
+            )
+        case .embedding:
+            guard let figure = figures.embedding else { return note("No embeddings in this run.") }
+            return try image(figure)
+        case .gallery:
+            guard !crops.isEmpty else { return note("No crops in this run.") }
+            var html = "<p class=\"note\">\(crops.count) of \(data.gallery.count) crops, sorted by score, lowest (hardest) first.</p>\n<div class=\"gallery\">\n"
+            for tile in crops {
+                let png = try CairoSurface.png(width: Self.tileSize.width, height: Self.tileSize.height, scale: 2) { canvas in
+                    tile.draw(canvas, in: Rect(x: 0, y: 0, width: Self.tileSize.width, height: Self.tileSize.height))
+                }
+                html += "<img class=\"crop\" width=\"\(Int(Self.tileSize.width))\" height=\"\(Int(Self.tileSize.height))\" alt=\"\(escape("crop #\(tile.rank) of \(tile.crop.frame), score \(tile.crop.score)"))\" src=\"data:image/png;base64,\(png.base64EncodedString())\">\n"
+            }
+            return html + "</div>\n"
+        }
+    }
+
+    static let tileSize = (width: 150.0, height: 210.0)
+
+    private func image(_ figure: Figure) throws -> String {
+        let svg = try CairoSurface.svg(width: figure.width, height: figure.height) { canvas in
+            figure.draw(canvas, Rect(x: 0, y: 0, width: figure.width, height: figure.height))
+        }
+        // An <img> per SVG keeps each plot a document of its own: cairo names glyph symbols
+        // alike in every SVG, which would clash if several were inlined in one page.
+        return """
+        <figure id="figure-\(escape(figure.id))"><img class="plot" width="\(Int(figure.width))" height="\(Int(figure.height))" alt="\(escape(figure.caption))" src="data:image/svg+xml;base64,\(svg.base64EncodedString())"><figcaption>\(escape(figure.caption))</figcaption></figure>
+
+        """
+    }
+
+    private func metricsTable(_ rows: [(String, DistributionPerSet)]) -> String {
+        let format = { (metrics: Metrics?) -> [String] in
+            guard let metrics else { return ["0", "–", "–", "–", "–", "–"] }
+            return ["\(metrics.count)"] + [metrics.mean, metrics.std, metrics.min, metrics.median, metrics.max].map { Ticks.format($0, step: 0.0001) }
+        }
+        return table(
+            header: ["", "set", "n", "mean", "std", "min", "median", "max"],
+            rows: rows.flatMap { name, distribution in
+                [[name, "input"] + format(distribution.input), ["", "selected"] + format(distribution.selected)]
+            },
+            numeric: true
+        )
+    }
+
+    private func table(header: [String]?, rows: [[String]], numeric: Bool = false) -> String {
+        var html = "<table\(numeric ? " class=\"numeric\"" : "")>\n"
+        if let header { html += "<tr>" + header.map { "<th>\(escape($0))</th>" }.joined() + "</tr>\n" }
+        for row in rows { html += "<tr>" + row.map { "<td>\(escape($0))</td>" }.joined() + "</tr>\n" }
+        return html + "</table>\n"
+    }
+
+    private func note(_ text: String) -> String { "<p class=\"note\">\(escape(text))</p>\n" }
+
+    private func escape(_ text: String) -> String {
+        var escaped = ""
+        for character in text {
+            switch character {
+            case "&": escaped += "&amp;"
+            case "<": escaped += "&lt;"
+            case ">": escaped += "&gt;"
+            case "\"": escaped += "&quot;"
+            default: escaped.append(character)
+            }
+        }
+        return escaped
+    }
+
+    static func seconds(_ value: Double) -> String { String(format: "%.1f s", value) }
+    static func percent(_ share: Double) -> String { String(format: "%.1f %%", 100 * share) }
+
+    static func prettyJSON(_ value: JSONValue) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    private static let style = """
+    body{font-family:"DejaVu Sans",Verdana,sans-serif;color:#222;max-width:980px;margin:0 auto;padding:16px 24px;line-height:1.4}
+    h1{margin:0 0 4px}h2{border-bottom:2px solid #d9622b;padding-bottom:4px;margin-top:36px}
+    .sub,.note,figcaption{color:#666;font-size:0.9em}
+    table{border-collapse:collapse;margin:8px 0 16px}th,td{border-bottom:1px solid #ddd;padding:3px 10px;text-align:left}
+    table.numeric td+td{text-align:right}th{background:#f4f4f4}
+    pre{background:#f6f6f6;padding:10px;overflow-x:auto;font-size:0.85em}
+    figure{margin:12px 0}img.plot{max-width:100%;height:auto;border:1px solid #eee}
+    .gallery{display:flex;flex-wrap:wrap;gap:8px}img.crop{border:1px solid #eee}
+    @media print{section{break-inside:avoid-page}}
+    """
+}

@@ -1,1 +1,0 @@
-// HTML and PDF reports of selection runs, with plots drawn through cairo.

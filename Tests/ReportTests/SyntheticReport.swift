@@ -1,0 +1,124 @@
+import Foundation
+import PluginAPI
+import Report
+import TestSupport
+
+/// A deterministic synthetic selection run: 3 videos, 90 frames, two scores, a datapool,
+/// pose-like embeddings and crop PNGs (made by the ffmpeg CLI) with keypoints.
+enum SyntheticReport {
+    static let videos = ["match-a.mp4", "match-b.mp4", "clips/match-c.mp4"]
+    static let cropCount = 8
+
+    static func make(runFolder: URL) throws -> ReportData {
+        var generator = SplitMix(seed: 7)
+        var frames: [FrameRecord] = []
+        for (videoIndex, video) in videos.enumerated() {
+            for index in 0..<30 {
+                let objects = Int(generator.next() % 6)
+                let status: FrameStatus = index % 3 == 0 ? .selected : (index == 1 && videoIndex == 0 ? .datapool : .removed)
+                frames.append(FrameRecord(
+                    name: "\(video.replacingOccurrences(of: "/", with: "-").replacingOccurrences(of: ".", with: "-"))-\(String(format: "%03d", index))-mp4.png",
+                    video: video, objects: status == .selected ? objects + 1 : objects, status: status,
+                    scores: [
+                        "object_frequency": Double(objects) / 5,
+                        "objectness_least_confidence": generator.unit() * (status == .selected ? 1 : 0.6),
+                    ]
+                ))
+            }
+        }
+        var vectors: [[Double]] = [], scores: [Double] = [], selected: [Bool] = [], owners: [String] = []
+        for frame in frames where frame.objects > 0 {
+            for _ in 0..<frame.objects {
+                let cluster = Double(frame.name.count % 3)
+                vectors.append((0..<34).map { dimension in cluster * Double(dimension % 5) + generator.unit() })
+                scores.append(generator.unit())
+                selected.append(frame.status == .selected)
+                owners.append(frame.name)
+            }
+        }
+        let view = try EmbeddingView(
+            projecting: vectors, level: .objects, scoreName: "objectness_least_confidence",
+            scores: scores, selected: selected, frames: owners
+        )
+        let crops = runFolder.appendingPathComponent("crops")
+        try FileManager.default.createDirectory(at: crops, withIntermediateDirectories: true)
+        try runTool("/usr/bin/ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=96x160:rate=10", "-frames:v", "\(cropCount)", crops.appendingPathComponent("crop-%d.png").path])
+        let selectedFrames = frames.filter { $0.status == .selected }
+        var gallery: [GalleryCrop] = []
+        for index in 1...cropCount {
+            var keypoints: [Double] = []
+            for joint in 0..<17 {
+                keypoints += [20 + Double(joint % 4) * 18, 12 + Double(joint) * 8.5, generator.unit()]
+            }
+            gallery.append(GalleryCrop(path: "crops/crop-\(index).png", frame: selectedFrames[index].name, score: generator.unit(), keypoints: keypoints))
+        }
+        gallery.append(GalleryCrop(path: "crops/missing.png", frame: selectedFrames[0].name, score: 0.99, keypoints: []))
+        let run = RunInformation(
+            runId: "run-0001", tag: "initial-tag", created: "2026-11-25T15:00:00Z",
+            inputDatasource: "file:///data/volleyball", lightlyDatasource: "file:///data/volleyball-lightly",
+            selectionConfig: .object([
+                "n_samples": .int(30),
+                "strategies": .array([
+                    .object(["input": .object(["type": .string("EMBEDDINGS"), "task": .string("keypoint_rcnn_detection")]), "strategy": .object(["type": .string("DIVERSITY")])]),
+                ]),
+            ]),
+            totalSeconds: 12.5
+        )
+        return ReportData(
+            run: run,
+            stages: [
+                StageSummary(name: "load datasource", input: 90, kept: 90, seconds: 1.2),
+                StageSummary(name: "active-learning scores", input: 90, kept: 90, seconds: 0.4),
+                StageSummary(name: "selection", input: 89, kept: 30, seconds: 9.8),
+                StageSummary(name: "crops", input: 30, kept: 30, seconds: 1.1),
+            ],
+            frames: frames,
+            videoTarget: Dictionary(uniqueKeysWithValues: videos.map { ($0, 1.0 / 3) }),
+            embedding: view, gallery: gallery
+        )
+    }
+}
+
+/// A tiny deterministic random number generator (the tests must not depend on a system one).
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+}
+
+/// Runs a program and returns its standard output and standard error; throws on a non-zero exit.
+@discardableResult
+func runTool(_ path: String, _ arguments: [String]) throws -> (output: Data, errors: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = arguments
+    // Standard error goes to a file so that a chatty tool never blocks on a full pipe.
+    let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("report-test-stderr-\(UUID().uuidString)")
+    FileManager.default.createFile(atPath: errorFile.path, contents: nil)
+    defer { try? FileManager.default.removeItem(at: errorFile) }  // best effort: a temp file
+    let errorHandle = try FileHandle(forWritingTo: errorFile)
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = errorHandle
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    let bytes = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    try errorHandle.close()
+    let errors = String(decoding: try Data(contentsOf: errorFile), as: UTF8.self)
+    guard process.terminationStatus == 0 else {
+        throw ToolFailure(description: "\(path) \(arguments.joined(separator: " ")) exited \(process.terminationStatus): \(errors)")
+    }
+    return (bytes, errors)
+}
+
+struct ToolFailure: Error, CustomStringConvertible {
+    var description: String
+}
