@@ -1,0 +1,244 @@
+import Foundation
+import Logging
+import PluginAPI
+import Storage
+import Testing
+import TestSupport
+
+@testable import Stages
+
+/// A gather item like the engine builds for `upload`: two source videos, and `convert` and
+/// `metadata` inputs holding one `.lightly` tree per video.
+struct UploadFixture {
+    let directory: TemporaryDirectory
+    let item: StageItem
+    let videos: [String: Data]
+
+    init(videoSize: Int = 3000, sourceKeys: [String] = ["game1.mp4", "clips/game 2.mp4"]) throws {
+        directory = try TemporaryDirectory()
+        let root = directory.url
+        var sources: [ItemSource] = []
+        var videos: [String: Data] = [:]
+        for (index, key) in sourceKeys.enumerated() {
+            let file = root.appendingPathComponent("data").appendingPathComponent(key)
+            try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+            let bytes = Data((0..<videoSize).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ index) })
+            try bytes.write(to: file)
+            sources.append(ItemSource(key: key, path: file))
+            videos[key] = bytes
+        }
+        func write(_ text: String, _ path: String) throws {
+            let file = root.appendingPathComponent(path)
+            try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(text.utf8).write(to: file)
+        }
+        for key in ["game1.mp4", "clips/game 2.mp4"] {
+            let stem = (key as NSString).deletingPathExtension
+            try write("{\"tasks\":[\"pose\"]}", "inputs/convert/\(key)/.lightly/predictions/tasks.json")
+            try write("{\"task_type\":\"keypoint-detection\"}", "inputs/convert/\(key)/.lightly/predictions/pose/schema.json")
+            try write("{\"file_name\":\"\(stem)-000-mp4.png\"}", "inputs/convert/\(key)/.lightly/predictions/pose/\(stem)-000-mp4.json")
+            try write("{\"type\":\"video\"}", "inputs/metadata/\(key)/.lightly/metadata/\(stem).json")
+        }
+        self.videos = videos
+        item = StageItem(key: "all", sources: sources, inputs: [
+            "convert": root.appendingPathComponent("inputs/convert"),
+            "metadata": root.appendingPathComponent("inputs/metadata"),
+        ])
+    }
+
+    static let lightlyKeys = [
+        ".lightly/metadata/clips/game 2.json", ".lightly/metadata/game1.json",
+        ".lightly/predictions/pose/clips/game 2-000-mp4.json", ".lightly/predictions/pose/game1-000-mp4.json",
+        ".lightly/predictions/pose/schema.json", ".lightly/predictions/tasks.json",
+    ]
+
+    func context(_ parameters: [String: JSONValue], attempt: Int) throws -> TestStageContext {
+        try TestStageContext(
+            parameters: parameters, outputDirectory: directory.url.appendingPathComponent("out-\(attempt)"),
+            pipelineDirectory: directory.url, checkpointDirectory: directory.url.appendingPathComponent("checkpoints"),
+            stageName: "upload")
+    }
+}
+
+@Suite struct UploadStageLocalTests {
+    @Test func syncsVideosAndLightlyTreesToLocalDatasourcesOnce() async throws {
+        let fixture = try UploadFixture()
+        defer { fixture.directory.remove() }
+        let stage = UploadStage(environment: [:])
+        let parameters: [String: JSONValue] = ["input": .string("ds/input"), "lightly": .string("ds/lightly")]
+        let first = try fixture.context(parameters, attempt: 1)
+        let summary = try await stage.sync(fixture.item, context: first)
+        #expect(summary == .init(objects: 8, sent: 8, skipped: 0, partsSent: 8, bytesSent: summary.bytesSent))
+
+        let input = LocalDatasource(root: fixture.directory.url.appendingPathComponent("ds/input"))
+        let lightly = LocalDatasource(root: fixture.directory.url.appendingPathComponent("ds/lightly"))
+        #expect(try await input.list(prefix: "").map(\.key) == ["clips/game 2.mp4", "game1.mp4"])
+        #expect(try await input.get("clips/game 2.mp4", range: nil) == fixture.videos["clips/game 2.mp4"])
+        #expect(try await lightly.list(prefix: "").map(\.key) == UploadFixture.lightlyKeys)
+        #expect(first.receipts.count == 8)
+        #expect(first.receipts.first?.objectValue?["datasource"] == .string("input"))
+
+        let second = try fixture.context(parameters, attempt: 2)
+        let again = try await stage.sync(fixture.item, context: second)
+        #expect(again.sent == 0)
+        #expect(again.skipped == 8)
+        let manifest1 = try Data(contentsOf: first.outputDirectory.appendingPathComponent("upload.json"))
+        let manifest2 = try Data(contentsOf: second.outputDirectory.appendingPathComponent("upload.json"))
+        #expect(manifest1 == manifest2)
+        #expect(String(decoding: manifest1, as: UTF8.self).contains("\"url\" : \"file://\(fixture.directory.url.path)/ds/lightly\""))
+        #expect(try await stage.verify(receipts: second.receipts, item: fixture.item, context: second))
+        try await input.delete("game1.mp4")
+        #expect(try await stage.verify(receipts: second.receipts, item: fixture.item, context: second) == false)
+    }
+
+    @Test func aKeyThatEscapesTheRootFailsBeforeAnythingIsWritten() async throws {
+        let fixture = try UploadFixture(sourceKeys: ["game1.mp4", "../escape.mp4"])
+        defer { fixture.directory.remove() }
+        let context = try fixture.context(["input": .string("ds/input"), "lightly": .string("ds/lightly")], attempt: 1)
+        let error = await #expect(throws: StageError.self) { try await UploadStage(environment: [:]).run(fixture.item, context: context) }
+        #expect(error?.description == "datasource 'file://\(fixture.directory.url.path)/ds/input', key '../escape.mp4': invalid object key: '..' would escape the datasource root")
+        #expect(!FileManager.default.fileExists(atPath: fixture.directory.url.appendingPathComponent("ds").path))
+    }
+
+    @Test func isAGatherEffectStageWithDatasourceParameters() {
+        let descriptor = UploadStage().descriptor
+        #expect(descriptor.id == "upload")
+        #expect(descriptor.mode == .gather)
+        #expect(descriptor.kind == .effect)
+        #expect(descriptor.parameters.map(\.name) == ["input", "lightly", "endpoint", "region", "profile", "part_size", "multipart_threshold"])
+        #expect(BuiltinStages.all.contains { $0.descriptor.id == "upload" })
+    }
+}
+
+/// A context whose checkpoint store "crashes the process" after a number of commits.
+struct CrashingContext: StageContext {
+    struct SimulatedCrash: Error {}
+
+    struct Checkpoints: CheckpointStore {
+        let base: any CheckpointStore
+        let crashAfter: Int
+        let count = Counter()
+
+        func committedUnits() async throws -> [CheckpointUnit] { try await base.committedUnits() }
+
+        func commit(cursor: Int, directory: URL) async throws -> CheckpointUnit {
+            let unit = try await base.commit(cursor: cursor, directory: directory)
+            if await count.increment() >= crashAfter { throw SimulatedCrash() }
+            return unit
+        }
+    }
+
+    actor Counter {
+        var value = 0
+        func increment() -> Int {
+            value += 1
+            return value
+        }
+    }
+
+    let base: TestStageContext
+    let checkpoints: any CheckpointStore
+
+    init(base: TestStageContext, crashAfter: Int) {
+        self.base = base
+        self.checkpoints = Checkpoints(base: base.checkpoints, crashAfter: crashAfter)
+    }
+
+    var parameters: Parameters { base.parameters }
+    var outputDirectory: URL { base.outputDirectory }
+    var pipelineDirectory: URL { base.pipelineDirectory }
+    var stageName: String { base.stageName }
+    var logger: Logger { base.logger }
+    func reportProgress(completed: Int, total: Int?, unit: String) {}
+    func recordReceipt(_ receipt: JSONValue) {}
+}
+
+@Suite(.motoServer) struct UploadStageS3Tests {
+    static func parameters(_ server: MotoServer, _ suffix: String) -> [String: JSONValue] {
+        [
+            "input": .string("s3://input-\(suffix)/volleyball_input"),
+            "lightly": .string("s3://lightly-\(suffix)/volleyball_lightly"),
+            "endpoint": .string(server.endpoint.absoluteString),
+            "part_size": .int(5 * 1024 * 1024), "multipart_threshold": .int(5 * 1024 * 1024),
+        ]
+    }
+
+    static func makeBuckets(_ server: MotoServer, _ suffix: String) async throws -> (S3Datasource, S3Datasource) {
+        func store(_ bucket: String, _ prefix: String) throws -> S3Datasource {
+            S3Datasource(configuration: try S3Configuration.resolve(
+                bucket: bucket, prefix: prefix, endpoint: nil, region: nil, profile: nil, environment: server.environment))
+        }
+        let input = try store("input-\(suffix)", "volleyball_input")
+        let lightly = try store("lightly-\(suffix)", "volleyball_lightly")
+        try await input.createBucket()
+        try await lightly.createBucket()
+        return (input, lightly)
+    }
+
+    @Test func uploadsLikeTheTutorialAndSendsNothingTheSecondTime() async throws {
+        let server = try MotoServerTrait.server()
+        let suffix = UUID().uuidString.prefix(8).lowercased()
+        let (input, lightly) = try await Self.makeBuckets(server, suffix)
+        let fixture = try UploadFixture()
+        defer { fixture.directory.remove() }
+        let stage = UploadStage(environment: server.environment)
+        let parameters = Self.parameters(server, suffix)
+
+        let first = try fixture.context(parameters, attempt: 1)
+        #expect(try await stage.sync(fixture.item, context: first).sent == 8)
+        #expect(try await input.list(prefix: "").map(\.key) == ["clips/game 2.mp4", "game1.mp4"])
+        #expect(try await input.get("game1.mp4", range: nil) == fixture.videos["game1.mp4"])
+        #expect(try await lightly.list(prefix: "").map(\.key) == UploadFixture.lightlyKeys)
+        #expect(first.receipts.allSatisfy { $0.objectValue?["etag"]?.stringValue?.count == 32 })
+
+        let second = try fixture.context(parameters, attempt: 2)
+        let again = try await stage.sync(fixture.item, context: second)
+        #expect(again.sent == 0)
+        #expect(again.bytesSent == 0)
+        let manifest1 = try Data(contentsOf: first.outputDirectory.appendingPathComponent("upload.json"))
+        let manifest2 = try Data(contentsOf: second.outputDirectory.appendingPathComponent("upload.json"))
+        #expect(manifest1 == manifest2)
+        let text = String(decoding: manifest1, as: UTF8.self)
+        #expect(text.contains("s3://lightly-\(suffix)/volleyball_lightly"))
+        #expect(!text.contains(server.environment["AWS_SECRET_ACCESS_KEY"] ?? "?"))
+        #expect(!text.contains("127.0.0.1"))
+
+        #expect(try await stage.verify(receipts: second.receipts, item: fixture.item, context: second))
+        try await lightly.delete(".lightly/predictions/tasks.json")
+        #expect(try await stage.verify(receipts: second.receipts, item: fixture.item, context: second) == false)
+        let third = try fixture.context(parameters, attempt: 3)
+        #expect(try await stage.sync(fixture.item, context: third).sent == 1)
+    }
+
+    @Test func aKilledUploadResumesWithOnlyTheMissingParts() async throws {
+        let server = try MotoServerTrait.server()
+        let suffix = UUID().uuidString.prefix(8).lowercased()
+        let (input, _) = try await Self.makeBuckets(server, suffix)
+        let fixture = try UploadFixture(videoSize: 16 * 1024 * 1024, sourceKeys: ["big.mp4"])
+        defer { fixture.directory.remove() }
+        let stage = UploadStage(environment: server.environment)
+        let parameters = Self.parameters(server, suffix)
+
+        let crashing = CrashingContext(base: try fixture.context(parameters, attempt: 1), crashAfter: 2)
+        await #expect(throws: CrashingContext.SimulatedCrash.self) { try await stage.sync(fixture.item, context: crashing) }
+        #expect(try await input.head("big.mp4") == nil, "a half-sent object must not be visible")
+
+        let resumed = try await stage.sync(fixture.item, context: try fixture.context(parameters, attempt: 2))
+        #expect(resumed.partsSent == 4 - 2 + 6, "two missing parts of big.mp4 plus six small .lightly files")
+        #expect(resumed.sent == 7)
+        let bigBytesSent: Int64 = 6 * 1024 * 1024
+        #expect(resumed.bytesSent >= bigBytesSent && resumed.bytesSent < bigBytesSent + 10_000, "only the last 6 MiB of big.mp4 and small JSON files")
+        #expect(try await input.get("big.mp4", range: nil) == fixture.videos["big.mp4"])
+    }
+
+    @Test func aMissingBucketFailsNamingTheDatasource() async throws {
+        let server = try MotoServerTrait.server()
+        let fixture = try UploadFixture()
+        defer { fixture.directory.remove() }
+        let context = try fixture.context(Self.parameters(server, "nobucket"), attempt: 1)
+        let error = await #expect(throws: StageError.self) {
+            try await UploadStage(environment: server.environment).run(fixture.item, context: context)
+        }
+        #expect(error?.description.hasPrefix("datasource 's3://input-nobucket/volleyball_input': the bucket 'input-nobucket' does not exist") == true)
+    }
+}

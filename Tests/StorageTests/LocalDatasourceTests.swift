@@ -1,0 +1,56 @@
+import Foundation
+import Testing
+import TestSupport
+
+@testable import Storage
+
+@Suite struct LocalDatasourceTests {
+    @Test func storesListsReadsAndDeletesObjects() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = LocalDatasource(root: directory.url.appendingPathComponent("lightly"))
+        try await store.checkAccess()
+        let info = try await store.put(".lightly/predictions/tasks.json", data: Data("[\"pose\"]".utf8))
+        #expect(info.size == 8)
+        let source = directory.url.appendingPathComponent("video.mp4")
+        let bytes = Data((0..<100_000).map { UInt8($0 % 251) })
+        try bytes.write(to: source)
+        let sha = try FileDigest.sha256(of: source)
+        let result = try await store.upload(
+            "clips/video.mp4", file: source, sha256: sha, options: UploadOptions(), resume: nil) { _ in }
+        #expect(result.object.size == 100_000)
+        #expect(try await store.list(prefix: "").map(\.key) == [".lightly/predictions/tasks.json", "clips/video.mp4"])
+        #expect(try await store.list(prefix: "clips/").map(\.key) == ["clips/video.mp4"])
+        #expect(try await store.head("clips/video.mp4")?.sha256 == sha)
+        #expect(try await store.head("clips/missing.mp4") == nil)
+        #expect(try await store.get("clips/video.mp4", range: 10..<20) == bytes[10..<20])
+        #expect(try await store.get("clips/video.mp4", range: nil) == bytes)
+        let url = try store.readURL("clips/video.mp4", expiresIn: 60, now: Date())
+        #expect(url.isFileURL)
+        #expect(try Data(contentsOf: url) == bytes)
+        try await store.delete("clips/video.mp4")
+        try await store.delete("clips/video.mp4")
+        #expect(try await store.list(prefix: "clips/").isEmpty)
+    }
+
+    @Test func rejectsKeysOutsideTheRootBeforeWriting() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let root = directory.url.appendingPathComponent("root")
+        let store = LocalDatasource(root: root)
+        let error = await #expect(throws: StorageError.self) {
+            try await store.put("../escaped.txt", data: Data("x".utf8))
+        }
+        #expect(error?.description == "datasource 'file://\(root.path)', key '../escaped.txt': invalid object key: '..' would escape the datasource root")
+        #expect(!FileManager.default.fileExists(atPath: directory.url.appendingPathComponent("escaped.txt").path))
+    }
+
+    @Test func leftoverTemporaryFilesAreNotListed() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = LocalDatasource(root: directory.url)
+        try Data("partial".utf8).write(to: directory.url.appendingPathComponent(".orchestrate-partial-1234"))
+        try await store.put("a.txt", data: Data("a".utf8))
+        #expect(try await store.list(prefix: "").map(\.key) == ["a.txt"])
+    }
+}
