@@ -46,9 +46,14 @@ extension ItemEvaluator {
             for name in stage.spec.needs { inputs[name] = store.outDirectory.appendingPathComponent(name) }
         }
         let stageItem = stageItem(index, inputs: inputs)
-        let context = makeContext(index, stageItem: stageItem, store: store, scratch: scratch, observer: observer)
+        // Building a context (interpolation, a logger) costs more than the rest of a cache hit:
+        // skip it for the engine's own plugins, which read no external state and record no receipts.
+        let needsContext = !(stage.plugin is ExecStage || stage.plugin is ExternalStage)
         do {
-            let external = try await stage.plugin.externalStateDigest(stageItem, context: context)
+            let context = needsContext || stage.plugin.descriptor.kind == .effect
+                ? makeContext(index, stageItem: stageItem, store: store, scratch: scratch, observer: observer) : nil
+            var external: String?
+            if let context { external = try await stage.plugin.externalStateDigest(stageItem, context: context) }
             let fields = try fields(of: index, upstreamDigests: digests, external: external)
             if let pendingUpstream {
                 return ItemEvaluation(id: item.id, fields: fields, verdict: .toRun(reason: "upstream \(pendingUpstream) will run"))
@@ -59,7 +64,7 @@ extension ItemEvaluator {
                 evaluation.verdict = .toRun(reason: "forced with --force \(item.id.stage)")
                 evaluation.replacesEntry = true
             } else if let digest = entryDigests[key] {
-                if stage.plugin.descriptor.kind == .effect {
+                if stage.plugin.descriptor.kind == .effect, let context {
                     let receipts = try store.entry(key)?.receipts ?? []
                     guard try await stage.plugin.verify(receipts: receipts, item: stageItem, context: context) else {
                         evaluation.verdict = .toRun(reason: "receipts no longer hold")
