@@ -3,8 +3,9 @@
 // nearest row of an already-selected unit (spec §5.4).
 //
 // Distances only shrink as the selection grows, so a unit's nearest distances are brought up to
-// date lazily: `checked[u]` says how many selected rows they already account for, and `evaluate`
-// folds in only the rows selected since. A full pass over all objects per pick is never needed.
+// date lazily: `checked[row]` says how many selected rows its nearest distance already accounts
+// for, and `evaluate` folds in only the rows selected since, and only for the rows that can decide
+// the unit's maximum. A full pass over all objects per pick is never needed.
 final class DiversityState {
     let dimension: Int
     let vectors: [Float]
@@ -14,8 +15,12 @@ final class DiversityState {
     /// Squared distance of each row to the nearest selected row checked so far.
     private var nearest: [Float]
     private var checked: [Int]
-    private var selected: [Float] = []
+    /// The selected rows, transposed in blocks of 8: value d of selected row 8b + l is at
+    /// (b · dimension + d) · 8 + l. Unused lanes hold a far-away value, so a distance kernel can
+    /// take 8 selected rows at a time with no horizontal sums.
+    private var selectedBlocks: [Float] = []
     private(set) var selectedCount = 0
+    private static let farAway: Float = 1e18
 
     init(matrix: EmbeddingMatrix, unitRows: [[Int]]) {
         dimension = matrix.dimension
@@ -29,7 +34,7 @@ final class DiversityState {
         unitStart = start
         rowIndex = rows
         nearest = [Float](repeating: .infinity, count: matrix.count)
-        checked = [Int](repeating: 0, count: unitRows.count)
+        checked = [Int](repeating: 0, count: matrix.count)
     }
 
     func hasRows(_ unit: Int) -> Bool { unitStart[unit + 1] > unitStart[unit] }
@@ -38,40 +43,69 @@ final class DiversityState {
     func select(_ unit: Int) {
         for position in unitStart[unit] ..< unitStart[unit + 1] {
             let row = Int(rowIndex[position])
-            selected.append(contentsOf: vectors[row * dimension ..< (row + 1) * dimension])
+            let lane = selectedCount % 8
+            if lane == 0 {
+                selectedBlocks.append(contentsOf: repeatElement(Self.farAway, count: dimension * 8))
+            }
+            let block = selectedCount / 8
+            for d in 0 ..< dimension {
+                selectedBlocks[(block * dimension + d) * 8 + lane] = vectors[row * dimension + d]
+            }
+            selectedCount += 1
         }
-        selectedCount = selected.count / dimension
     }
 
     /// The unit's distance to the selected set: infinity when nothing is selected, 0 for a unit
     /// without rows.
+    ///
+    /// Only the rows that can decide the maximum are brought up to date: rows are taken by
+    /// decreasing stale distance (an upper bound of the true one), and once an updated row is at
+    /// least as far as every remaining stale bound, the maximum is known exactly.
     func evaluate(_ unit: Int) -> Double {
         let rows = unitStart[unit] ..< unitStart[unit + 1]
         guard !rows.isEmpty else { return 0 }
         guard selectedCount > 0 else { return .infinity }
-        let from = checked[unit]
+        var pending = rows.map { Int(rowIndex[$0]) }
+        var largest: Float = -1
+        while !pending.isEmpty {
+            var position = 0
+            for index in pending.indices.dropFirst() where nearest[pending[index]] > nearest[pending[position]] {
+                position = index
+            }
+            let row = pending[position]
+            if largest >= nearest[row] { break }
+            update(row)
+            largest = max(largest, nearest[row])
+            pending.swapAt(position, pending.count - 1)
+            pending.removeLast()
+        }
+        return Double(largest.squareRoot())
+    }
+
+    /// Folds the rows selected since the row's last update into its nearest distance. Blocks are
+    /// taken whole: lanes checked before are checked again, which leaves the minimum unchanged.
+    private func update(_ row: Int) {
+        let from = checked[row]
+        guard from < selectedCount else { return }
         let dimension = dimension
-        var largest: Float = 0
+        var best = SIMD8<Float>(repeating: nearest[row])
         vectors.withUnsafeBufferPointer { all in
-            selected.withUnsafeBufferPointer { chosen in
-                nearest.withUnsafeMutableBufferPointer { nearest in
-                    // The buffers are non-empty here (rows exist and selectedCount > 0).
-                    let base = all.baseAddress!, chosenBase = chosen.baseAddress!
-                    for position in rows {
-                        let row = Int(rowIndex[position])
-                        let vector = base + row * dimension
-                        var best = nearest[row]
-                        for other in from ..< selectedCount {
-                            let distance = Distance.squared(vector, chosenBase + other * dimension, dimension)
-                            if distance < best { best = distance }
-                        }
-                        nearest[row] = best
-                        if best > largest { largest = best }
+            selectedBlocks.withUnsafeBytes { blocks in
+                // Both buffers are non-empty: the row exists and selectedCount > 0.
+                let vector = all.baseAddress! + row * dimension
+                for block in from / 8 ..< (selectedCount + 7) / 8 {
+                    var sum = SIMD8<Float>()
+                    let start = block * dimension * 8 * 4
+                    for d in 0 ..< dimension {
+                        let lanes = blocks.loadUnaligned(fromByteOffset: start + d * 32, as: SIMD8<Float>.self)
+                        let difference = SIMD8<Float>(repeating: vector[d]) - lanes
+                        sum += difference * difference
                     }
+                    best = pointwiseMin(best, sum)
                 }
             }
         }
-        checked[unit] = selectedCount
-        return Double(largest.squareRoot())
+        nearest[row] = best.min()
+        checked[row] = selectedCount
     }
 }

@@ -51,6 +51,7 @@ import TestSupport
         #expect(try Data(contentsOf: first.pdf) == pdf)
         let json = try String(contentsOf: dir.url.appendingPathComponent("report.json"), encoding: .utf8)
         #expect(json.contains("\"n_selected\" : 30") && json.contains("\"statistics\""))
+        try keepForInspection([dir.url.appendingPathComponent("report.json")])
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.url.path).filter { $0.hasSuffix(".tmp") }
         #expect(leftovers.isEmpty)
     }
@@ -100,6 +101,7 @@ import TestSupport
         let grey = try runTool("/usr/bin/ffmpeg", ["-v", "error", "-i", screenshot.path, "-f", "rawvideo", "-pix_fmt", "gray", "-"]).output
         #expect(grey.count == 1200 * 2400)
         #expect(variance(grey) > 200)
+        try keepForInspection([files.html, files.pdf, screenshot])
     }
 
     @Test func pdfPagesConvertToNonBlankImages() throws {
@@ -116,8 +118,21 @@ import TestSupport
             #expect(pixels.width > pixels.height, "\(page) is landscape")
             #expect(variance(pixels.pixels) > 50, "\(page) is not blank")
         }
+        try runTool("/usr/bin/pdftoppm", ["-r", "80", "-png", files.pdf.path, prefix])
+        try keepForInspection(try FileManager.default.contentsOfDirectory(at: dir.url, includingPropertiesForKeys: nil).filter { $0.pathExtension == "png" })
         let info = String(decoding: try runTool("/usr/bin/pdfinfo", [files.pdf.path]).output, as: UTF8.self)
         #expect(info.contains(#/Title: +Selection report run-0001\n/#))
+    }
+
+    /// Copies outputs to `ORCHESTRATE_REPORT_KEEP` (a folder), when set, for a person to look at.
+    private func keepForInspection(_ files: [URL]) throws {
+        guard let folder = ProcessInfo.processInfo.environment["ORCHESTRATE_REPORT_KEEP"] else { return }
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        for file in files {
+            let target = URL(fileURLWithPath: folder).appendingPathComponent(file.lastPathComponent)
+            if FileManager.default.fileExists(atPath: target.path) { try FileManager.default.removeItem(at: target) }
+            try FileManager.default.copyItem(at: file, to: target)
+        }
     }
 
     private func embedded(_ html: String, type: String) throws -> [Data] {

@@ -29,7 +29,7 @@ enum SyntheticReport {
         var vectors: [[Double]] = [], scores: [Double] = [], selected: [Bool] = [], owners: [String] = []
         for frame in frames where frame.objects > 0 {
             for _ in 0..<frame.objects {
-                let cluster = Double(frame.name.count % 3)
+                let cluster = Double(vectors.count % 3) * 0.2
                 vectors.append((0..<34).map { dimension in cluster * Double(dimension % 5) + generator.unit() })
                 scores.append(generator.unit())
                 selected.append(frame.status == .selected)
@@ -101,7 +101,9 @@ func runTool(_ path: String, _ arguments: [String]) throws -> (output: Data, err
     process.arguments = arguments
     // Standard error goes to a file so that a chatty tool never blocks on a full pipe.
     let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("report-test-stderr-\(UUID().uuidString)")
-    FileManager.default.createFile(atPath: errorFile.path, contents: nil)
+    guard FileManager.default.createFile(atPath: errorFile.path, contents: nil) else {
+        throw ToolFailure(description: "cannot create \(errorFile.path)")
+    }
     defer { try? FileManager.default.removeItem(at: errorFile) }  // best effort: a temp file
     let errorHandle = try FileHandle(forWritingTo: errorFile)
     let output = Pipe()

@@ -45,6 +45,22 @@ import TestSupport
         #expect(!FileManager.default.fileExists(atPath: directory.url.appendingPathComponent("escaped.txt").path))
     }
 
+    @Test func uploadingALinkStoresTheBytesNotTheLink() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let target = directory.url.appendingPathComponent("object")
+        try Data("bytes".utf8).write(to: target)
+        let link = directory.url.appendingPathComponent("link.json")
+        try FileManager.default.createSymbolicLink(at: link, withDestinationURL: target)
+        let store = LocalDatasource(root: directory.url.appendingPathComponent("store"))
+        _ = try await store.upload("a/link.json", file: link, sha256: try FileDigest.sha256(of: link), options: UploadOptions(),
+                                   resume: nil) { _ in }
+        let stored = directory.url.appendingPathComponent("store/a/link.json")
+        let type = try FileManager.default.attributesOfItem(atPath: stored.path)[.type] as? FileAttributeType
+        #expect(type == .typeRegular)
+        #expect(try Data(contentsOf: stored) == Data("bytes".utf8))
+    }
+
     @Test func leftoverTemporaryFilesAreNotListed() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

@@ -3,7 +3,7 @@ internal import CCairo
 
 /// A drawing context on one cairo surface: the only type that calls cairo's drawing API.
 ///
-/// Text uses cairo's toy text API with the "DejaVu Sans" font. Coordinates are points,
+/// Text uses cairo's toy text API with the "DejaVu Sans" font ("DejaVu Sans Mono" for code). Coordinates are points,
 /// y downwards.
 final class Canvas {
     private let context: OpaquePointer
@@ -83,10 +83,10 @@ final class Canvas {
     /// (radians, counter-clockwise as seen on the page when negative).
     func text(
         _ string: String, _ x: Double, _ y: Double, size: Double, color: Color = .ink,
-        bold: Bool = false, align: Alignment = .start, rotation: Double = 0
+        bold: Bool = false, monospaced: Bool = false, align: Alignment = .start, rotation: Double = 0
     ) {
-        setFont(size: size, bold: bold)
-        let width = textWidth(string, size: size, bold: bold)
+        let width = textWidth(string, size: size, bold: bold, monospaced: monospaced)
+        setFont(size: size, bold: bold, monospaced: monospaced)
         let offset = switch align {
         case .start: 0.0
         case .middle: -width / 2
@@ -101,21 +101,21 @@ final class Canvas {
         cairo_restore(context)
     }
 
-    func textWidth(_ string: String, size: Double, bold: Bool = false) -> Double {
-        setFont(size: size, bold: bold)
+    func textWidth(_ string: String, size: Double, bold: Bool = false, monospaced: Bool = false) -> Double {
+        setFont(size: size, bold: bold, monospaced: monospaced)
         var extents = cairo_text_extents_t()
         cairo_text_extents(context, string, &extents)
         return extents.x_advance
     }
 
     /// Shortens a string with an ellipsis until it fits `width`.
-    func fitted(_ string: String, width: Double, size: Double, bold: Bool = false) -> String {
-        guard textWidth(string, size: size, bold: bold) > width else { return string }
+    func fitted(_ string: String, width: Double, size: Double, bold: Bool = false, monospaced: Bool = false) -> String {
+        guard textWidth(string, size: size, bold: bold, monospaced: monospaced) > width else { return string }
         var characters = Array(string)
         while !characters.isEmpty {
             characters.removeLast()
             let candidate = String(characters) + "…"
-            if textWidth(candidate, size: size, bold: bold) <= width { return candidate }
+            if textWidth(candidate, size: size, bold: bold, monospaced: monospaced) <= width { return candidate }
         }
         return ""
     }
@@ -146,9 +146,9 @@ final class Canvas {
         cairo_set_source_rgba(context, color.red, color.green, color.blue, color.alpha)
     }
 
-    private func setFont(size: Double, bold: Bool) {
+    private func setFont(size: Double, bold: Bool, monospaced: Bool = false) {
         cairo_select_font_face(
-            context, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL
+            context, monospaced ? "DejaVu Sans Mono" : "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL
         )
         cairo_set_font_size(context, size)
     }

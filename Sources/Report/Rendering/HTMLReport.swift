@@ -162,7 +162,7 @@ struct HTMLReport {
     table{border-collapse:collapse;margin:8px 0 16px}th,td{border-bottom:1px solid #ddd;padding:3px 10px;text-align:left}
     table.numeric td+td{text-align:right}th{background:#f4f4f4}
     pre{background:#f6f6f6;padding:10px;overflow-x:auto;font-size:0.85em}
-    figure{margin:12px 0}img.plot{max-width:100%;height:auto;border:1px solid #eee}
+    figure{margin:12px 0}img.plot{width:100%;height:auto;border:1px solid #eee}
     .gallery{display:flex;flex-wrap:wrap;gap:8px}img.crop{border:1px solid #eee}
     @media print{section{break-inside:avoid-page}}
     """

@@ -15,7 +15,7 @@ struct PDFReport {
         let layout = PageLayout(surface: surface, footer: "Selection report · run \(data.run.runId)")
         try layout.title("Selection report", subtitle: "Run \(data.run.runId) · tag \(data.run.tag) · \(data.run.created)")
         for section in ReportSection.allCases {
-            try layout.heading(section.title)
+            try layout.heading(section.title, keepWith: firstBlockHeight(section))
             try body(of: section, layout)
         }
         try layout.finish()
@@ -82,6 +82,17 @@ struct PDFReport {
         }
     }
 
+    /// The height of a section's first block, so that a heading never ends a page alone.
+    private func firstBlockHeight(_ section: ReportSection) -> Double {
+        let figure: Figure? = switch section {
+        case .objects: figures.objectsPerFrame
+        case .videos: figures.videoShares
+        case .embedding: figures.embedding
+        default: nil
+        }
+        return figure.map { PageLayout.scaledHeight($0) } ?? 120
+    }
+
     private func metrics(_ rows: [(String, DistributionPerSet)], _ layout: PageLayout) throws {
         let format = { (metrics: Metrics?) -> [String] in
             guard let metrics else { return ["0", "–", "–", "–", "–", "–"] }
@@ -118,8 +129,9 @@ final class PageLayout {
         y += 52
     }
 
-    func heading(_ text: String) throws {
-        try reserve(60)
+    /// A section heading, on a new page unless `keepWith` points fit below it.
+    func heading(_ text: String, keepWith: Double) throws {
+        try reserve(42 + keepWith)
         y += 14
         canvas.text(text, PDFReport.margin, y + 14, size: 15, bold: true)
         canvas.line(PDFReport.margin, y + 20, PDFReport.margin + width, y + 20, .selected, width: 1.5)
@@ -133,20 +145,23 @@ final class PageLayout {
     }
 
     func code(_ line: String) throws {
-        try reserve(10)
-        canvas.text(canvas.fitted(line, width: width, size: 7.5), PDFReport.margin + 6, y + 8, size: 7.5, color: .muted)
-        y += 10
+        try reserve(10.5)
+        canvas.text(canvas.fitted(line, width: width, size: 8, monospaced: true), PDFReport.margin + 6, y + 8.5, size: 8, color: .muted, monospaced: true)
+        y += 10.5
     }
 
     func table(_ rows: [[String]], columns: [Double], header: Bool = false, size: Double = 9.5) throws {
         let rowHeight = size + 7
+        // A table that fits on one page is kept on one page.
+        try reserve(min(rowHeight * Double(rows.count), PDFReport.page.height - 2 * PDFReport.margin - 20))
         for (index, row) in rows.enumerated() {
             try reserve(rowHeight)
             let isHeader = header && index == 0
+            let numericColumns = header
             if isHeader { canvas.fill(Rect(x: PDFReport.margin, y: y, width: columns.reduce(0, +), height: rowHeight), Color(hex: 0xF0F0F0)) }
             var x = PDFReport.margin
             for (column, cell) in row.enumerated() where column < columns.count {
-                let numeric = column > 0 && !isHeader && header
+                let numeric = column > 0 && numericColumns
                 let fitted = canvas.fitted(cell, width: columns[column] - 8, size: size, bold: isHeader)
                 canvas.text(fitted, numeric ? x + columns[column] - 4 : x + 4, y + rowHeight - 5, size: size, bold: isHeader, align: numeric ? .end : .start)
                 x += columns[column]
@@ -157,10 +172,18 @@ final class PageLayout {
         y += 8
     }
 
-    /// A figure scaled to the text width (its fonts scale with it: 762/720 on A4 landscape).
+    /// Figures are scaled to the text width, or less where they would not fit under a heading.
+    static func scale(_ figure: Figure) -> Double {
+        let width = PDFReport.page.width - 2 * PDFReport.margin
+        let height = PDFReport.page.height - 2 * PDFReport.margin - 60
+        return min(width / figure.width, height / figure.height)
+    }
+
+    static func scaledHeight(_ figure: Figure) -> Double { figure.height * scale(figure) }
+
     func figure(_ figure: Figure) throws {
-        let scale = width / figure.width
-        let height = figure.height * scale
+        let scale = Self.scale(figure)
+        let height = Self.scaledHeight(figure)
         try reserve(height + 8)
         canvas.withSavedState {
             canvas.translate(PDFReport.margin, y)
@@ -171,6 +194,7 @@ final class PageLayout {
     }
 
     func grid(_ cells: [(Canvas, Rect) -> Void], cell: (width: Double, height: Double)) throws {
+        y += 6
         let perRow = max(1, Int((width + 8) / (cell.width + 8)))
         for start in stride(from: 0, to: cells.count, by: perRow) {
             try reserve(cell.height + 8)

@@ -91,8 +91,10 @@ public struct LocalDatasource: BlobStore {
         progress: @Sendable (MultipartUploadState) async throws -> Void
     ) async throws -> UploadResult {
         let url = try fileURL(key)
+        // Upstream outputs are often links into the workdir's object store: copy the bytes, not the link.
+        let source = file.resolvingSymlinksInPath()
         try writeAtomically(key: key, to: url) { temporary in
-            try FileManager.default.copyItem(at: file, to: temporary)
+            try FileManager.default.copyItem(at: source, to: temporary)
         }
         let size = try await head(key)?.size ?? 0
         return UploadResult(object: ObjectInfo(key: key, size: size, etag: nil, sha256: sha256), partsSent: 1, bytesSent: size)

@@ -18,13 +18,19 @@ struct S3Client: Sendable {
         func header(_ name: String) -> String? { headers[name.lowercased()] }
     }
 
-    init(configuration: S3Configuration) {
-        self.configuration = configuration
+    // One session for every client: a URLSession holds connections and threads until it is
+    // invalidated, and datasources are opened per item.
+    private static let sharedSession: URLSession = {
         let sessionConfiguration = URLSessionConfiguration.ephemeral
         sessionConfiguration.timeoutIntervalForRequest = 60
         sessionConfiguration.httpShouldSetCookies = false
         sessionConfiguration.urlCache = nil
-        self.session = URLSession(configuration: sessionConfiguration)
+        return URLSession(configuration: sessionConfiguration)
+    }()
+
+    init(configuration: S3Configuration) {
+        self.configuration = configuration
+        self.session = Self.sharedSession
         self.datasource = DatasourceURL.s3(bucket: configuration.bucket, prefix: configuration.prefix).description
     }
 
