@@ -4,6 +4,7 @@ import PluginAPI
 public enum BuiltinStages {
     public static let all: [any Stage] = [
         DecodeStage(),
+        DetectStage(),
         ConvertStage(),
         MetadataStage(),
         UploadStage(),
