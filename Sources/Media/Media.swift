@@ -1,1 +1,0 @@
-// FFmpeg-backed probing, decoding, seeking and image encoding.

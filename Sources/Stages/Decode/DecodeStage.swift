@@ -1,0 +1,116 @@
+import Dispatch
+import Foundation
+import Media
+import PluginAPI
+
+/// The built-in `decode` stage (design §7): decodes one video per item with FFmpeg and writes
+/// `manifest.json` (docs/stage-outputs.md) with the probe data, the decoded frame count and
+/// the kept frames' pts, key flag and 16×9 grey signature. Sampling is opt-in.
+///
+/// A damaged or unsupported video fails its item with a `StageError` (code `invalid_input`)
+/// naming the file and the problem, e.g. `'clips/a.mp4': truncated: … (37 good frames)`;
+/// with `on_error: skip` the engine goes on with the other videos.
+public struct DecodeStage: Stage {
+    public init() {}
+
+    public var descriptor: PluginDescriptor {
+        PluginDescriptor(
+            id: "decode", version: "1",
+            summary: "Decode a video with FFmpeg: probe data, frame count, per-frame pts, key flags and signatures.",
+            mode: .map,
+            parameters: [
+                ParameterSpec("every", .integer, default: .int(1), doc: "Keep every N-th frame (by index)."),
+                ParameterSpec("fps", .number, default: .int(0), doc: "Keep at most this many frames per second; 0 keeps all."),
+                ParameterSpec(
+                    "dedup_threshold", .number, default: .int(0),
+                    doc: "Drop a frame whose 16×9 grey signature differs from the last kept one by less than this mean absolute difference (0–255); 0 is off."),
+                ParameterSpec("threads", .integer, default: .int(0), doc: "Decoder threads; 0 uses every core."),
+            ]
+        )
+    }
+
+    public func run(_ item: StageItem, context: any StageContext) async throws {
+        guard let source = item.sourcePath else {
+            throw StageError("decode needs exactly one source video per item (a foreach match); '\(item.key)' has \(item.sources.count)",
+                             code: .missingInput)
+        }
+        let options = try Options(context.parameters)
+        let interrupt = DecoderInterrupt()
+        let key = item.key
+        let manifest: DecodeManifest
+        do {
+            manifest = try await withTaskCancellationHandler {
+                try await Self.runBlocking {
+                    try Self.decode(source, key: key, options: options, interrupt: interrupt, context: context)
+                }
+            } onCancel: {
+                interrupt.trigger()
+            }
+        } catch var error as MediaError {
+            if error.code == .interrupted, Task.isCancelled { throw CancellationError() }
+            error.file = key
+            throw StageError(error.description, code: .invalidInput)
+        }
+        try manifest.encoded().write(to: context.outputDirectory.appendingPathComponent(DecodeManifest.fileName), options: .atomic)
+        context.logger.info("decoded \(key): \(manifest.frameCount) frames, kept \(manifest.frames.count)")
+    }
+
+    struct Options: Sendable {
+        var every: Int
+        var fps: Double
+        var dedupThreshold: Double
+        var threads: Int
+
+        init(_ parameters: Parameters) throws {
+            every = try parameters.int("every")
+            fps = try parameters.double("fps")
+            dedupThreshold = try parameters.double("dedup_threshold")
+            threads = try parameters.int("threads")
+            guard every >= 1 else { throw StageError("parameter 'every' must be at least 1, got \(every)", code: .invalidParameter) }
+            guard fps >= 0, fps.isFinite else { throw StageError("parameter 'fps' must be 0 (off) or positive, got \(fps)", code: .invalidParameter) }
+            guard (0...255).contains(dedupThreshold) else {
+                throw StageError("parameter 'dedup_threshold' must be within 0...255, got \(dedupThreshold)", code: .invalidParameter)
+            }
+            guard threads >= 0 else { throw StageError("parameter 'threads' must be 0 (all cores) or positive, got \(threads)", code: .invalidParameter) }
+        }
+    }
+
+    /// One sequential pass: every frame is decoded and counted; kept frames get signatures.
+    private static func decode(
+        _ source: URL, key: String, options: Options, interrupt: DecoderInterrupt, context: any StageContext
+    ) throws -> DecodeManifest {
+        let decoder = try VideoDecoder(url: source, threads: options.threads, interrupt: interrupt)
+        let info = decoder.info
+        var sampler = FrameSampler(every: options.every, fps: options.fps, dedupThreshold: options.dedupThreshold)
+        var kept: [DecodeManifest.Frame] = []
+        var count = 0
+        while let frame = try decoder.next() {
+            if frame.isCorrupt {
+                throw MediaError(.corruptFrame, file: decoder.path, "frame \(frame.index) is damaged (the decoder concealed errors)",
+                                 goodFrames: frame.index)
+            }
+            count += 1
+            if count % 250 == 0 { context.reportProgress(completed: count, total: info.declaredFrameCount, unit: "frames") }
+            guard sampler.isCandidate(index: frame.index, seconds: info.seconds(pts: frame.info.pts)) else { continue }
+            let signature = try frame.signature()
+            guard sampler.keeps(signature: signature) else { continue }
+            kept.append(DecodeManifest.Frame(index: frame.index, pts: frame.info.pts, key: frame.info.isKey, signature: signature.hex))
+        }
+        guard count > 0 else {
+            throw MediaError(.corruptFrame, file: decoder.path, "the video stream decodes to no frames", goodFrames: 0)
+        }
+        context.reportProgress(completed: count, total: count, unit: "frames")
+        return DecodeManifest(
+            file: key, container: info.container, codec: info.codec, width: info.width, height: info.height, fps: info.fps,
+            timeBase: info.timeBase, duration: info.duration, rotation: info.rotation, frameCount: count,
+            sampling: .init(every: options.every, fps: options.fps > 0 ? options.fps : nil, dedupThreshold: options.dedupThreshold),
+            frames: kept)
+    }
+
+    /// Runs blocking FFmpeg work on a dispatch thread, off Swift's cooperative pool.
+    private static func runBlocking<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
+        }
+    }
+}

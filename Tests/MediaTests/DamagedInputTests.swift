@@ -1,0 +1,118 @@
+import Foundation
+import Media
+import Testing
+
+/// Damaged and wrong files give one specific MediaError each, naming the file; none crashes.
+@Suite struct DamagedInputTests {
+    let videos = TestVideos.shared
+
+    /// Opens and decodes everything, returning the error.
+    private func failure(_ url: URL) throws -> MediaError {
+        try #require(throws: MediaError.self) {
+            let decoder = try VideoDecoder(url: url, threads: 2)
+            while let frame = try decoder.next() {
+                if frame.isCorrupt { throw MediaError(.corruptFrame, file: url.path, "corrupt frame \(frame.index)") }
+            }
+        }
+    }
+
+    private func copy(_ clip: String, prefixBytes: Int? = nil, as name: String) throws -> URL {
+        let data = try Data(contentsOf: videos.clip(clip).url)
+        let url = try videos.scratch(name)
+        try (prefixBytes.map { data.prefix($0) } ?? data).write(to: url)
+        return url
+    }
+
+    @Test func zeroByteFileIsEmpty() throws {
+        let url = try videos.scratch("empty.mp4")
+        try Data().write(to: url)
+        let error = try failure(url)
+        #expect(error.code == .emptyFile)
+        #expect(error.description == "'\(url.path)': empty_file: the file is empty (0 bytes)")
+    }
+
+    @Test func missingFileIsUnreadable() throws {
+        let url = try videos.scratch("absent.mp4")
+        #expect(try failure(url).code == .unreadable)
+    }
+
+    @Test func garbageIsNotAVideo() throws {
+        let url = try videos.scratch("garbage.mp4")
+        var generator = SystemRandomNumberGenerator()
+        try Data((0..<50_000).map { _ in UInt8.random(in: 0...255, using: &generator) }).write(to: url)
+        let error = try failure(url)
+        #expect(error.code == .notAVideo)
+        #expect(error.description.contains(url.path))
+    }
+
+    @Test func textFileIsNotAVideo() throws {
+        let url = try videos.scratch("notes.mp4")
+        try Data(String(repeating: "no video here\n", count: 100).utf8).write(to: url)
+        #expect(try failure(url).code == .notAVideo)
+    }
+
+    @Test func mp4CutBeforeItsIndexIsTruncated() throws {
+        // ffmpeg writes the moov atom (the index) at the end unless told otherwise.
+        let url = try copy("h264-bframes.mp4", prefixBytes: 20_000, as: "cut.mp4")
+        let error = try failure(url)
+        #expect(error.code == .truncated)
+        #expect(error.message.hasPrefix("the mov,mp4,m4a,3gp,3g2,mj2 data is incomplete or damaged"))
+    }
+
+    @Test func mp4CutInsideItsFramesDecodesPartlyThenReportsTruncation() throws {
+        let whole = try videos.scratch("faststart.mp4")
+        try TestVideos.ffmpeg(["-i", videos.clip("h264-bframes.mp4").url.path, "-c", "copy", "-movflags", "+faststart", whole.path])
+        let size = try Data(contentsOf: whole).count
+        let url = try videos.scratch("cut-frames.mp4")
+        try Data(contentsOf: whole).prefix(size * 3 / 4).write(to: url)
+        let error = try failure(url)
+        #expect([.truncated, .corruptFrame].contains(error.code))
+        let good = try #require(error.goodFrames)
+        #expect(good > 10 && good < 60)
+    }
+
+    @Test func webmCutInsideItsFramesReportsFewerGoodFrames() throws {
+        let url = try copy("vp9.webm", prefixBytes: 30_000, as: "cut.webm")
+        let decoder = try VideoDecoder(url: url)
+        var decoded = 0
+        do {
+            while try decoder.next() != nil { decoded += 1 }
+        } catch let error as MediaError {
+            #expect([.truncated, .corruptFrame].contains(error.code))
+            #expect(error.goodFrames == decoded)
+        }
+        #expect(decoded > 0 && decoded < 60)
+    }
+
+    @Test func mp4ContentNamedAviHasTheWrongExtension() throws {
+        let url = try copy("h264-bframes.mp4", as: "clip.avi")
+        let error = try failure(url)
+        #expect(error.code == .wrongExtension)
+        #expect(error.message.contains("mov,mp4"))
+    }
+
+    @Test func unknownExtensionIsAcceptedOnContent() throws {
+        let url = try copy("h264-bframes.mp4", as: "clip.video")
+        #expect(try VideoDecoder(url: url).info.codec == "h264")
+    }
+
+    @Test func audioOnlyFileIsUnsupported() throws {
+        let url = try videos.scratch("sound.wav")
+        try TestVideos.ffmpeg(["-f", "lavfi", "-i", "sine=duration=1", url.path])
+        let error = try failure(url)
+        #expect(error.code == .unsupported)
+        #expect(error.message == "the wav file has no video stream")
+    }
+
+    @Test func repeatedTimestampIsNonMonotonic() throws {
+        let url = try videos.scratch("repeated-pts.mkv")
+        try TestVideos.ffmpeg([
+            "-f", "lavfi", "-i", "testsrc2=size=160x90:rate=25:duration=1", "-c:v", "mjpeg",
+            "-bsf:v", "setts=ts='if(eq(N,10),PREV_OUTPTS,PTS)'", url.path,
+        ])
+        let error = try failure(url)
+        #expect(error.code == .nonMonotonicTimestamps)
+        #expect(error.goodFrames == 10)
+        #expect(error.message == "frame 10 has pts 360, not after the previous frame's 360")
+    }
+}
