@@ -7,5 +7,6 @@ public enum BuiltinStages {
         ConvertStage(),
         MetadataStage(),
         UploadStage(),
+        ExportStage(),
     ]
 }
