@@ -302,3 +302,18 @@ struct ExportFixture {
         #expect(signing.signingTime(now: now, location: .file(URL(fileURLWithPath: "/data"))) == Date(timeIntervalSince1970: 0))
     }
 }
+
+@Suite struct ExportExternalStateTests {
+    @Test func changedPredictionsOrRunListsChangeTheDigestButStoredFramesDoNot() async throws {
+        let fixture = try ExportFixture()
+        defer { fixture.directory.remove() }
+        let stage = ExportStage(environment: [:])
+        let context = try fixture.context(fixture.localParameters, attempt: 1)
+        let before = try #require(try await stage.externalStateDigest(fixture.item, context: context))
+        _ = try await stage.export(fixture.item, context: context)
+        #expect(try await stage.externalStateDigest(fixture.item, context: context) == before, "export's own frames are not external state")
+        try LightlyTreeWriter(root: fixture.lightlyRoot).writePredictions(
+            PredictionFile(fileName: "game-10-mp4.png", predictions: [ExportFixture.person(x: 5, y: 5, score: 0.5)]), task: ExportFixture.task)
+        #expect(try await stage.externalStateDigest(fixture.item, context: context) != before)
+    }
+}

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Lightly
 import PluginAPI
@@ -92,6 +93,29 @@ public struct ExportStage: Stage {
         context.logger.info(
             "export: run \(run.id) (tag '\(run.tag)'): \(frames.count) frames (\(uploaded) extracted and stored, \(frames.count - uploaded) already in the run folder), \(coco.annotations.count) annotations")
         return Summary(runID: run.id, frames: frames.count, uploaded: uploaded, annotations: coco.annotations.count)
+    }
+
+    /// A digest of what the export reads from the Lightly datasource outside its `needs`: the
+    /// runs' `report.json` and `selected_filenames.txt` (not their `frames/`, which export itself
+    /// writes) and the task's prediction files, by key, size, ETag (local files: modification time).
+    /// Changed predictions or a re-made run folder re-run the export even when `schedule` is cached.
+    public func externalStateDigest(_ item: StageItem, context: any StageContext) async throws -> String? {
+        let lightly = try DatasourceParameters.open("lightly", context: context, environment: environment)
+        let task = try context.parameters.string("task")
+        let runs = try await mapped { try await lightly.list(prefix: SelectionRun.runsFolder + "/") }.filter {
+            $0.key.split(separator: "/").count == 4 && ($0.key.hasSuffix("/report.json") || $0.key.hasSuffix("/selected_filenames.txt"))
+        }
+        let predictions = try await mapped { try await lightly.list(prefix: LightlyLayout.taskDirectory(task) + "/") }
+        let lines = [lightly.location.description] + (runs + predictions).map { object in
+            var fields = [object.key, String(object.size), object.etag ?? object.sha256 ?? "-"]
+            if object.etag == nil, case .file(let root) = lightly.location,
+               // A file removed since listing has no time; its absence changes the next listing anyway.
+               let date = (try? FileManager.default.attributesOfItem(atPath: root.appendingPathComponent(object.key).path))?[.modificationDate] as? Date {
+                fields.append(String(Int64((date.timeIntervalSince1970 * 1e9).rounded())))
+            }
+            return fields.joined(separator: "\t")
+        }
+        return SHA256.hash(data: Data(lines.joined(separator: "\n").utf8)).map { String(format: "%02x", $0) }.joined()
     }
 
     /// Checks that the exported frames are still in the Lightly datasource with their sizes, and
