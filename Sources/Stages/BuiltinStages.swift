@@ -9,5 +9,6 @@ public enum BuiltinStages {
         MetadataStage(),
         UploadStage(),
         ScheduleStage(),
+        ExportStage(),
     ]
 }
