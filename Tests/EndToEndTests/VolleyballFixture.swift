@@ -74,6 +74,12 @@ struct VolleyballScenario: Sendable {
         try JSONSerialization.jsonObject(with: Data(contentsOf: url))
     }
 
+    /// The JSON file `name` of an `outputs(_:)` listing.
+    func json(_ files: [String: URL], _ name: String) throws -> Any {
+        guard let url = files[name] else { throw ScenarioFailure("no output \(name) among \(files.keys.sorted())") }
+        return try json(url)
+    }
+
     /// Count of rows of a query on the workdir database.
     func count(_ sql: String) throws -> Int {
         guard FileManager.default.fileExists(atPath: database.path) else { return 0 }

@@ -103,7 +103,7 @@ import TestSupport
         var kept: [String: [Int]] = [:]
         var frameCounts: [String: Int] = [:]
         for video in VolleyballScenario.videos {
-            let manifest = try #require(try scenario.json(try #require(manifests["\(video)/manifest.json"])) as? [String: Any])
+            let manifest = try #require(try scenario.json(manifests, "\(video)/manifest.json") as? [String: Any])
             let frames = try #require(manifest["frames"] as? [[String: Any]])
             let indices = frames.compactMap { $0["index"] as? Int }
             let frameCount = try #require(manifest["frame_count"] as? Int)
@@ -115,7 +115,7 @@ import TestSupport
         // detect: one entry per kept frame, at most the export's detections per frame, 17 keypoints each
         let detections = try scenario.outputs("detect")
         for video in VolleyballScenario.videos {
-            let file = try #require(try scenario.json(try #require(detections["\(video)/detections.json"])) as? [String: Any])
+            let file = try #require(try scenario.json(detections, "\(video)/detections.json") as? [String: Any])
             let frames = try #require(file["frames"] as? [[String: Any]])
             #expect(frames.compactMap { $0["index"] as? Int } == kept[video])
             #expect(file["frame_count"] as? Int == frameCounts[video])
@@ -167,12 +167,12 @@ import TestSupport
             let data = try Data(contentsOf: try #require(export["all/frames/\(name)"]))
             #expect(data.starts(with: Data([0x89, 0x50, 0x4E, 0x47])), "\(name) is not a PNG")
         }
-        let urls = try #require(try scenario.json(try #require(export["all/filenames-and-read-urls.json"])) as? [[String: Any]])
+        let urls = try #require(try scenario.json(export, "all/filenames-and-read-urls.json") as? [[String: Any]])
         #expect(urls.compactMap { $0["fileName"] as? String }.sorted() == selected.sorted())
         #expect(urls.allSatisfy { ($0["readUrl"] as? String)?.hasPrefix("file://") == true })
-        let tasks = try #require(try scenario.json(try #require(export["all/label-studio-tasks.json"])) as? [[String: Any]])
+        let tasks = try #require(try scenario.json(export, "all/label-studio-tasks.json") as? [[String: Any]])
         #expect(tasks.count == samples)
-        let coco = try #require(try scenario.json(try #require(export["all/coco-keypoints.json"])) as? [String: Any])
+        let coco = try #require(try scenario.json(export, "all/coco-keypoints.json") as? [String: Any])
         #expect((coco["images"] as? [Any])?.count == samples)
         let categories = try #require(coco["categories"] as? [[String: Any]])
         #expect((categories.first?["keypoints"] as? [String])?.count == 17)
