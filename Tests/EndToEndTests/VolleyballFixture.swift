@@ -60,7 +60,7 @@ struct VolleyballScenario: Sendable {
     func outputs(_ stage: String) throws -> [String: URL] {
         let result = try CLI.run(["outputs", pipeline, stage], in: root)
         try #require(result.status == 0, "orchestrate outputs \(stage): \(result.stderr)")
-        let base = root.appendingPathComponent(".orchestrate/out/\(stage)/").standardizedFileURL.path
+        let base = root.appendingPathComponent(".orchestrate/out/\(stage)").standardizedFileURL.path + "/"
         var files: [String: URL] = [:]
         for line in result.lines {
             let url = URL(fileURLWithPath: line).standardizedFileURL
@@ -80,9 +80,12 @@ struct VolleyballScenario: Sendable {
         return try json(url)
     }
 
-    /// Count of rows of a query on the workdir database.
-    func count(_ sql: String) throws -> Int {
-        guard FileManager.default.fileExists(atPath: database.path) else { return 0 }
+    /// Count of rows of a query on the workdir database; 0 before the run has created `table`.
+    func count(_ sql: String, table: String = "items") throws -> Int {
+        guard FileManager.default.fileExists(atPath: database.path),
+              try sqlite3(database, "SELECT COUNT(*) FROM sqlite_master WHERE name = '\(table)'")
+                .trimmingCharacters(in: .whitespacesAndNewlines) == "1"
+        else { return 0 }
         return Int(try sqlite3(database, sql).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
     }
 

@@ -63,7 +63,7 @@ import TestSupport
         defer { killed.directory.remove() }
         let started = try killed.start()
         let deadline = ContinuousClock.now + .seconds(settings.samples > 20 ? 1200 : 300)
-        while started.0.isRunning, try killed.count("SELECT COUNT(*) FROM checkpoints") == 0, ContinuousClock.now < deadline {
+        while started.0.isRunning, try killed.count("SELECT COUNT(*) FROM checkpoints", table: "checkpoints") == 0, ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(20))
         }
         try #require(started.0.isRunning, "the run ended before detect committed a checkpoint")
