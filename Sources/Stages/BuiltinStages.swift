@@ -4,9 +4,11 @@ import PluginAPI
 public enum BuiltinStages {
     public static let all: [any Stage] = [
         DecodeStage(),
+        DetectStage(),
         ConvertStage(),
         MetadataStage(),
         UploadStage(),
         ScheduleStage(),
+        ExportStage(),
     ]
 }

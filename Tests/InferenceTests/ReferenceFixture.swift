@@ -42,7 +42,7 @@ struct ReferenceFixture: Sendable {
         let directory = try TemporaryDirectory(prefix: "inference-tests").url
         self.directory = directory
         let root = Self.repositoryRoot
-        try runPython([
+        try DebianPython.run([
             root.appendingPathComponent("Tests/InferenceTests/Fixtures/make_reference.py").path,
             root.appendingPathComponent("examples/export_keypoint_rcnn.py").path,
             directory.path, String(Self.threads),
@@ -56,25 +56,5 @@ struct ReferenceFixture: Sendable {
         }
         references = try JSONDecoder().decode(
             [Reference].self, from: Data(contentsOf: directory.appendingPathComponent("reference.json")))
-    }
-}
-
-struct PythonFailure: Error, CustomStringConvertible {
-    var description: String
-}
-
-/// Runs Debian's Python (which has python3-torch) and fails with its stderr.
-func runPython(_ arguments: [String]) throws {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-    process.arguments = arguments
-    let stderr = Pipe()
-    process.standardError = stderr
-    process.standardOutput = FileHandle.nullDevice
-    try process.run()
-    let output = stderr.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-        throw PythonFailure(description: "python failed: \(String(decoding: output, as: UTF8.self))")
     }
 }

@@ -29,5 +29,24 @@ struct StatusCommand: AsyncParsableCommand {
                 StandardOutput.write("\(status.id) \(status.state.rawValue)")
             }
         }
+        if !json, let report = try newestReport(in: session.store) {
+            StandardOutput.write("report: \(report)")
+        }
+    }
+
+    /// The newest committed output file named `report.html` of any stage (stage-agnostic:
+    /// whichever stage writes reports), as its path in the workdir's `out/` view.
+    private func newestReport(in store: CacheStore) throws -> String? {
+        var newest: (date: Date, path: String)?
+        for record in try store.items().values where record.state == .done {
+            guard let entry = try store.entry(record.cacheKey) else { continue }
+            for file in entry.outputs where (file.path as NSString).lastPathComponent == "report.html" {
+                guard newest.map({ entry.createdAt > $0.date }) ?? true else { continue }
+                let path = store.outDirectory.appendingPathComponent(record.id.stage).appendingPathComponent(record.id.key)
+                    .appendingPathComponent(file.path).path
+                newest = (entry.createdAt, path)
+            }
+        }
+        return newest?.path
     }
 }

@@ -1,0 +1,168 @@
+import Foundation
+import Inference
+import Media
+import PluginAPI
+
+/// The built-in `detect` stage (design §7): runs a TorchScript Keypoint R-CNN over the frames
+/// that `decode`'s `manifest.json` keeps and writes `detections.json` (docs/stage-outputs.md).
+///
+/// Frames are decoded in batches on one thread while the model runs the previous batch on
+/// another. Every `checkpoint_every` frames (rounded up to whole batches), or when 30 s have
+/// passed, the detections so far are committed as a checkpoint unit; a new attempt with the same
+/// cache key resumes after the last unit with an exact seek, and `detections.json` is always
+/// written from the units, so a resumed run's file equals an uninterrupted run's byte for byte.
+public struct DetectStage: Stage {
+    /// Called with the index of every frame the decoder hands out and of every frame inferred:
+    /// lets tests count the work an attempt does.
+    struct Observer: Sendable {
+        var decoded: @Sendable (Int) -> Void = { _ in }
+        var inferred: @Sendable ([Int]) -> Void = { _ in }
+    }
+
+    /// A unit is also committed once this much time has passed since the last one.
+    static let checkpointInterval: Duration = .seconds(30)
+
+    private let observer: Observer?
+
+    public init() { observer = nil }
+
+    init(observer: Observer) { self.observer = observer }
+
+    public var descriptor: PluginDescriptor {
+        PluginDescriptor(
+            id: "detect", version: "1",
+            summary: "Detect people and keypoints on the kept frames with a TorchScript Keypoint R-CNN (libtorch).",
+            mode: .map,
+            parameters: [
+                ParameterSpec("model", .file, doc: "The TorchScript model (examples/export_keypoint_rcnn.py)."),
+                ParameterSpec("batch_size", .integer, default: .int(1), doc: "Frames per forward pass."),
+                ParameterSpec("threads", .integer, default: .int(0), doc: "libtorch intra-op threads; 0 uses every core."),
+                ParameterSpec("score_threshold", .number, default: .int(0), doc: "Drop detections scoring below this."),
+                ParameterSpec("device", .oneOf(["cpu", "cuda"]), default: .string("cpu"), doc: "Where the model runs."),
+                ParameterSpec(
+                    "checkpoint_every", .integer, default: .int(8),
+                    doc: "Commit a checkpoint unit every N frames (whole batches), and at least every 30 s."),
+            ]
+        )
+    }
+
+    struct Options: Sendable {
+        var model: URL
+        var batchSize: Int
+        var threads: Int
+        var scoreThreshold: Float
+        var device: ComputeDevice
+        var checkpointEvery: Int
+
+        init(_ parameters: Parameters) throws {
+            model = try parameters.url("model")
+            batchSize = try parameters.int("batch_size")
+            threads = try parameters.int("threads")
+            scoreThreshold = Float(try parameters.double("score_threshold"))
+            checkpointEvery = try parameters.int("checkpoint_every")
+            let deviceName = try parameters.string("device")
+            guard let device = ComputeDevice(rawValue: deviceName) else {
+                throw StageError("parameter 'device' must be 'cpu' or 'cuda', got '\(deviceName)'", code: .invalidParameter)
+            }
+            self.device = device
+            guard batchSize >= 1 else { throw StageError("parameter 'batch_size' must be at least 1, got \(batchSize)", code: .invalidParameter) }
+            guard threads >= 0 else { throw StageError("parameter 'threads' must be 0 (all cores) or positive, got \(threads)", code: .invalidParameter) }
+            guard checkpointEvery >= 1 else {
+                throw StageError("parameter 'checkpoint_every' must be at least 1, got \(checkpointEvery)", code: .invalidParameter)
+            }
+            guard scoreThreshold.isFinite else { throw StageError("parameter 'score_threshold' must be a finite number", code: .invalidParameter) }
+        }
+    }
+
+    public func run(_ item: StageItem, context: any StageContext) async throws {
+        let options = try Options(context.parameters)
+        let manifestURL = try UpstreamFileLocator.find(DecodeManifest.fileName, in: item)
+        let manifest = try UpstreamFileLocator.decode(DecodeManifest.self, from: manifestURL, item: item)
+        guard let video = item.sourcePath else {
+            throw StageError("detect needs exactly one source video per item; '\(item.key)' has \(item.sources.count)", code: .missingInput)
+        }
+        var units = try await DetectionCheckpoint.readCommitted(from: context.checkpoints, manifest: manifest, key: item.key)
+        let done = units.last?.end ?? 0
+        let total = manifest.frames.count
+        context.reportProgress(completed: done, total: total, unit: "frames")
+        if done < total {
+            if done > 0 { context.logger.info("\(item.key): resuming after \(done) of \(total) kept frames") }
+            units += try await detect(
+                manifest.frameInfos, from: done, video: video, key: item.key, options: options, context: context)
+        }
+        let document = DetectionsDocument(
+            file: manifest.file, frameCount: manifest.frameCount, width: manifest.width, height: manifest.height,
+            frames: units.flatMap(\.frames))
+        try DetectionsDocument.encode(document)
+            .write(to: context.outputDirectory.appendingPathComponent(DetectionsDocument.fileName), options: .atomic)
+        context.logger.info("detected \(item.key): \(total) frames, \(document.frames.reduce(0) { $0 + $1.scores.count }) detections")
+    }
+
+    /// Runs the model over the kept frames from position `start` on, committing units as it goes.
+    /// - Returns: the units it committed.
+    private func detect(
+        _ frames: [FrameInfo], from start: Int, video: URL, key: String, options: Options, context: any StageContext
+    ) async throws -> [DetectionCheckpoint] {
+        let interrupt = DecoderInterrupt()
+        do {
+            return try await withTaskCancellationHandler {
+                let model = try await DetectorRunner.load(url: options.model, threads: options.threads, device: options.device)
+                let reader = try await FrameBatchReader.open(
+                    video, frames: Array(frames[start...]), interrupt: interrupt, onDecoded: observer?.decoded)
+                return try await detect(
+                    reader: reader, model: model, from: start, total: frames.count, options: options, interrupt: interrupt,
+                    context: context)
+            } onCancel: {
+                interrupt.trigger()
+            }
+        } catch var error as MediaError {
+            if error.code == .interrupted, Task.isCancelled { throw CancellationError() }
+            error.file = key
+            throw StageError(error.description, code: .invalidInput)
+        } catch let error as InferenceError {
+            let code: StageError.Code = error.code == .deviceUnavailable ? .invalidParameter : .invalidInput
+            throw StageError("'\(key)': \(error.description)", code: code)
+        }
+    }
+
+    /// The batch loop: decoding of batch k+1 overlaps inference of batch k. Units end on batch
+    /// boundaries, so a resumed attempt forms the same batches as an uninterrupted one.
+    private func detect(
+        reader: FrameBatchReader, model: DetectorRunner, from start: Int, total: Int, options: Options,
+        interrupt: DecoderInterrupt, context: any StageContext
+    ) async throws -> [DetectionCheckpoint] {
+        let batchSize = options.batchSize
+        var prefetch = Task { try await reader.read(batchSize) }
+        do {
+            var committed: [DetectionCheckpoint] = []
+            var unit = DetectionCheckpoint(start: start, frames: [])
+            var lastCommit = ContinuousClock.now
+            while true {
+                let batch = try await prefetch.value
+                if batch.isEmpty { break }
+                prefetch = Task { try await reader.read(batchSize) }
+                try Task.checkCancellation()
+                let detections = try await model.detect(batch)
+                observer?.inferred(batch.map(\.index))
+                unit.frames += detections.map { $0.filtered(minimumScore: options.scoreThreshold) }
+                let isLast = unit.end == total
+                if isLast || unit.frames.count >= options.checkpointEvery
+                    || ContinuousClock.now - lastCommit >= Self.checkpointInterval
+                {
+                    try await unit.commit(to: context.checkpoints)
+                    committed.append(unit)
+                    unit = DetectionCheckpoint(start: unit.end, frames: [])
+                    lastCommit = .now
+                }
+                context.reportProgress(completed: unit.end, total: total, unit: "frames")
+                if isLast { break }
+            }
+            return committed
+        } catch {
+            // Stop the read in flight before the reader goes away.
+            interrupt.trigger()
+            _ = await prefetch.result
+            throw error
+        }
+    }
+}

@@ -1,0 +1,182 @@
+import Crypto
+import Foundation
+import Lightly
+import PluginAPI
+import Storage
+
+/// `export`: the frames a selection run picked, ready for labelling, as the tutorial's last step
+/// (`export_filenames_and_read_urls_by_tag_name`) and the Lightly Worker's frame extraction give them.
+///
+/// From the run of the upstream `schedule` (or the run tagged `tag`), it makes sure every selected
+/// frame is a PNG in the run folder's `frames/` of the Lightly datasource (extracting exactly frame N
+/// of the video where the run did not store it), and writes `frames/`,
+/// `filenames-and-read-urls.json`, `label-studio-tasks.json` (the task's predictions as
+/// pre-annotations) and `coco-keypoints.json`. Read URLs are signed at the start of the current
+/// signing window (``ReadURLSigning``), so outputs only change when that window does.
+public struct ExportStage: Stage {
+    /// Where credentials and endpoint variables come from (the process environment by default).
+    let environment: [String: String]
+    /// The clock read URLs are signed against.
+    let now: @Sendable () -> Date
+
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.init(environment: environment, now: { Date() })
+    }
+
+    init(environment: [String: String], now: @escaping @Sendable () -> Date) {
+        self.environment = environment
+        self.now = now
+    }
+
+    public static let defaultTask = "keypoint_rcnn_detection"
+
+    public var descriptor: PluginDescriptor {
+        PluginDescriptor(
+            id: "export", version: "1",
+            summary: "Export a selection run's frames: PNGs in the Lightly datasource, read URLs, Label Studio tasks, COCO keypoints.",
+            mode: .gather, kind: .effect,
+            parameters: DatasourceParameters.specs + [
+                ParameterSpec("task", .string, default: .string(Self.defaultTask),
+                              doc: "The prediction task whose predictions become pre-annotations and COCO annotations."),
+                ParameterSpec("expiry", .duration, default: .int(ReadURLSigning.defaultExpiry),
+                              doc: "How long S3 read URLs stay valid (at most 7 days = 168h = 604800 s)."),
+                ParameterSpec("tag", .string, default: .string(""),
+                              doc: "The tag of the selection run to export; empty: the run of the upstream schedule stage."),
+            ])
+    }
+
+    public func run(_ item: StageItem, context: any StageContext) async throws {
+        _ = try await export(item, context: context)
+    }
+
+    /// What one run did, for tests and logs.
+    struct Summary: Sendable, Hashable {
+        var runID: String
+        var frames: Int
+        var uploaded: Int
+        var annotations: Int
+    }
+
+    func export(_ item: StageItem, context: any StageContext) async throws -> Summary {
+        let input = try DatasourceParameters.open("input", context: context, environment: environment)
+        let lightly = try DatasourceParameters.open("lightly", context: context, environment: environment)
+        let task = try context.parameters.string("task")
+        guard LightlyLayout.isValidTaskName(task), !task.isEmpty else {
+            throw StageError("parameter 'task': '\(task)' is not a valid task name", code: .invalidParameter)
+        }
+        let signing = try ReadURLSigning(context.parameters)
+        let run = try await SelectionRun.resolve(tag: context.parameters.optionalString("tag") ?? "", item: item, lightly: lightly)
+        let schema = try await readSchema(task: task, lightly: lightly)
+
+        let frames = try await FrameExporter(run: run, input: input, lightly: lightly).export { done, total in
+            context.reportProgress(completed: done, total: total, unit: "frames")
+        }
+        let signedAt = signing.signingTime(now: now(), location: lightly.location)
+        var records: [ExportRecord] = []
+        for frame in frames {
+            let url = try mapped { try lightly.readURL(frame.key, expiresIn: signing.expiry, now: signedAt) }
+            records.append(ExportRecord(
+                frame: frame, readURL: url.absoluteString, datasourceURL: lightly.location.objectURL(frame.key),
+                predictions: try await predictions(of: frame.name, task: task, lightly: lightly)))
+        }
+        let documents = ExportDocuments(task: task, schema: schema, records: records)
+        let coco = documents.coco
+        try write(documents, coco: coco, frames: frames, to: context.outputDirectory)
+
+        for frame in frames {
+            context.recordReceipt(ExportReceipt.frame(key: frame.key, size: frame.png.count).json)
+        }
+        if case .s3 = lightly.location {
+            context.recordReceipt(ExportReceipt.signing(signedAt: Int(signedAt.timeIntervalSince1970), expiry: signing.expiry).json)
+        }
+        let uploaded = frames.filter(\.uploaded).count
+        context.logger.info(
+            "export: run \(run.id) (tag '\(run.tag)'): \(frames.count) frames (\(uploaded) extracted and stored, \(frames.count - uploaded) already in the run folder), \(coco.annotations.count) annotations")
+        return Summary(runID: run.id, frames: frames.count, uploaded: uploaded, annotations: coco.annotations.count)
+    }
+
+    /// A digest of what the export reads from the Lightly datasource outside its `needs`: the
+    /// runs' `report.json` and `selected_filenames.txt` (not their `frames/`, which export itself
+    /// writes) and the task's prediction files, by key, size, ETag (local files: modification time).
+    /// Changed predictions or a re-made run folder re-run the export even when `schedule` is cached.
+    public func externalStateDigest(_ item: StageItem, context: any StageContext) async throws -> String? {
+        let lightly = try DatasourceParameters.open("lightly", context: context, environment: environment)
+        let task = try context.parameters.string("task")
+        let runs = try await mapped { try await lightly.list(prefix: SelectionRun.runsFolder + "/") }.filter {
+            $0.key.split(separator: "/").count == 4 && ($0.key.hasSuffix("/report.json") || $0.key.hasSuffix("/selected_filenames.txt"))
+        }
+        let predictions = try await mapped { try await lightly.list(prefix: LightlyLayout.taskDirectory(task) + "/") }
+        let lines = [lightly.location.description] + (runs + predictions).map { object in
+            var fields = [object.key, String(object.size), object.etag ?? object.sha256 ?? "-"]
+            if object.etag == nil, case .file(let root) = lightly.location,
+               // A file removed since listing has no time; its absence changes the next listing anyway.
+               let date = (try? FileManager.default.attributesOfItem(atPath: root.appendingPathComponent(object.key).path))?[.modificationDate] as? Date {
+                fields.append(String(Int64((date.timeIntervalSince1970 * 1e9).rounded())))
+            }
+            return fields.joined(separator: "\t")
+        }
+        return SHA256.hash(data: Data(lines.joined(separator: "\n").utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Checks that the exported frames are still in the Lightly datasource with their sizes, and
+    /// that the read URLs have at least one signing window of validity left; otherwise the engine
+    /// runs the export again (which then re-signs and re-stores only what is missing).
+    public func verify(receipts: [JSONValue], item: StageItem, context: any StageContext) async throws -> Bool {
+        let lightly = try DatasourceParameters.open("lightly", context: context, environment: environment)
+        for receipt in receipts.compactMap(ExportReceipt.init) {
+            switch receipt {
+            case .frame(let key, let size):
+                guard let object = try await mapped({ try await lightly.head(key) }), object.size == Int64(size) else { return false }
+            case .signing(let signedAt, let expiry):
+                let signing = ReadURLSigning(expiry: expiry)
+                guard signing.isFresh(signedAt: Date(timeIntervalSince1970: TimeInterval(signedAt)), now: now()) else { return false }
+            }
+        }
+        return true
+    }
+
+    // MARK: - Helpers
+
+    private func readSchema(task: String, lightly: any BlobStore) async throws -> PredictionTaskSchema {
+        let key = LightlyLayout.schemaFile(task: task)
+        guard try await mapped({ try await lightly.head(key) }) != nil else {
+            throw StageError(
+                "Lightly datasource '\(lightly.location.description)', key '\(key)': no prediction task '\(task)' (set 'task' to one of .lightly/predictions/tasks.json)",
+                code: .missingInput)
+        }
+        let data = try await mapped { try await lightly.get(key, range: nil) }
+        do { return try LightlyCoding.decode(PredictionTaskSchema.self, from: data, file: key) } catch {
+            throw StageError("Lightly datasource '\(lightly.location.description)': \(error)", code: .invalidInput)
+        }
+    }
+
+    /// The task's predictions of one frame; none when the frame has no prediction file.
+    private func predictions(of name: String, task: String, lightly: any BlobStore) async throws -> [Prediction] {
+        let key = LightlyLayout.predictionFile(task: task, sample: name)
+        guard try await mapped({ try await lightly.head(key) }) != nil else { return [] }
+        let data = try await mapped { try await lightly.get(key, range: nil) }
+        do { return try LightlyCoding.decode(PredictionFile.self, from: data, file: key).predictions } catch {
+            throw StageError("Lightly datasource '\(lightly.location.description)': \(error)", code: .invalidInput)
+        }
+    }
+
+    private func write(_ documents: ExportDocuments, coco: ExportDocuments.COCOKeypoints, frames: [ExportedFrame], to directory: URL) throws {
+        func store(_ data: Data, _ path: String) throws {
+            let url = directory.appendingPathComponent(path)
+            do {
+                try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try data.write(to: url, options: .atomic)
+            } catch {
+                throw StageError("cannot write '\(url.path)': \(error.localizedDescription)")
+            }
+        }
+        for frame in frames { try store(frame.png, "frames/\(frame.name)") }
+        do {
+            try store(try LightlyCoding.encode(documents.readURLs), "filenames-and-read-urls.json")
+            try store(try LightlyCoding.encode(documents.labelStudioTasks), "label-studio-tasks.json")
+            try store(try LightlyCoding.encode(coco), "coco-keypoints.json")
+        } catch let error as LightlyError {
+            throw StageError("cannot encode the export documents: \(error)")
+        }
+    }
+}

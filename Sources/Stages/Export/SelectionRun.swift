@@ -1,0 +1,98 @@
+import Foundation
+import PluginAPI
+import Storage
+
+/// A selection run in the Lightly datasource: its id, tag and selected frame names, read from
+/// `.lightly/runs/<run id>/` (`report.json` and `selected_filenames.txt`).
+struct SelectionRun: Sendable, Hashable {
+    var id: String
+    var tag: String
+    /// Frame names in pick order, as in `selected_filenames.txt`.
+    var selected: [String]
+
+    static let runsFolder = ".lightly/runs"
+
+    var folder: String { "\(Self.runsFolder)/\(id)" }
+
+    func frameKey(_ name: String) -> String { "\(folder)/frames/\(name)" }
+
+    /// The part of `report.json` that `export` reads.
+    private struct ReportHeader: Decodable {
+        struct Run: Decodable {
+            var runID: String
+            var tag: String
+            enum CodingKeys: String, CodingKey {
+                case runID = "run_id", tag
+            }
+        }
+        var run: Run
+    }
+
+    /// The run `export` works on: the one named by `tag`, else the one of the upstream `schedule`.
+    /// - Throws: ``StageError`` for no run, an unknown tag or a run folder without its files.
+    static func resolve(tag: String, item: StageItem, lightly: any BlobStore) async throws -> SelectionRun {
+        let datasource = lightly.location.description
+        let header: (id: String, tag: String)
+        if tag.isEmpty {
+            guard let upstream = try upstreamReport(in: item) else {
+                let searched = item.inputs.isEmpty ? "no upstream stage" : "upstream stages " + item.inputs.keys.sorted().joined(separator: ", ")
+                throw StageError(
+                    "no selection run to export: no report.json with selected_filenames.txt in the outputs of \(searched); add the schedule stage to 'needs' or set 'tag'",
+                    code: .missingInput)
+            }
+            header = (upstream.run.runID, upstream.run.tag)
+        } else {
+            header = try await find(tag: tag, in: lightly)
+        }
+        let (id, runTag) = header
+        let listKey = "\(runsFolder)/\(id)/selected_filenames.txt"
+        guard try await mapped({ try await lightly.head(listKey) }) != nil else {
+            throw StageError(
+                "Lightly datasource '\(datasource)': the run folder '\(runsFolder)/\(id)/' of tag '\(runTag)' has no selected_filenames.txt (key '\(listKey)'); run the schedule stage again",
+                code: .missingInput)
+        }
+        let text = String(decoding: try await mapped { try await lightly.get(listKey, range: nil) }, as: UTF8.self)
+        let names = text.split(whereSeparator: \.isNewline).map { String($0) }.filter { !$0.isEmpty }
+        return SelectionRun(id: id, tag: runTag, selected: names)
+    }
+
+    /// The report of the upstream selection run: the first item directory (in key order) holding
+    /// both `report.json` and `selected_filenames.txt`.
+    private static func upstreamReport(in item: StageItem) throws -> ReportHeader? {
+        for stage in item.inputs.keys.sorted() {
+            guard let directory = item.inputs[stage] else { continue }
+            // A gather input has one folder per upstream item; a map input is the item's folder itself.
+            let children = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []  // Unreadable: not a run.
+            for folder in [directory] + children.sorted().map({ directory.appendingPathComponent($0) }) {
+                let report = folder.appendingPathComponent("report.json")
+                guard FileManager.default.fileExists(atPath: report.path),
+                      FileManager.default.fileExists(atPath: folder.appendingPathComponent("selected_filenames.txt").path)
+                else { continue }
+                do {
+                    return try JSONDecoder().decode(ReportHeader.self, from: Data(contentsOf: report))
+                } catch {
+                    throw StageError("'\(report.path)' is not a selection run's report: \(error)", code: .invalidInput)
+                }
+            }
+        }
+        return nil
+    }
+
+    /// The run whose `report.json` has `run.tag == tag`.
+    private static func find(tag: String, in lightly: any BlobStore) async throws -> (String, String) {
+        let reports = try await mapped { try await lightly.list(prefix: runsFolder + "/") }
+            .map(\.key)
+            .filter { $0.hasSuffix("/report.json") && $0.split(separator: "/").count == 4 }
+        var tags: [String] = []
+        for key in reports {
+            let data = try await mapped { try await lightly.get(key, range: nil) }
+            guard let header = try? JSONDecoder().decode(ReportHeader.self, from: data) else { continue }  // Not a run's report: not a candidate.
+            if header.run.tag == tag { return (header.run.runID, header.run.tag) }
+            tags.append(header.run.tag)
+        }
+        let known = tags.isEmpty ? "it holds no selection run" : "its tags are " + tags.sorted().map { "'\($0)'" }.joined(separator: ", ")
+        throw StageError(
+            "Lightly datasource '\(lightly.location.description)': unknown tag '\(tag)' under '\(runsFolder)/'; \(known)",
+            code: .invalidParameter)
+    }
+}
