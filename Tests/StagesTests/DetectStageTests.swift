@@ -215,6 +215,39 @@ private struct ContextWithStore: StageContext {
         #expect(!FileManager.default.fileExists(atPath: context.outputDirectory.appendingPathComponent("detections.json").path))
     }
 
+    @Test func aModelWithWrongOutputsAndAnUndecodableVideoAreNamed() async throws {
+        defer { scratch.remove() }
+        let stub = scratch.url.appendingPathComponent("tensor.pt")
+        // TorchScript reads the module's source, so the stub lives in a file (not `python -c`).
+        let script = scratch.url.appendingPathComponent("tensor_stub.py")
+        try Data("""
+            import sys, torch
+            from typing import List
+            class TensorStub(torch.nn.Module):
+                def forward(self, images: List[torch.Tensor]) -> torch.Tensor:
+                    return images[0]
+            torch.jit.script(TensorStub()).save(sys.argv[1])
+            """.utf8).write(to: script)
+        try DebianPython.run([script.path, stub.path])
+        let wrong = try makeContext("wrong", checkpoints: "wrong-checkpoints", ["model": .string(stub.path)])
+        let outputError = try await #require(throws: StageError.self) {
+            try await DetectStage().run(fixture.item(inputs: ["d": fixture.allFrames]), context: wrong)
+        }
+        #expect(outputError.code == .invalidInput)
+        #expect(outputError.message == "'clips/clip.mp4': unexpected_output: '\(stub.path)': model returned Tensor, "
+            + "expected List[Dict[str, Tensor]] or a (losses, detections) tuple")
+
+        let truncated = scratch.url.appendingPathComponent("clip.mp4")
+        let whole = try Data(contentsOf: fixture.video)
+        try whole.prefix(whole.count / 2).write(to: truncated)
+        let item = StageItem(key: "clips/clip.mp4", sources: [ItemSource(key: "clips/clip.mp4", path: truncated)],
+                             inputs: ["d": fixture.allFrames])
+        let context = try makeContext("cut", checkpoints: "cut-checkpoints")
+        let videoError = try await #require(throws: StageError.self) { try await DetectStage().run(item, context: context) }
+        #expect(videoError.code == .invalidInput)
+        #expect(videoError.message.hasPrefix("'clips/clip.mp4': truncated: "))
+    }
+
     @Test func aMissingManifestIsNamed() async throws {
         defer { scratch.remove() }
         let context = try makeContext("out", checkpoints: "checkpoints")
