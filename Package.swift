@@ -80,7 +80,10 @@ let package = Package(
         // Built-in stages: thin adapters from PluginAPI to the modules above
         .target(
             name: "Stages",
-            dependencies: ["PluginAPI", "Media", "Inference", "Lightly", "Selection", "Storage", "Report"]
+            dependencies: [
+                "PluginAPI", "Media", "Inference", "Lightly", "Selection", "Storage", "Report",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
 
         // Tests
@@ -94,7 +97,7 @@ let package = Package(
         .testTarget(name: "LightlyTests", dependencies: ["Lightly", "TestSupport"]),
         .testTarget(name: "SelectionTests", dependencies: ["Selection", "TestSupport"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "TestSupport"]),
-        .testTarget(name: "StagesTests", dependencies: ["Stages", "TestSupport"]),
+        .testTarget(name: "StagesTests", dependencies: ["Stages", "Lightly", "TestSupport"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
     ],

@@ -7,6 +7,7 @@ public enum BuiltinStages {
         ConvertStage(),
         MetadataStage(),
         UploadStage(),
+        ScheduleStage(),
         ExportStage(),
     ]
 }

@@ -74,5 +74,5 @@ av_version=$(/usr/bin/python3 -c 'import av; print(av.__version__)')
   [ -z "$pypi_python" ] || printf '| PyAV %s (PyPI, own FFmpeg) decode + `frame.to_image()` | %.1f | ours %.2f× |\n' \
     "$("$pypi_python" -c 'import av; print(av.__version__)')" "$m_pypi" "$(echo "$m_rgb / $m_pypi" | bc -l)"
   echo
-  echo "Peak RSS of the measuring process (test runner included): $short_rss KiB for $frames frames, $long_rss KiB for the 10× longer clip."
+  echo "Peak RSS of the measuring process (media-bench): $short_rss KiB for $frames frames, $long_rss KiB for the 10× longer clip."
 } | tee bench/media/results.md

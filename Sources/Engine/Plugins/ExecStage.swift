@@ -2,8 +2,17 @@ import Foundation
 import PluginAPI
 
 /// The built-in `exec` plugin: runs `with: {argv: [...]}` per item in the pipeline's
-/// directory, no shell unless the argv names one (design §3). Owner: engine-core.
+/// directory, no shell unless the argv names one (design §3).
+///
+/// The engine interpolates the argv (`${item.path}`, `${out}`, `${in.STAGE}`, …) before the
+/// stage runs. Files the command writes under `${out}` are the item's outputs. Exit status 75
+/// (`EX_TEMPFAIL`) is a transient failure, retried under `retries`; any other non-zero status
+/// fails the item with the tail of its stderr. On timeout or cancellation the command's whole
+/// process group is killed. `with: {gather: true}` makes it a gather stage.
 public struct ExecStage: Stage {
+    /// Exit status that marks a transient failure (sysexits' `EX_TEMPFAIL`).
+    public static let transientExitStatus: Int32 = 75
+
     public init() {}
 
     public var descriptor: PluginDescriptor {
@@ -18,6 +27,40 @@ public struct ExecStage: Stage {
     }
 
     public func run(_ item: StageItem, context: any StageContext) async throws {
-        throw StageError("exec is not implemented yet")
+        guard let argv = context.parameters["argv"]?.arrayValue?.compactMap(\.stringValue), !argv.isEmpty else {
+            throw StageError("exec needs a non-empty 'argv' list of strings", code: .invalidParameter)
+        }
+        // The log sits beside the output folder, inside the attempt's private staging folder.
+        let log = context.outputDirectory.deletingLastPathComponent()
+            .appendingPathComponent("exec-\(UUID().uuidString.prefix(8)).log")
+        let process = Subprocess(argv: argv, directory: context.pipelineDirectory, stdinFile: nil, logFile: log)
+        let termination: Subprocess.Termination
+        do {
+            termination = try await process.run()
+        } catch let error as CacheError {
+            throw StageError(error.message, code: .failed)
+        }
+        try Self.check(termination, command: argv[0], log: log)
+    }
+
+    /// Turns a child's end into success, a transient failure (75) or a failure with its stderr tail.
+    static func check(_ termination: Subprocess.Termination, command: String, log: URL) throws {
+        switch termination {
+        case .exited(0): return
+        case .exited(transientExitStatus):
+            throw StageError.transient("'\(command)' exited with status 75 (transient)\(tail(of: log))")
+        case .exited(let status):
+            throw StageError("'\(command)' exited with status \(status)\(tail(of: log))")
+        case .signalled(let signal):
+            throw StageError("'\(command)' was killed by signal \(signal)\(tail(of: log))")
+        }
+    }
+
+    /// The last lines of stderr, prefixed for an error message; empty when there are none.
+    static func tail(of log: URL, maxBytes: Int = 2000) -> String {
+        guard let data = try? Data(contentsOf: log), !data.isEmpty else { return "" }  // No log: nothing to add.
+        let text = String(decoding: data.suffix(maxBytes), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).suffix(10)
+        return lines.isEmpty ? "" : ": " + lines.joined(separator: "\n")
     }
 }

@@ -124,16 +124,9 @@ public struct UploadStage: Stage {
     // MARK: - Helpers
 
     private func openStores(_ context: any StageContext) throws -> [UploadPlan.Role: any BlobStore] {
-        let parameters = context.parameters
-        func option(_ name: String) -> String? { parameters.optionalString(name).flatMap { $0.isEmpty ? nil : $0 } }
         var stores: [UploadPlan.Role: any BlobStore] = [:]
         for role in UploadPlan.Role.allCases {
-            let url = try parameters.string(role.rawValue)
-            stores[role] = try mapped {
-                try Datasources.open(
-                    url, relativeTo: context.pipelineDirectory, endpoint: option("endpoint"), region: option("region"),
-                    profile: option("profile"), environment: environment)
-            }
+            stores[role] = try DatasourceParameters.open(role.rawValue, context: context, environment: environment)
         }
         return stores
     }

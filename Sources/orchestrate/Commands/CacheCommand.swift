@@ -1,9 +1,111 @@
 import ArgumentParser
+import Engine
+import Foundation
 
 struct CacheCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "cache", abstract: "Not implemented yet.")
+    static let configuration = CommandConfiguration(
+        commandName: "cache", abstract: "Inspect and manage the stage cache.",
+        subcommands: [List.self, Show.self, Verify.self, GarbageCollect.self, Clear.self])
 
-    func run() async throws {
-        throw ValidationError("'cache' is not implemented yet")
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "ls", abstract: "List cache entries: item, key, files, bytes, creation time.")
+
+        @Argument(help: "The pipeline file.") var pipeline: String
+        @Argument(help: "Only this stage's entries.") var stage: String?
+
+        func run() async throws {
+            let session = try PipelineSession(path: pipeline)
+            if let stage { try session.requireStage(stage, option: "stage") }
+            let current = Set(try session.store.items().values.map(\.cacheKey))
+            let formatter = ISO8601DateFormatter()
+            for entry in try session.store.entries(stage: stage) {
+                StandardOutput.write("\(entry.item)  \(entry.cacheKey.prefix(16))  \(entry.outputs.count) files  "
+                    + "\(entry.size) bytes  \(formatter.string(from: entry.createdAt))"
+                    + (current.contains(entry.cacheKey) ? "" : "  (superseded)"))
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show an entry's key fields, outputs and receipts.")
+
+        @Argument(help: "The pipeline file.") var pipeline: String
+        @Argument(help: ArgumentHelp("STAGE/KEY (its current entry) or a cache key (or a prefix of one).", valueName: "item-or-key"))
+        var target: String
+
+        func run() async throws {
+            let session = try PipelineSession(path: pipeline)
+            let store = session.store
+            var entry: CacheEntry?
+            if let id = ItemID(target), let record = try store.items()[id] {
+                entry = try store.entry(record.cacheKey)
+            } else {
+                entry = try store.entries().first { $0.cacheKey.hasPrefix(target) }
+            }
+            guard let entry else {
+                StandardError.write("error: no cache entry for '\(target)'")
+                throw ExitCode(1)
+            }
+            StandardOutput.write("item \(entry.item)\nkey \(entry.cacheKey)\nplugin \(entry.plugin) \(entry.version)")
+            StandardOutput.write("output digest \(entry.outputDigest)\nrun \(entry.runID)")
+            if let fields = entry.fields {
+                StandardOutput.write("fields:")
+                for (path, value) in fields.flattened.sorted(by: { $0.key < $1.key }) { StandardOutput.write("  \(path) = \(value)") }
+            }
+            StandardOutput.write("outputs:")
+            for file in entry.outputs { StandardOutput.write("  \(file.path)  \(file.size) bytes  \(file.digest)") }
+            if !entry.receipts.isEmpty {
+                StandardOutput.write("receipts:")
+                for receipt in entry.receipts {
+                    let data = (try? receipt.canonicalData()) ?? Data()  // Decoded from the database: always encodable.
+                    StandardOutput.write("  " + String(decoding: data, as: UTF8.self))
+                }
+            }
+        }
+    }
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "verify", abstract: "Re-hash every object; drop entries with damaged files so the next run recomputes them.")
+
+        @Argument(help: "The pipeline file.") var pipeline: String
+
+        func run() async throws {
+            let session = try PipelineSession(path: pipeline)
+            let damage = try session.store.verify()
+            for problem in damage {
+                StandardOutput.write("damaged \(problem.digest): \(problem.items.map(\.description).joined(separator: ", "))")
+            }
+            StandardOutput.write(damage.isEmpty ? "all objects intact" : "\(damage.count) damaged objects; their items will run again")
+            if !damage.isEmpty { throw ExitCode(1) }
+        }
+    }
+
+    struct GarbageCollect: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "gc", abstract: "Delete superseded entries and unreferenced objects.")
+
+        @Argument(help: "The pipeline file.") var pipeline: String
+
+        func run() async throws {
+            let session = try PipelineSession(path: pipeline)
+            let cleanup = try session.store.collectGarbage()
+            StandardOutput.write("removed \(cleanup.entries) entries, \(cleanup.objects) objects, \(cleanup.bytes) bytes")
+        }
+    }
+
+    struct Clear: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "clear", abstract: "Forget the cache of one stage (or all) so its items run again.")
+
+        @Argument(help: "The pipeline file.") var pipeline: String
+        @Argument(help: "Only this stage.") var stage: String?
+
+        func run() async throws {
+            let session = try PipelineSession(path: pipeline)
+            if let stage { try session.requireStage(stage, option: "stage") }
+            let cleanup = try session.store.clear(stage: stage)
+            StandardOutput.write("removed \(cleanup.entries) entries, \(cleanup.objects) objects, \(cleanup.bytes) bytes")
+        }
     }
 }

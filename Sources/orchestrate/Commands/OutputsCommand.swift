@@ -1,9 +1,43 @@
 import ArgumentParser
+import Engine
+import Foundation
 
 struct OutputsCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "outputs", abstract: "Not implemented yet.")
+    static let configuration = CommandConfiguration(
+        commandName: "outputs",
+        abstract: "List committed output files, one absolute path per line: WORKDIR/out/STAGE/KEY/RELPATH.")
+
+    @Argument(help: "The pipeline file.", completion: .file(extensions: ["yaml", "yml"]))
+    var pipeline: String
+
+    @Argument(help: ArgumentHelp("A stage, or one item of it.", valueName: "stage[/key]"))
+    var item: String
+
+    @Flag(name: .long, help: "Print a JSON array of {item, path, digest, size}.")
+    var json = false
 
     func run() async throws {
-        throw ValidationError("'outputs' is not implemented yet")
+        let session = try PipelineSession(path: pipeline)
+        let (stage, key) = try session.parseItemSelector(item)
+        let records = try session.store.items().values
+            .filter { $0.id.stage == stage && (key == nil || $0.id.key == key) && $0.state == .done }
+            .sorted { $0.id < $1.id }
+        var listed: [[String: Any]] = []
+        for record in records {
+            guard let entry = try session.store.entry(record.cacheKey) else { continue }
+            let base = session.store.outDirectory.appendingPathComponent(record.id.stage).appendingPathComponent(record.id.key)
+            for file in entry.outputs {
+                let path = base.appendingPathComponent(file.path).path
+                if json {
+                    listed.append(["item": record.id.description, "path": path, "digest": file.digest, "size": file.size])
+                } else {
+                    StandardOutput.write(path)
+                }
+            }
+        }
+        if json {
+            let data = try JSONSerialization.data(withJSONObject: listed, options: [.sortedKeys, .withoutEscapingSlashes])
+            StandardOutput.write(String(decoding: data, as: UTF8.self))
+        }
     }
 }

@@ -1,9 +1,103 @@
 import ArgumentParser
+import Engine
+import Foundation
 
 struct RunCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "run", abstract: "Not implemented yet.")
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a pipeline, resuming from the cache.",
+        discussion: """
+            Items whose cache key has a committed entry are reused; the others run, up to --jobs at \
+            once. Exit status: 0 when every item succeeded, 1 when some failed, 2 for an invalid \
+            pipeline or usage.
+            """)
+
+    @Argument(help: "The pipeline file.", completion: .file(extensions: ["yaml", "yml"]))
+    var pipeline: String
+
+    @Option(name: .long, help: ArgumentHelp("Run this stage's items again, ignoring the cache (repeatable).", valueName: "stage"))
+    var force: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Run only this stage and the stages downstream of it.", valueName: "stage"))
+    var from: String?
+
+    @Option(name: .long, help: ArgumentHelp("Run only this stage and the stages upstream of it.", valueName: "stage"))
+    var until: String?
+
+    @Flag(name: .long, help: "List each item as cached or to run, with the reason, and run nothing.")
+    var dryRun = false
+
+    @Option(name: [.short, .long], help: "Items running at once (default: the number of cores).")
+    var jobs: Int?
+
+    @Flag(name: .long, help: "Print JSON lines events on stdout instead of progress.")
+    var json = false
+
+    func validate() throws {
+        if let jobs, jobs < 1 { throw ValidationError("Please specify '--jobs' of at least 1.") }
+    }
 
     func run() async throws {
-        throw ValidationError("'run' is not implemented yet")
+        let session = try PipelineSession(path: pipeline)
+        for stage in force { try session.requireStage(stage, option: "--force") }
+        if let from { try session.requireStage(from, option: "--from") }
+        if let until { try session.requireStage(until, option: "--until") }
+        let options = RunOptions(
+            jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount, force: Set(force), from: from,
+            until: until, dryRun: dryRun, argv: CommandLine.arguments)
+        if dryRun {
+            try await printPlan(session, options: options)
+            return
+        }
+        let display = ProgressDisplay(json: json)
+        let runner = PipelineRunner(
+            pipeline: session.pipeline, registry: session.registry, store: session.store, options: options,
+            observer: { display.handle($0) })
+        let summary: RunSummary
+        do {
+            guard let finished = try await Interruption.cancellingOnSignal({ try await runner.run() }) else {
+                display.finish()
+                StandardError.write("interrupted: committed items are kept; run again to resume")
+                throw ExitCode(130)
+            }
+            summary = finished
+        } catch let error as PipelineError {
+            StandardError.write(error.description)
+            throw ExitCode(2)
+        }
+        display.finish()
+        report(summary)
+        if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }
+    }
+
+    private func printPlan(_ session: PipelineSession, options: RunOptions) async throws {
+        let runner = PipelineRunner(pipeline: session.pipeline, registry: session.registry, store: session.store, options: options)
+        for evaluation in try await runner.run().verdicts {
+            switch evaluation.verdict {
+            case .cached:
+                if json { StandardOutput.json(["item": evaluation.id.description, "verdict": "cached"]) }
+                else { StandardOutput.write("\(evaluation.id) cached") }
+            case .toRun(let reason):
+                if json { StandardOutput.json(["item": evaluation.id.description, "verdict": "to-run", "reason": reason]) }
+                else { StandardOutput.write("\(evaluation.id) to-run (\(reason))") }
+            case .blocked(let reason):
+                if json { StandardOutput.json(["item": evaluation.id.description, "verdict": "blocked", "reason": reason]) }
+                else { StandardOutput.write("\(evaluation.id) blocked (\(reason))") }
+            }
+        }
+    }
+
+    private func report(_ summary: RunSummary) {
+        let failures = summary.failures
+        let skipped = summary.count { if case .skipped = $0 { true } else { false } }
+        var line = "\(summary.ranCount) done, \(summary.cachedCount) cached, \(failures.count) failed"
+        if skipped > 0 { line += ", \(skipped) not run" }
+        if json {
+            StandardOutput.json(["event": "summary", "run": summary.runID, "done": summary.ranCount,
+                                 "cached": summary.cachedCount, "failed": failures.count, "skipped": skipped])
+            return
+        }
+        StandardError.write(line)
+        for (id, error) in failures { StandardError.write("  \(id): \(error)") }
     }
 }

@@ -1,9 +1,50 @@
 import ArgumentParser
+import Engine
+import Foundation
 
 struct WhyCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "why", abstract: "Not implemented yet.")
+    static let configuration = CommandConfiguration(
+        commandName: "why",
+        abstract: "Explain an item's cache state: which cache-key fields changed, with old and new values.")
+
+    @Argument(help: "The pipeline file.", completion: .file(extensions: ["yaml", "yml"]))
+    var pipeline: String
+
+    @Argument(help: ArgumentHelp("A stage, or one item of it.", valueName: "stage[/key]"))
+    var item: String
 
     func run() async throws {
-        throw ValidationError("'why' is not implemented yet")
+        let session = try PipelineSession(path: pipeline)
+        let (stage, key) = try session.parseItemSelector(item)
+        let inspector = PipelineInspector(pipeline: session.pipeline, registry: session.registry, store: session.store)
+        let statuses = try await inspector.inspect().filter { $0.id.stage == stage && (key == nil || $0.id.key == key) }
+        guard !statuses.isEmpty else {
+            StandardError.write("error: no item '\(item)' in \(session.pipeline.fileURL.lastPathComponent)")
+            throw ExitCode(2)
+        }
+        for status in statuses { explain(status) }
+    }
+
+    private func explain(_ status: ItemStatus) {
+        let head: String
+        switch status.evaluation.verdict {
+        case .cached: head = "cached"
+        case .toRun(let reason): head = "will run: \(reason)"
+        case .blocked(let reason): head = "blocked: \(reason)"
+        }
+        StandardOutput.write("\(status.id): \(head)")
+        if let key = status.evaluation.cacheKey { StandardOutput.write("  key \(key)") }
+        if let previous = status.record?.cacheKey, previous != status.evaluation.cacheKey {
+            StandardOutput.write("  last key \(previous) (\(status.record?.state.rawValue ?? "?"))")
+        }
+        guard status.record != nil else {
+            StandardOutput.write("  never run before")
+            return
+        }
+        guard let changes = status.changes else { return }
+        if changes.isEmpty {
+            StandardOutput.write("  no cache-key field changed")
+        }
+        for change in changes { StandardOutput.write("  \(change)") }
     }
 }

@@ -1,0 +1,120 @@
+import Crypto
+import Foundation
+import PluginAPI
+
+/// The parts of an item's cache key (design §5). The key is the SHA-256 of their canonical JSON.
+///
+/// Every field is kept in the database next to the key, so `orchestrate why` can say
+/// which one changed, with old and new values.
+public struct CacheKeyFields: Sendable, Hashable {
+    public var plugin: String
+    public var version: String
+    /// Resolved `with:` values, defaults filled in; item-level references (`${out}`, …) unresolved.
+    public var params: [String: JSONValue]
+    public var item: String
+    /// Upstream output digests by `STAGE/KEY`: early cut-off comes from these.
+    public var inputs: [String: String]
+    /// Content digests of the item's source files by source key.
+    public var sources: [String: String]
+    /// Content digests of `file`-typed parameters by parameter name.
+    public var files: [String: String]
+    /// ``Stage/externalStateDigest(_:context:)`` when the stage has one.
+    public var external: String?
+
+    public init(
+        plugin: String, version: String, params: [String: JSONValue], item: String,
+        inputs: [String: String], sources: [String: String], files: [String: String], external: String?
+    ) {
+        self.plugin = plugin
+        self.version = version
+        self.params = params
+        self.item = item
+        self.inputs = inputs
+        self.sources = sources
+        self.files = files
+        self.external = external
+    }
+
+    public var json: JSONValue {
+        var object: [String: JSONValue] = [
+            "plugin": .string(plugin), "version": .string(version), "params": .object(params),
+            "item": .string(item),
+            "inputs": .object(inputs.mapValues(JSONValue.string)),
+            "sources": .object(sources.mapValues(JSONValue.string)),
+            "files": .object(files.mapValues(JSONValue.string)),
+        ]
+        if let external { object["external"] = .string(external) }
+        return .object(object)
+    }
+
+    public init(json: JSONValue) throws {
+        guard let object = json.objectValue,
+              let plugin = object["plugin"]?.stringValue, let version = object["version"]?.stringValue,
+              let item = object["item"]?.stringValue
+        else { throw CacheError("malformed cache key fields", code: .database) }
+        func strings(_ name: String) -> [String: String] {
+            (object[name]?.objectValue ?? [:]).compactMapValues(\.stringValue)
+        }
+        self.init(
+            plugin: plugin, version: version, params: object["params"]?.objectValue ?? [:], item: item,
+            inputs: strings("inputs"), sources: strings("sources"), files: strings("files"),
+            external: object["external"]?.stringValue
+        )
+    }
+
+    public var canonicalJSON: String { CanonicalJSON.string(json) }
+
+    /// The cache key: lowercase hex SHA-256 of ``canonicalJSON``.
+    public var digest: String { Digest.hex(SHA256.hash(data: Data(canonicalJSON.utf8))) }
+
+    /// Every leaf field as `path → value`, e.g. `params.threshold → 0.4`, for field-by-field diffs.
+    public var flattened: [String: String] {
+        var out: [String: String] = ["plugin": plugin, "version": version, "item": item]
+        for (name, value) in params { flatten(value, prefix: "params.\(name)", into: &out) }
+        for (key, digest) in inputs { out["inputs.\(key)"] = digest }
+        for (key, digest) in sources { out["sources.\(key)"] = digest }
+        for (name, digest) in files { out["files.\(name)"] = digest }
+        if let external { out["external"] = external }
+        return out
+    }
+
+    private func flatten(_ value: JSONValue, prefix: String, into out: inout [String: String]) {
+        if case .object(let object) = value, !object.isEmpty {
+            for (key, element) in object { flatten(element, prefix: "\(prefix).\(key)", into: &out) }
+        } else {
+            out[prefix] = CanonicalJSON.string(value)
+        }
+    }
+
+    /// The fields that differ from `old`, sorted by path; a missing side is `nil`.
+    public func changes(since old: CacheKeyFields) -> [FieldChange] {
+        let new = flattened, previous = old.flattened
+        return Set(new.keys).union(previous.keys).sorted().compactMap { path in
+            new[path] == previous[path] ? nil : FieldChange(path: path, old: previous[path], new: new[path])
+        }
+    }
+}
+
+/// One cache-key field that changed.
+public struct FieldChange: Sendable, Hashable, CustomStringConvertible {
+    public var path: String
+    public var old: String?
+    public var new: String?
+
+    public var description: String { "\(path): \(old ?? "(none)") → \(new ?? "(none)")" }
+}
+
+enum Digest {
+    static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
+        let table: [UInt8] = Array("0123456789abcdef".utf8)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(64)
+        for byte in digest {
+            bytes.append(table[Int(byte >> 4)])
+            bytes.append(table[Int(byte & 0x0f)])
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    static func sha256(_ string: String) -> String { hex(SHA256.hash(data: Data(string.utf8))) }
+}

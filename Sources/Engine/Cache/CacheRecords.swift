@@ -1,0 +1,114 @@
+import Foundation
+import PluginAPI
+
+/// One committed output file of an item: its path relative to the item's output directory.
+public struct OutputFile: Sendable, Hashable, Codable {
+    public var path: String
+    public var digest: String
+    public var size: Int64
+
+    public init(path: String, digest: String, size: Int64) {
+        self.path = path
+        self.digest = digest
+        self.size = size
+    }
+
+    /// The digest of a whole output set: what downstream cache keys depend on (early cut-off).
+    public static func manifestDigest(_ files: [OutputFile]) -> String {
+        var text = ""
+        for file in files.sorted(by: { $0.path < $1.path }) { text += "\(file.path)\t\(file.digest)\n" }
+        return Digest.sha256(text)
+    }
+}
+
+/// `STAGE/KEY`: one item of a pipeline.
+public struct ItemID: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public var stage: String
+    public var key: String
+
+    public init(stage: String, key: String) {
+        self.stage = stage
+        self.key = key
+    }
+
+    /// Parses `STAGE/KEY`; the key may itself contain `/`.
+    public init?(_ text: String) {
+        guard let slash = text.firstIndex(of: "/") else { return nil }
+        stage = String(text[..<slash])
+        key = String(text[text.index(after: slash)...])
+        if stage.isEmpty || key.isEmpty { return nil }
+    }
+
+    public var description: String { "\(stage)/\(key)" }
+    public static func < (a: ItemID, b: ItemID) -> Bool { (a.stage, a.key) < (b.stage, b.key) }
+}
+
+/// The last recorded state of an item (`items` table).
+public struct ItemRecord: Sendable {
+    public enum State: String, Sendable { case done, failed }
+
+    public var id: ItemID
+    public var state: State
+    /// The cache key of the last attempt or hit.
+    public var cacheKey: String
+    public var fields: CacheKeyFields?
+    public var error: String?
+    public var runID: String
+    /// Whether `runID` computed the item (`true`) or reused a cache entry.
+    public var ran: Bool
+    public var updatedAt: Date
+}
+
+/// A committed cache entry.
+public struct CacheEntry: Sendable {
+    public var cacheKey: String
+    public var item: ItemID
+    public var plugin: String
+    public var version: String
+    public var fields: CacheKeyFields?
+    public var outputDigest: String
+    public var runID: String
+    public var createdAt: Date
+    public var lastHitAt: Date
+    public var outputs: [OutputFile]
+    public var receipts: [JSONValue]
+
+    public var size: Int64 { outputs.reduce(0) { $0 + $1.size } }
+}
+
+/// One `orchestrate run`, as recorded in `runs`.
+public struct RunRecord: Sendable {
+    public var id: String
+    public var pipeline: String
+    public var argv: [String]
+    public var pid: Int32
+    public var startedAt: Date
+    public var finishedAt: Date?
+    /// `succeeded`, `failed`, or `nil` while running (or killed).
+    public var outcome: String?
+    public var ran: Int
+    public var cached: Int
+    public var failed: Int
+}
+
+/// What one successful attempt commits in a single transaction.
+public struct ItemCommit: Sendable {
+    public var item: ItemID
+    public var cacheKey: String
+    public var fields: CacheKeyFields
+    public var outputs: [OutputFile]
+    public var receipts: [JSONValue]
+    public var runID: String
+
+    public init(item: ItemID, cacheKey: String, fields: CacheKeyFields, outputs: [OutputFile],
+                receipts: [JSONValue], runID: String) {
+        self.item = item
+        self.cacheKey = cacheKey
+        self.fields = fields
+        self.outputs = outputs
+        self.receipts = receipts
+        self.runID = runID
+    }
+
+    public var outputDigest: String { OutputFile.manifestDigest(outputs) }
+}

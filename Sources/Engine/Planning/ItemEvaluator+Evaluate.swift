@@ -1,0 +1,116 @@
+import Foundation
+import PluginAPI
+
+/// What the evaluator knows of an upstream item.
+enum UpstreamState: Sendable {
+    case committed(outputDigest: String)
+    /// Will run (dry run, status): its output digest is not known yet.
+    case willRun
+    case failed
+    case blocked
+}
+
+extension ItemEvaluator {
+    /// Stands for the output digest of an upstream item that has not run yet.
+    static let unknownDigest = "(not computed yet)"
+
+    /// Decides whether the cache answers item `index`, given its upstream items' states.
+    /// Effect stages' receipts are verified here; `externalStateDigest` is asked here.
+    func evaluate(
+        _ index: Int, upstream: (Int) -> UpstreamState, entryDigests: [String: String],
+        store: CacheStore, scratch: URL, observer: @escaping RunObserver
+    ) async -> ItemEvaluation {
+        let item = plan.items[index]
+        let stage = plan.stages[item.stageIndex]
+        var digests: [Int: String] = [:]
+        var inputs: [String: URL] = [:]
+        var pendingUpstream: ItemID?
+        for source in item.upstream {
+            let upstreamItem = plan.items[source]
+            switch upstream(source) {
+            case .committed(let digest):
+                digests[source] = digest
+                inputs[upstreamItem.id.stage] = store.outDirectory.appendingPathComponent(upstreamItem.id.stage)
+                    .appendingPathComponent(upstreamItem.id.key)
+            case .willRun:
+                // Keep going with a placeholder, so `why` can still show this item's own changes.
+                pendingUpstream = pendingUpstream ?? upstreamItem.id
+                digests[source] = Self.unknownDigest
+            case .failed, .blocked:
+                let upstreamStage = plan.stages[upstreamItem.stageIndex].spec
+                if stage.mode == .gather && upstreamStage.onError == .skip { continue }
+                return ItemEvaluation(id: item.id, verdict: .blocked(reason: "upstream \(upstreamItem.id) failed"))
+            }
+        }
+        if stage.mode == .gather {
+            for name in stage.spec.needs { inputs[name] = store.outDirectory.appendingPathComponent(name) }
+        }
+        let stageItem = stageItem(index, inputs: inputs)
+        // Building a context (interpolation, a logger) costs more than the rest of a cache hit:
+        // skip it for the engine's own plugins, which read no external state and record no receipts.
+        let needsContext = !(stage.plugin is ExecStage || stage.plugin is ExternalStage)
+        do {
+            let context = needsContext || stage.plugin.descriptor.kind == .effect
+                ? makeContext(index, stageItem: stageItem, store: store, scratch: scratch, observer: observer) : nil
+            var external: String?
+            if let context { external = try await stage.plugin.externalStateDigest(stageItem, context: context) }
+            let fields = try fields(of: index, upstreamDigests: digests, external: external)
+            if let pendingUpstream {
+                return ItemEvaluation(id: item.id, fields: fields, verdict: .toRun(reason: "upstream \(pendingUpstream) will run"))
+            }
+            let key = fields.digest
+            var evaluation = ItemEvaluation(id: item.id, fields: fields, cacheKey: key, verdict: .toRun(reason: ""))
+            if force.contains(item.id.stage) {
+                evaluation.verdict = .toRun(reason: "forced with --force \(item.id.stage)")
+                evaluation.replacesEntry = true
+            } else if let digest = entryDigests[key] {
+                if stage.plugin.descriptor.kind == .effect, let context {
+                    let receipts = try store.entry(key)?.receipts ?? []
+                    guard try await stage.plugin.verify(receipts: receipts, item: stageItem, context: context) else {
+                        evaluation.verdict = .toRun(reason: "receipts no longer hold")
+                        evaluation.replacesEntry = true
+                        return evaluation
+                    }
+                }
+                evaluation.verdict = .cached
+                evaluation.outputDigest = digest
+            } else {
+                evaluation.verdict = .toRun(reason: reason(for: item.id, fields: fields, key: key))
+            }
+            return evaluation
+        } catch {
+            return ItemEvaluation(id: item.id, verdict: .toRun(reason: "cannot compute the cache key: \(error)"))
+        }
+    }
+
+    /// A context for key-time calls (`externalStateDigest`, `verify`): parameters resolved
+    /// without an output directory.
+    func makeContext(_ index: Int, stageItem: StageItem, store: CacheStore, scratch: URL, observer: @escaping RunObserver) -> EngineStageContext {
+        let item = plan.items[index]
+        let values = (try? resolvedParameters(index, stageItem: stageItem, outputDirectory: nil)) ?? parameters(ofStage: item.stageIndex)
+        let job = ItemJob(
+            id: item.id, stage: plan.stages[item.stageIndex].plugin, item: stageItem,
+            parameters: Parameters(values: values, baseDirectory: plan.pipeline.directory),
+            pipelineDirectory: plan.pipeline.directory, cacheKey: "", attemptDirectory: scratch,
+            timeout: nil, checkpoints: NoCheckpoints(), observer: observer)
+        return EngineStageContext(job: job)
+    }
+
+    /// `with:` values with item-level references (`${item.…}`, `${out}`, `${in.…}`) resolved.
+    func resolvedParameters(_ index: Int, stageItem: StageItem, outputDirectory: URL?) throws -> [String: JSONValue] {
+        let item = plan.items[index]
+        let scope = InterpolationScope(
+            params: plan.pipeline.params, itemPath: stageItem.sourcePath, itemKey: item.id.key,
+            outputDirectory: outputDirectory, inputs: stageItem.inputs)
+        let resolved = try Interpolation.resolve(.object(parameters(ofStage: item.stageIndex)), in: scope)
+        return resolved.objectValue ?? [:]
+    }
+}
+
+/// Checkpoints are meaningless at key time: nothing is committed.
+private struct NoCheckpoints: CheckpointStore {
+    func committedUnits() async throws -> [CheckpointUnit] { [] }
+    func commit(cursor: Int, directory: URL) async throws -> CheckpointUnit {
+        throw StageError("checkpoints cannot be committed while computing a cache key")
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+import PluginAPI
+
+/// Whether an item can come from the cache, and why not.
+public enum ItemVerdict: Sendable, Equatable {
+    case cached
+    case toRun(reason: String)
+    /// Cannot run now: an upstream item failed, will run first, or is outside the selection.
+    case blocked(reason: String)
+}
+
+/// The evaluation of one item: its key and whether the cache answers it.
+public struct ItemEvaluation: Sendable {
+    public var id: ItemID
+    public var fields: CacheKeyFields?
+    public var cacheKey: String?
+    public var verdict: ItemVerdict
+    /// The committed output digest when `verdict` is `.cached`.
+    public var outputDigest: String?
+    /// The item runs although its key has an entry (`--force`, receipts that no longer hold).
+    public var replacesEntry = false
+}
+
+/// Computes cache keys of planned items and looks them up in the in-memory cache index.
+struct ItemEvaluator: Sendable {
+    let plan: ExecutionPlan
+    let digester: SourceDigester
+    let records: [ItemID: ItemRecord]
+    let force: Set<String>
+    private let defaultedParameters: [[String: JSONValue]]
+
+    init(plan: ExecutionPlan, digester: SourceDigester, records: [ItemID: ItemRecord], force: Set<String>) {
+        self.plan = plan
+        self.digester = digester
+        self.records = records
+        self.force = force
+        defaultedParameters = plan.stages.map { stage in
+            var values = stage.spec.with
+            for spec in stage.plugin.descriptor.parameters where values[spec.name] == nil {
+                if let value = spec.defaultValue { values[spec.name] = value }
+            }
+            return values
+        }
+    }
+
+    func parameters(ofStage index: Int) -> [String: JSONValue] { defaultedParameters[index] }
+
+    /// The key fields of an item whose upstream output digests are known.
+    /// - Throws: ``CacheError`` when a source or `file` parameter cannot be read.
+    func fields(of index: Int, upstreamDigests: [Int: String], external: String?) throws -> CacheKeyFields {
+        let item = plan.items[index]
+        let stage = plan.stages[item.stageIndex]
+        let params = defaultedParameters[item.stageIndex]
+        var inputs: [String: String] = [:]
+        for upstream in item.upstream {
+            if let digest = upstreamDigests[upstream] { inputs[plan.items[upstream].id.description] = digest }
+        }
+        // Sources enter the key only where no upstream output already stands for them:
+        // otherwise an upstream re-run with identical bytes would still invalidate this item.
+        var sources: [String: String] = [:]
+        if item.upstream.isEmpty || stage.spec.foreach != nil {
+            for source in item.sources { sources[source.key] = try digester.digest(of: source.path) }
+        }
+        var files: [String: String] = [:]
+        let values = Parameters(values: params, baseDirectory: plan.pipeline.directory)
+        for spec in stage.plugin.descriptor.parameters where spec.type == .file {
+            guard let text = values.optionalString(spec.name), !text.contains("${") else { continue }
+            files[spec.name] = try digester.digest(of: try values.url(spec.name))
+        }
+        return CacheKeyFields(
+            plugin: stage.plugin.descriptor.id, version: stage.plugin.descriptor.version, params: params,
+            item: item.id.key, inputs: inputs, sources: sources, files: files, external: external)
+    }
+
+    /// Why an item whose key has no entry must run, compared with its last recorded state.
+    func reason(for id: ItemID, fields: CacheKeyFields, key: String) -> String {
+        if force.contains(id.stage) { return "forced with --force \(id.stage)" }
+        guard let record = records[id] else { return "never run" }
+        if record.cacheKey == key {
+            if record.state == .failed { return "failed last time: \(record.error ?? "unknown error")" }
+            return "cache entry missing"
+        }
+        guard let previous = record.fields else { return "cache key changed" }
+        let changes = fields.changes(since: previous)
+        if changes.isEmpty { return "cache key changed" }
+        let shown = changes.prefix(3).map { Self.short($0) }.joined(separator: ", ")
+        return "changed: " + shown + (changes.count > 3 ? ", and \(changes.count - 3) more" : "")
+    }
+
+    private static func short(_ change: FieldChange) -> String {
+        func clip(_ text: String?) -> String {
+            guard let text else { return "(none)" }
+            return text.count > 16 && !text.contains(" ") && text.allSatisfy(\.isHexDigit) ? String(text.prefix(12)) + "…" : text
+        }
+        return "\(change.path) \(clip(change.old)) → \(clip(change.new))"
+    }
+
+    /// The `StageItem` a stage sees, with `${in.STAGE}` directories.
+    func stageItem(_ index: Int, inputs: [String: URL]) -> StageItem {
+        let item = plan.items[index]
+        return StageItem(key: item.id.key, sources: item.sources, inputs: inputs)
+    }
+}

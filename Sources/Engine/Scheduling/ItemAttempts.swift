@@ -1,0 +1,148 @@
+import Foundation
+import PluginAPI
+
+/// The immutable parts of a run that item tasks share.
+struct RunEnvironment: Sendable {
+    let plan: ExecutionPlan
+    let evaluator: ItemEvaluator
+    let store: CacheStore
+    let executor: any ItemExecutor
+    let options: RunOptions
+    let observer: RunObserver
+    let runID: String
+    let staging: StagingArea
+}
+
+/// What a finished item task reports to the scheduler.
+enum ItemCompletion: Sendable {
+    case committed(index: Int, outputDigest: String, ranHere: Bool)
+    case failed(index: Int, error: String)
+}
+
+/// One item's task: lease its key, run attempts (retrying transient failures with
+/// exponential back-off), then commit or record the failure.
+struct ItemAttempts: Sendable {
+    let index: Int
+    let evaluation: ItemEvaluation
+    let environment: RunEnvironment
+
+    private var plan: ExecutionPlan { environment.plan }
+    private var store: CacheStore { environment.store }
+    private var id: ItemID { evaluation.id }
+
+    func run() async -> ItemCompletion {
+        guard let key = evaluation.cacheKey, let fields = evaluation.fields else {
+            let reason: String
+            if case .toRun(let text) = evaluation.verdict { reason = text } else { reason = "no cache key" }
+            return .failed(index: index, error: reason)
+        }
+        do {
+            if let digest = try await lease(key) {
+                try ensureView(key: key)
+                return .committed(index: index, outputDigest: digest, ranHere: false)
+            }
+            return try await attempt(key: key, fields: fields)
+        } catch {
+            let message = "\(error)"
+            // The item stays without a cache entry; a later run tries again.
+            try? await store.releaseLease(key, runID: environment.runID)
+            return .failed(index: index, error: message)
+        }
+    }
+
+    /// Waits for the key's lease. Returns the output digest when another run committed it meanwhile.
+    private func lease(_ key: String) async throws -> String? {
+        while true {
+            switch try await store.acquireLease(key, runID: environment.runID, ignoringEntry: evaluation.replacesEntry) {
+            case .acquired: return nil
+            case .committed(let digest): return digest
+            case .heldElsewhere:
+                try await Task.sleep(nanoseconds: 100_000_000)
+            }
+        }
+    }
+
+    /// Another run committed the key; its view may not be published yet if that run died
+    /// right after its commit.
+    private func ensureView(key: String) throws {
+        let view = store.outDirectory.appendingPathComponent(id.stage).appendingPathComponent(id.key)
+        guard !FileManager.default.fileExists(atPath: view.path), let entry = try store.entry(key) else { return }
+        let scratch = try environment.staging.makeAttemptDirectory()
+        defer { try? FileManager.default.removeItem(at: scratch) }  // Scratch space; swept later anyway.
+        try OutputView.publish(entry.outputs, at: view, objects: store.objects, scratch: scratch)
+    }
+
+    private func attempt(key: String, fields: CacheKeyFields) async throws -> ItemCompletion {
+        let item = plan.items[index]
+        let stage = plan.stages[item.stageIndex]
+        var attemptNumber = 0
+        while true {
+            let directory = try environment.staging.makeAttemptDirectory()
+            // The attempt's folder is scratch space whatever happens; the next run sweeps leftovers.
+            defer { try? FileManager.default.removeItem(at: directory) }
+            do {
+                environment.observer(.itemStarted(id))
+                let job = try makeJob(key: key, attemptDirectory: directory)
+                let result = try await environment.executor.execute(job)
+                let commit = ItemCommit(item: id, cacheKey: key, fields: fields, outputs: result.outputs,
+                                        receipts: result.receipts, runID: environment.runID)
+                try await store.commit(commit)
+                let view = store.outDirectory.appendingPathComponent(id.stage).appendingPathComponent(id.key)
+                try OutputView.publish(result.outputs, at: view, objects: store.objects, scratch: directory)
+                return .committed(index: index, outputDigest: commit.outputDigest, ranHere: true)
+            } catch {
+                let stageError = error as? StageError
+                if stageError?.isTransient == true, attemptNumber < stage.spec.retries {
+                    attemptNumber += 1
+                    let delay = min(30, environment.options.retryBaseDelay * pow(2, Double(attemptNumber - 1)))
+                    environment.observer(.itemRetrying(id, attempt: attemptNumber, error: "\(error)", delay: delay))
+                    try await Task.sleep(nanoseconds: UInt64(delay * 1_000_000_000))
+                    continue
+                }
+                if error is CancellationError { throw error }
+                let message = "\(error)"
+                try await store.recordFailure(item: id, cacheKey: key, fields: fields, error: message, runID: environment.runID)
+                return .failed(index: index, error: message)
+            }
+        }
+    }
+
+    private func makeJob(key: String, attemptDirectory: URL) throws -> ItemJob {
+        let item = plan.items[index]
+        let stage = plan.stages[item.stageIndex]
+        var inputs: [String: URL] = [:]
+        if stage.mode == .gather {
+            // A folder per upstream stage holding one link per committed upstream item.
+            let root = attemptDirectory.appendingPathComponent("in", isDirectory: true)
+            for upstream in item.upstream {
+                let upstreamID = plan.items[upstream].id
+                guard evaluation.fields?.inputs[upstreamID.description] != nil else { continue }
+                let link = root.appendingPathComponent(upstreamID.stage).appendingPathComponent(upstreamID.key)
+                try FileManager.default.createDirectory(at: link.deletingLastPathComponent(), withIntermediateDirectories: true)
+                let target = store.outDirectory.appendingPathComponent(upstreamID.stage).appendingPathComponent(upstreamID.key)
+                try FileManager.default.createSymbolicLink(at: link, withDestinationURL: target)
+            }
+            for name in stage.spec.needs {
+                let folder = root.appendingPathComponent(name, isDirectory: true)
+                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+                inputs[name] = folder
+            }
+        } else {
+            for upstream in item.upstream {
+                let upstreamID = plan.items[upstream].id
+                inputs[upstreamID.stage] = store.outDirectory.appendingPathComponent(upstreamID.stage)
+                    .appendingPathComponent(upstreamID.key)
+            }
+        }
+        let stageItem = environment.evaluator.stageItem(index, inputs: inputs)
+        let output = attemptDirectory.appendingPathComponent("out", isDirectory: true)
+        let values = try environment.evaluator.resolvedParameters(index, stageItem: stageItem, outputDirectory: output)
+        let checkpoints = EngineCheckpointStore(
+            store: store, cacheKey: key, viewDirectory: attemptDirectory.appendingPathComponent("checkpoints", isDirectory: true))
+        return ItemJob(
+            id: id, stage: stage.plugin, item: stageItem,
+            parameters: Parameters(values: values, baseDirectory: plan.pipeline.directory),
+            pipelineDirectory: plan.pipeline.directory, cacheKey: key, attemptDirectory: attemptDirectory,
+            timeout: stage.spec.timeout, checkpoints: checkpoints, observer: environment.observer)
+    }
+}

@@ -1,0 +1,45 @@
+import Foundation
+import PluginAPI
+
+/// One attempt of one item, as handed to an executor.
+public struct ItemJob: Sendable {
+    public var id: ItemID
+    public var stage: any Stage
+    public var item: StageItem
+    /// Resolved for this attempt: item-level interpolations (`${out}`, …) already applied.
+    public var parameters: Parameters
+    public var pipelineDirectory: URL
+    public var cacheKey: String
+    /// The attempt's private folder; outputs go to `attemptDirectory/out`.
+    public var attemptDirectory: URL
+    public var timeout: Double?
+    /// Durable units tied to `cacheKey` (the coordinator records them).
+    public var checkpoints: any CheckpointStore
+    public var observer: RunObserver
+
+    public var outputDirectory: URL { attemptDirectory.appendingPathComponent("out", isDirectory: true) }
+}
+
+/// What a successful attempt produced: files already moved into the object store.
+public struct AttemptResult: Sendable {
+    public var outputs: [OutputFile]
+    public var receipts: [JSONValue]
+
+    public init(outputs: [OutputFile], receipts: [JSONValue]) {
+        self.outputs = outputs
+        self.receipts = receipts
+    }
+}
+
+/// Runs item attempts. The seam between scheduling and execution (design §5).
+///
+/// An executor runs the stage, then moves its outputs into the object store and returns
+/// their digests. It never writes SQLite: the coordinator alone commits, so a cluster
+/// executor's workers only need the shared object store.
+///
+/// Implementers must: write nothing outside `job.attemptDirectory` and the object store;
+/// honour task cancellation (stop the work, kill child processes); throw ``PluginAPI/StageError``
+/// with `code == .timeout` when `job.timeout` passes.
+public protocol ItemExecutor: Sendable {
+    func execute(_ job: ItemJob) async throws -> AttemptResult
+}

@@ -1,0 +1,40 @@
+import Foundation
+import PluginAPI
+
+/// Runs attempts in this process (design §5 `local` executor). Bounding concurrency is the
+/// scheduler's job; this type runs one attempt and ingests its outputs.
+public struct LocalExecutor: ItemExecutor {
+    public let objects: ObjectStore
+
+    public init(objects: ObjectStore) {
+        self.objects = objects
+    }
+
+    public func execute(_ job: ItemJob) async throws -> AttemptResult {
+        try FileManager.default.createDirectory(at: job.outputDirectory, withIntermediateDirectories: true)
+        let context = EngineStageContext(job: job)
+        try await Self.withTimeout(job.timeout, item: job.id) {
+            try await job.stage.run(job.item, context: context)
+        }
+        let outputs = try OutputView.ingest(directory: job.outputDirectory, into: objects)
+        return AttemptResult(outputs: outputs, receipts: context.recordedReceipts)
+    }
+
+    /// Runs `body`, cancelling it and throwing a `timeout` ``PluginAPI/StageError`` after `seconds`.
+    static func withTimeout(_ seconds: Double?, item: ItemID, _ body: @escaping @Sendable () async throws -> Void) async throws {
+        guard let seconds else { return try await body() }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(nanoseconds: UInt64(seconds * 1_000_000_000))
+                throw StageError("\(item) timed out after \(Self.format(seconds))", code: .timeout)
+            }
+            defer { group.cancelAll() }
+            try await group.next()
+        }
+    }
+
+    private static func format(_ seconds: Double) -> String {
+        seconds.rounded() == seconds ? "\(Int(seconds))s" : "\(seconds)s"
+    }
+}

@@ -1,0 +1,26 @@
+import Foundation
+
+/// What happens during a run, for progress displays and `--json` event lines.
+public enum RunEvent: Sendable {
+    /// The plan: items per stage, in dependency order.
+    case planned(stages: [(name: String, items: Int)])
+    case itemStarted(ItemID)
+    case itemProgress(ItemID, completed: Int, total: Int?, unit: String)
+    case itemLog(ItemID, String)
+    case itemRetrying(ItemID, attempt: Int, error: String, delay: Double)
+    case itemFinished(ItemID, ItemOutcome)
+}
+
+/// How an item ended in a run.
+public enum ItemOutcome: Sendable, Equatable {
+    /// Computed and committed by this run.
+    case done
+    /// Reused from the cache (or committed by a concurrent run).
+    case cached
+    case failed(String)
+    /// Not run: an upstream item failed, or the stage is outside `--from`/`--until`.
+    case skipped(String)
+}
+
+/// Receives run events; called from many tasks at once.
+public typealias RunObserver = @Sendable (RunEvent) -> Void

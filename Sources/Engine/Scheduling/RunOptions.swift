@@ -1,0 +1,52 @@
+import Foundation
+
+/// How `orchestrate run` runs a pipeline.
+public struct RunOptions: Sendable {
+    /// Items running at once, over all stages (default: the core count).
+    public var jobs: Int
+    /// Stages whose items run again, ignoring their cache entries.
+    public var force: Set<String>
+    /// Run only this stage and those downstream of it.
+    public var from: String?
+    /// Run only this stage and those upstream of it.
+    public var until: String?
+    /// Evaluate every item (cached or to run, with the reason) without running anything.
+    public var dryRun: Bool
+    /// The command line, recorded in `runs`.
+    public var argv: [String]
+    /// First retry delay for transient failures; doubles per retry, capped at 30 s.
+    public var retryBaseDelay: Double
+
+    public init(
+        jobs: Int = ProcessInfo.processInfo.activeProcessorCount, force: Set<String> = [], from: String? = nil,
+        until: String? = nil, dryRun: Bool = false, argv: [String] = [], retryBaseDelay: Double = 0.5
+    ) {
+        self.jobs = max(1, jobs)
+        self.force = force
+        self.from = from
+        self.until = until
+        self.dryRun = dryRun
+        self.argv = argv
+        self.retryBaseDelay = retryBaseDelay
+    }
+}
+
+/// The result of a run.
+public struct RunSummary: Sendable {
+    public var runID: String
+    /// Every planned item's outcome, in plan order.
+    public var outcomes: [(id: ItemID, outcome: ItemOutcome)]
+    /// For a dry run: every item's verdict, in plan order.
+    public var verdicts: [ItemEvaluation]
+
+    public var failures: [(id: ItemID, error: String)] {
+        outcomes.compactMap { if case .failed(let message) = $0.outcome { ($0.id, message) } else { nil } }
+    }
+
+    public func count(_ predicate: (ItemOutcome) -> Bool) -> Int { outcomes.filter { predicate($0.outcome) }.count }
+    public var ranCount: Int { count { $0 == .done } }
+    public var cachedCount: Int { count { $0 == .cached } }
+
+    /// 0 when nothing failed, 1 otherwise (design §6).
+    public var exitCode: Int32 { failures.isEmpty ? 0 : 1 }
+}

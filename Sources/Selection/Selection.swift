@@ -1,1 +1,0 @@
-// Selection: scores, strategies and the greedy combiner, on arrays only.

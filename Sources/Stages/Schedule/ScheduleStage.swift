@@ -1,0 +1,225 @@
+import Foundation
+import Lightly
+import Logging
+import PluginAPI
+import Report
+import Selection
+import Storage
+
+/// `schedule`: the selection run of the Lightly Worker, done locally (design §7).
+///
+/// Reads only the two datasources (videos; `.lightly` predictions, metadata, embeddings), selects
+/// frames with the `selection_config`, and writes a run folder `.lightly/runs/<run id>/` in the
+/// Lightly datasource, whose files are also the stage's outputs: `selected_filenames.txt`,
+/// `scores.csv`, `embeddings.csv`, `frames/`, `crops/`, `report.json`, `report.html`,
+/// `report.pdf`, `log.txt`. Earlier runs in the datasource form the datapool. See
+/// `docs/stages/schedule.md`.
+public struct ScheduleStage: Stage {
+    /// Where credentials and endpoint variables come from (the process environment by default).
+    let environment: [String: String]
+
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.environment = environment
+    }
+
+    public var descriptor: PluginDescriptor {
+        PluginDescriptor(
+            id: "schedule", version: "1",
+            summary: "Select frames for labelling from the datasources (diversity, active learning, balance) into a run folder.",
+            mode: .gather, kind: .effect,
+            parameters: DatasourceParameters.specs + [
+                ParameterSpec("selection_config", .object,
+                              doc: "The Lightly selection config: n_samples or proportion_samples, and strategies."),
+                ParameterSpec("worker_config", .object, default: .object([:]),
+                              doc: "Lightly worker options; used: embeddings, selected_sequence_length, use_datapool, normalize_embeddings."),
+                ParameterSpec("lightly_config", .object, default: .object([:]),
+                              doc: "Lightly options; used: seed."),
+                ParameterSpec("seed", .any, default: .null,
+                              doc: "Integer seed of RANDOM inputs and tie-breaks; overrides lightly_config.seed; default 0."),
+            ])
+    }
+
+    public func run(_ item: StageItem, context: any StageContext) async throws {
+        _ = try await select(context: context)
+    }
+
+    public func externalStateDigest(_ item: StageItem, context: any StageContext) async throws -> String? {
+        try await snapshot(context).stateDigest
+    }
+
+    public func verify(receipts: [JSONValue], item: StageItem, context: any StageContext) async throws -> Bool {
+        let lightly = try DatasourceParameters.open("lightly", context: context, environment: environment)
+        for receipt in receipts {
+            guard let fields = receipt.objectValue, let key = fields["key"]?.stringValue,
+                  let size = fields["size"]?.intValue, fields["datasource"]?.stringValue == lightly.location.description
+            else { return false }
+            guard let object = try await mapped({ try await lightly.head(key) }), object.size == Int64(size) else { return false }
+        }
+        return true
+    }
+
+    func snapshot(_ context: any StageContext) async throws -> DatasourceSnapshot {
+        let input = try DatasourceParameters.open("input", context: context, environment: environment)
+        let lightly = try DatasourceParameters.open("lightly", context: context, environment: environment)
+        return try await DatasourceSnapshot.list(input: input, lightly: lightly)
+    }
+
+    /// The run id: a digest of the settings and of the listing (keys, sizes, ETags), no times.
+    static func runID(settings: ScheduleSettings, snapshot: DatasourceSnapshot) throws -> String {
+        let identity = JSONValue.object([
+            "selection_config": settings.selectionConfigJSON,
+            "worker_config": .object(settings.workerConfig),
+            "lightly_config": .object(settings.lightlyConfig),
+            "seed": .string(String(settings.seed)),
+            "listing": .string(snapshot.contentDigest),
+        ])
+        return "run-" + DatasourceSnapshot.sha256(try identity.canonicalData()).prefix(16)
+    }
+
+    /// Runs the selection and writes the run; returns the run folder's contents.
+    func select(context: any StageContext) async throws -> ScheduleRun {
+        let clock = ContinuousClock()
+        let started = clock.now
+        var log = RunLog(logger: context.logger)
+        var steps: [StageSummary] = []
+
+        var mark = clock.now
+        let settings = try ScheduleSettings(context.parameters)
+        let snapshot = try await snapshot(context)
+        let runID = try Self.runID(settings: settings, snapshot: snapshot)
+        let earlierRuns = snapshot.runs.filter { $0.key != runID }.sorted { $0.key < $1.key }
+        let tag = earlierRuns.isEmpty ? "initial-tag" : "tag-\(earlierRuns.count + 1)"
+        log.info("run \(runID), tag \(tag)")
+        log.info("input datasource \(snapshot.input.location): \(snapshot.videos.count) videos")
+        log.info("Lightly datasource \(snapshot.lightly.location): \(snapshot.lightlyFiles.count) files, \(earlierRuns.count) earlier runs")
+        for option in settings.ignoredOptions { log.info("\(option) is accepted but has no effect here") }
+        guard !snapshot.videos.isEmpty else {
+            throw StageError("input datasource \(snapshot.input.location): no videos (\(LightlyLayout.videoExtensions.sorted().joined(separator: ", ")))",
+                             code: .missingInput)
+        }
+
+        var datapool: Set<String> = []
+        if settings.usesDatapool {
+            for (id, key) in earlierRuns {
+                let data = try await mapped { try await snapshot.lightly.get(key, range: nil) }
+                let names = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).map(String.init)
+                datapool.formUnion(names)
+                log.info("datapool: \(names.count) frames of run \(id)")
+            }
+        }
+
+        let inputs = try await ScheduleInputs.load(snapshot: snapshot, settings: settings, datapool: datapool)
+        for warning in inputs.warnings { log.warning(warning) }
+        guard !inputs.candidates.isEmpty else {
+            throw StageError(
+                "Lightly datasource \(snapshot.lightly.location): no prediction file names a frame of the videos in \(snapshot.input.location); nothing to select from",
+                code: .missingInput)
+        }
+        let datapoolCount = inputs.selection.frames.filter(\.isInDatapool).count
+        let objectCount = inputs.objects.reduce(0) { $0 + $1.count }
+        log.info("\(inputs.candidates.count) candidate frames (\(datapoolCount) in the datapool), object task: \(inputs.objectTask ?? "none") (\(objectCount) objects), frame embeddings: \(inputs.frameEmbeddingSource)")
+        steps.append(StageSummary(
+            name: "load datasources", input: snapshot.videos.count + snapshot.lightlyFiles.count,
+            kept: inputs.candidates.count, seconds: seconds(mark, clock.now)))
+
+        mark = clock.now
+        let result: SelectionResult
+        do {
+            result = try Selector.select(
+                settings.selectionConfig, inputs: inputs.selection,
+                options: SelectionOptions(seed: settings.seed, sequenceLength: settings.sequenceLength))
+        } catch let error as SelectionError {
+            throw StageError(ScheduleSettings.describe(error), code: .invalidParameter)
+        }
+        for warning in result.warnings { log.warning("selection: \(warning)") }
+        log.info("selected \(result.selectedFrames.count) of \(inputs.candidates.count - datapoolCount) frames (stop: \(result.stopReason.rawValue))")
+        steps.append(StageSummary(
+            name: "selection", input: inputs.candidates.count - datapoolCount, kept: result.selectedFrames.count,
+            seconds: seconds(mark, clock.now)))
+
+        let writer = RunWriter(folder: context.outputDirectory)
+        try writer.removeAll()
+        mark = clock.now
+        let selectedNames = result.selectedFrames.map { inputs.candidates[$0].name }
+        try writer.write(Data(selectedNames.map { $0 + "\n" }.joined().utf8), to: DatasourceSnapshot.selectedFilenames)
+        try writer.write(Data(ScoreTable(inputs: inputs, result: result, config: settings.selectionConfig).csv().utf8), to: "scores.csv")
+        if let embeddings = inputs.frameEmbeddings {
+            try writer.write(Data(try EmbeddingsTable.csv(names: inputs.candidates.map(\.name), embeddings: embeddings).utf8), to: "embeddings.csv")
+        }
+        let crops = try await RunImages(inputs: inputs, selected: result.selectedFrames, snapshot: snapshot, writer: writer)
+            .write { done, total in context.reportProgress(completed: done, total: total, unit: "videos") }
+        log.info("wrote \(selectedNames.count) frames and \(crops.count) crops")
+        steps.append(StageSummary(
+            name: "frames and crops", input: selectedNames.count, kept: selectedNames.count, seconds: seconds(mark, clock.now)))
+
+        mark = clock.now
+        let report = try RunReport.make(
+            runID: runID, tag: tag, snapshot: snapshot, settings: settings, inputs: inputs, result: result, crops: crops,
+            steps: steps, totalSeconds: seconds(started, clock.now))
+        do {
+            try ReportRenderer.writeJSON(report, runFolder: writer.folder)
+            try ReportRenderer().render(report, runFolder: writer.folder)
+        } catch {
+            throw StageError("cannot write the report of run \(runID) in '\(writer.folder.path)': \(error)")
+        }
+        log.info("report written in \(String(format: "%.2f", seconds(mark, clock.now))) s; run took \(String(format: "%.2f", seconds(started, clock.now))) s")
+        try writer.write(Data(log.text.utf8), to: "log.txt")
+
+        let receipt = try await upload(writer: writer, runID: runID, to: snapshot.lightly)
+        context.recordReceipt(receipt)
+        return ScheduleRun(id: runID, tag: tag, selected: selectedNames, folder: writer.folder)
+    }
+
+    /// Copies the run folder to `.lightly/runs/<run id>/`, `selected_filenames.txt` last: a run
+    /// interrupted before it is not part of any later run's datapool.
+    private func upload(writer: RunWriter, runID: String, to lightly: any BlobStore) async throws -> JSONValue {
+        let prefix = DatasourceSnapshot.runsPrefix + runID + "/"
+        let files = try writer.files().sorted { a, b in
+            (a == DatasourceSnapshot.selectedFilenames ? 1 : 0, a) < (b == DatasourceSnapshot.selectedFilenames ? 1 : 0, b)
+        }
+        var last: ObjectInfo?
+        for file in files {
+            let data = try writer.read(file)
+            last = try await mapped { try await lightly.put(prefix + file, data: data) }
+        }
+        guard let last else { throw StageError("run \(runID) wrote no files") }
+        return .object([
+            "run_id": .string(runID), "datasource": .string(lightly.location.description),
+            "key": .string(last.key), "size": .int(Int(last.size)),
+        ])
+    }
+
+    private func seconds(_ from: ContinuousClock.Instant, _ to: ContinuousClock.Instant) -> Double {
+        let duration = to - from
+        return Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+}
+
+/// What one selection run produced.
+struct ScheduleRun: Sendable {
+    var id: String
+    var tag: String
+    var selected: [String]
+    var folder: URL
+}
+
+/// The run's `log.txt`, mirrored to the engine's logger. No timestamps: the lines are the same
+/// for the same run, apart from measured durations.
+struct RunLog {
+    let logger: Logging.Logger
+    private(set) var lines: [String] = []
+
+    init(logger: Logging.Logger) { self.logger = logger }
+
+    mutating func info(_ message: String) {
+        lines.append("INFO \(message)")
+        logger.info("\(message)")
+    }
+
+    mutating func warning(_ message: String) {
+        lines.append("WARNING \(message)")
+        logger.warning("\(message)")
+    }
+
+    var text: String { lines.map { $0 + "\n" }.joined() }
+}

@@ -1,0 +1,71 @@
+import ArgumentParser
+import Engine
+import Foundation
+import Stages
+
+/// A loaded pipeline with its registry and cache, shared by the engine's commands.
+/// Invalid pipelines print their diagnostics and exit 2 (design §6).
+struct PipelineSession {
+    let pipeline: Pipeline
+    let registry: PluginRegistry
+    let store: CacheStore
+
+    init(path: String) throws {
+        let fileURL = URL(fileURLWithPath: path).standardizedFileURL
+        do {
+            registry = try PluginRegistry(
+                builtins: BuiltinStages.all,
+                pluginsDirectory: fileURL.deletingLastPathComponent().appendingPathComponent("plugins", isDirectory: true))
+            pipeline = try PipelineLoader(registry: registry).load(fileURL)
+        } catch let error as PipelineError {
+            StandardError.write(error.description)
+            throw ExitCode(2)
+        }
+        store = try PipelineSession.open(pipeline.workdir)
+    }
+
+    private static func open(_ workdir: URL) throws -> CacheStore {
+        do { return try CacheStore(workdir: workdir) } catch {
+            StandardError.write("error: \(error)")
+            throw ExitCode(1)
+        }
+    }
+
+    /// Exits 2 with a message when `name` is not a stage of the pipeline.
+    func requireStage(_ name: String, option: String) throws {
+        guard pipeline.stage(named: name) != nil else {
+            let names = pipeline.stages.map(\.name).joined(separator: ", ")
+            StandardError.write("error: \(option) '\(name)' is not a stage of \(pipeline.fileURL.lastPathComponent) (stages: \(names))")
+            throw ExitCode(2)
+        }
+    }
+
+    /// Parses `STAGE` or `STAGE/KEY`, checking the stage exists.
+    func parseItemSelector(_ text: String) throws -> (stage: String, key: String?) {
+        if let id = ItemID(text), pipeline.stage(named: id.stage) != nil {
+            return (id.stage, id.key)
+        }
+        try requireStage(text, option: "stage")
+        return (text, nil)
+    }
+}
+
+/// Lines for stderr (diagnostics and errors).
+enum StandardError {
+    static func write(_ text: String) {
+        FileHandle.standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
+    }
+}
+
+/// Lines for stdout, without Foundation's `print` buffering surprises between processes.
+enum StandardOutput {
+    static func write(_ text: String) {
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+
+    static func json(_ object: [String: Any]) {
+        if let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) {
+            FileHandle.standardOutput.write(data + Data("\n".utf8))
+        }
+    }
+}

@@ -1,0 +1,126 @@
+import Foundation
+import TestSupport
+
+/// Runs the built `orchestrate` binary (`.build/debug/orchestrate`, built by `swift build --build-tests`).
+enum CLI {
+    static let binary: URL = {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return root.appendingPathComponent(".build/debug/orchestrate")
+    }()
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+        var lines: [String] { stdout.split(separator: "\n").map(String.init) }
+    }
+
+    /// Starts `orchestrate ARGS` in `directory`; output goes to files so pipes never fill up.
+    static func start(_ arguments: [String], in directory: URL) throws -> (Process, URL, URL) {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        let out = directory.appendingPathComponent(".cli-\(UUID().uuidString).out")
+        let err = directory.appendingPathComponent(".cli-\(UUID().uuidString).err")
+        FileManager.default.createFile(atPath: out.path, contents: nil)
+        FileManager.default.createFile(atPath: err.path, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: out)
+        process.standardError = try FileHandle(forWritingTo: err)
+        try process.run()
+        return (process, out, err)
+    }
+
+    static func finish(_ started: (Process, URL, URL)) throws -> Result {
+        let (process, out, err) = started
+        process.waitUntilExit()
+        let result = Result(status: process.terminationStatus,
+                            stdout: try String(contentsOf: out, encoding: .utf8),
+                            stderr: try String(contentsOf: err, encoding: .utf8))
+        try? FileManager.default.removeItem(at: out)  // Scratch files of this helper only.
+        try? FileManager.default.removeItem(at: err)
+        return result
+    }
+
+    @discardableResult
+    static func run(_ arguments: [String], in directory: URL) throws -> Result {
+        try finish(try start(arguments, in: directory))
+    }
+}
+
+/// A temporary pipeline folder with `data/` sources, a YAML file and an execution log.
+struct Workspace {
+    let directory: TemporaryDirectory
+    var root: URL { directory.url }
+    var log: URL { root.appendingPathComponent("executions.log") }
+
+    init(sources: [String: String]) throws {
+        directory = try TemporaryDirectory(prefix: "e2e")
+        let data = root.appendingPathComponent("data")
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        for (name, text) in sources { try Data(text.utf8).write(to: data.appendingPathComponent(name)) }
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+    }
+
+    func write(pipeline: String) throws {
+        try Data(pipeline.utf8).write(to: root.appendingPathComponent("p.yaml"))
+    }
+
+    /// Lines of the execution log (`STAGE KEY` per execution).
+    func executions() throws -> [String] {
+        try String(contentsOf: log, encoding: .utf8).split(separator: "\n").map(String.init)
+    }
+
+    func count(_ line: String) throws -> Int { try executions().filter { $0 == line }.count }
+
+    func output(_ relative: String) throws -> Data {
+        try Data(contentsOf: root.appendingPathComponent(".orchestrate/out").appendingPathComponent(relative))
+    }
+
+    /// Items whose commit completed, read straight from the database (`sqlite3`, fast).
+    func committedItemsInDatabase() throws -> Set<String> {
+        let database = root.appendingPathComponent(".orchestrate/orchestrate.sqlite")
+        guard FileManager.default.fileExists(atPath: database.path) else { return [] }
+        return Set(try sqlite3(database, "SELECT stage || '/' || item_key FROM items WHERE state = 'done'")
+            .split(separator: "\n").map(String.init))
+    }
+}
+
+/// A three-stage exec pipeline: `upper` per source, `double` per item, `total` gathering them.
+/// Every command logs `STAGE KEY` to the workspace's execution log first.
+func threeStagePipeline(log: URL, sleep: String = "0") -> String {
+    """
+    version: 1
+    name: exec-chain
+    stages:
+      upper:
+        uses: exec
+        foreach: "data/*.txt"
+        with:
+          argv: [sh, -c, 'echo "upper $3" >> "$0"; sleep \(sleep); tr a-z A-Z < "$1" > "$2/up.txt"', "\(log.path)", "${item.path}", "${out}", "${item.name}"]
+      double:
+        uses: exec
+        needs: [upper]
+        with:
+          argv: [sh, -c, 'echo "double $3" >> "$0"; sleep \(sleep); cat "$1/up.txt" "$1/up.txt" > "$2/double.txt"', "\(log.path)", "${in.upper}", "${out}", "${item.name}"]
+      total:
+        uses: exec
+        needs: [double]
+        with:
+          gather: true
+          argv: [sh, -c, 'echo "total all" >> "$0"; find -L "$1" -name double.txt | sort | xargs cat > "$2/all.txt"', "\(log.path)", "${in.double}", "${out}"]
+    """
+}
+
+/// Runs the `sqlite3` shell on a database and returns its output.
+func sqlite3(_ database: URL, _ sql: String) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+    process.arguments = ["-cmd", ".timeout 10000", database.path, sql]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return String(decoding: data, as: UTF8.self)
+}

@@ -1,0 +1,117 @@
+import Foundation
+import Lightly
+import PluginAPI
+import Stages
+import Testing
+import TestSupport
+
+@Suite("schedule stage")
+struct ScheduleStageTests {
+    static let videos = ["rally-a.mp4": 40, "rally-b.mp4": 52, "serve.mp4": 64, "block.mp4": 76, "timeout.mp4": 88]
+
+    @Test("the tutorial's config selects 20 ± 1 frames per video with more objects and lower confidence; re-runs build on the datapool")
+    func tutorialSelection() async throws {
+        let fixture = try ScheduleFixture(videos: Self.videos)
+        defer { fixture.directory.remove() }
+        let (run, context) = try await fixture.run("first", parameters: ["selection_config": fixture.tutorialConfig()])
+
+        let selected = try fixture.lines(run.appendingPathComponent("selected_filenames.txt"))
+        #expect(selected.count == 100)
+        var perVideo: [String: Int] = [:]
+        for name in selected {
+            let parsed = try #require(ParsedFrameName(name))
+            let frameCount = try #require(Self.videos[parsed.videoPath])
+            #expect(FrameName(videoPath: parsed.videoPath, index: parsed.index, frameCount: frameCount).description == name)
+            perVideo[parsed.videoPath, default: 0] += 1
+        }
+        for video in Self.videos.keys { #expect((19...21).contains(perVideo[video] ?? 0), "\(video): \(perVideo[video] ?? 0)") }
+
+        // Selected frames have more objects and lower confidence than the input, as in the tutorial's report.
+        let input = fixture.frameStats
+        func meanObjects(_ names: some Sequence<String>) -> Double {
+            let counts = names.map { Double(input[$0]?.objects ?? 0) }
+            return counts.reduce(0, +) / Double(counts.count)
+        }
+        func meanConfidence(_ names: some Sequence<String>) -> Double {
+            let scores = names.compactMap { input[$0]?.meanScore }.filter { !$0.isNaN }
+            return scores.reduce(0, +) / Double(scores.count)
+        }
+        let inputObjects = meanObjects(input.keys), selectedObjects = meanObjects(selected)
+        let inputConfidence = meanConfidence(input.keys), selectedConfidence = meanConfidence(selected)
+        #expect(selectedObjects > inputObjects + 0.5, "objects per frame: input \(inputObjects), selected \(selectedObjects)")
+        #expect(selectedConfidence < inputConfidence, "mean confidence: input \(inputConfidence), selected \(selectedConfidence)")
+
+        // frames/<name> is exactly frame N (compared with the ffmpeg CLI's frame N and its neighbours).
+        for name in selected.prefix(4) {
+            let parsed = try #require(ParsedFrameName(name))
+            let mine = try fixture.rgb(ofPNG: run.appendingPathComponent("frames/\(name)"))
+            let exact = meanAbsoluteDifference(mine, try fixture.ffmpegFrame(parsed.videoPath, parsed.index))
+            let neighbour = meanAbsoluteDifference(
+                mine, try fixture.ffmpegFrame(parsed.videoPath, parsed.index > 0 ? parsed.index - 1 : parsed.index + 1))
+            #expect(exact < 1.5, "\(name): difference to ffmpeg's frame \(parsed.index) is \(exact)")
+            #expect(neighbour > exact, "\(name): a neighbouring frame matches as well (\(neighbour) vs \(exact))")
+        }
+
+        // The other run files.
+        for file in ["scores.csv", "embeddings.csv", "report.json", "report.html", "report.pdf", "log.txt"] {
+            #expect(FileManager.default.fileExists(atPath: run.appendingPathComponent(file).path), "\(file) is missing")
+        }
+        let crops = try FileManager.default.contentsOfDirectory(atPath: run.appendingPathComponent("crops").path)
+        #expect(crops.count > 100)
+        let scores = try fixture.lines(run.appendingPathComponent("scores.csv"))
+        #expect(scores.count == 1 + input.count)
+        #expect(scores[0].hasPrefix("filenames,pick,strategy_0_EMBEDDINGS_DIVERSITY,"))
+        #expect(scores[0].contains("pose:objectness_least_confidence"))
+        let embeddings = try fixture.lines(run.appendingPathComponent("embeddings.csv"))
+        #expect(try EmbeddingsCSV.read(embeddings.joined(separator: "\n")).count == scores.count - 1)
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: run.appendingPathComponent("report.json"))) as? [String: Any])
+        let runInfo = try #require(report["run"] as? [String: Any])
+        #expect(runInfo["tag"] as? String == "initial-tag")
+        let runID = try #require(runInfo["run_id"] as? String)
+
+        // The run folder in the Lightly datasource, and its receipt.
+        let remote = fixture.lightly.appendingPathComponent(".lightly/runs/\(runID)")
+        #expect(try Data(contentsOf: remote.appendingPathComponent("selected_filenames.txt"))
+                == Data(contentsOf: run.appendingPathComponent("selected_filenames.txt")))
+        #expect(FileManager.default.fileExists(atPath: remote.appendingPathComponent("report.pdf").path))
+        #expect(context.receipts.count == 1)
+        #expect(context.receipts.first?.objectValue?["run_id"]?.stringValue == runID)
+        let item = StageItem(key: "all", sources: [], inputs: [:])
+        #expect(try await ScheduleStage().verify(receipts: context.receipts, item: item, context: context))
+
+        // The same config again: the same run id and byte-identical selection (its own run is no datapool).
+        let (again, _) = try await fixture.run("again", parameters: ["selection_config": fixture.tutorialConfig()])
+        #expect(try Data(contentsOf: again.appendingPathComponent("selected_filenames.txt"))
+                == Data(contentsOf: run.appendingPathComponent("selected_filenames.txt")))
+
+        // Another config in the same datasource: the first run's frames are the datapool.
+        let (second, _) = try await fixture.run(
+            "second", parameters: ["selection_config": fixture.tutorialConfig(samples: 50), "seed": .int(3)])
+        let secondSelected = try fixture.lines(second.appendingPathComponent("selected_filenames.txt"))
+        #expect(secondSelected.count == 50)
+        #expect(Set(secondSelected).isDisjoint(with: selected))
+        let secondReport = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: second.appendingPathComponent("report.json"))) as? [String: Any])
+        #expect((secondReport["run"] as? [String: Any])?["tag"] as? String == "tag-2")
+        #expect(try String(contentsOf: second.appendingPathComponent("log.txt"), encoding: .utf8).contains("datapool: 100 frames of run \(runID)"))
+
+        // A removed run folder fails verification.
+        try FileManager.default.removeItem(at: remote)
+        #expect(try await ScheduleStage().verify(receipts: context.receipts, item: item, context: context) == false)
+    }
+
+    @Test("the external state digest follows predictions, not run folders")
+    func externalState() async throws {
+        let fixture = try ScheduleFixture(videos: ["clip.mp4": 40])
+        defer { fixture.directory.remove() }
+        let (_, context) = try await fixture.run("first", parameters: ["selection_config": fixture.tutorialConfig(samples: 5)])
+        let item = StageItem(key: "all", sources: [], inputs: [:])
+        let before = try await ScheduleStage().externalStateDigest(item, context: context)
+        let other = fixture.lightly.appendingPathComponent(".lightly/runs/run-other")
+        try FileManager.default.createDirectory(at: other, withIntermediateDirectories: true)
+        try Data("x\n".utf8).write(to: other.appendingPathComponent("selected_filenames.txt"))
+        #expect(try await ScheduleStage().externalStateDigest(item, context: context) == before)
+        let writer = LightlyTreeWriter(root: fixture.lightly)
+        try writer.writePredictions(PredictionFile(fileName: "clip-07-mp4.png", predictions: []), task: ScheduleFixture.task)
+        #expect(try await ScheduleStage().externalStateDigest(item, context: context) != before)
+    }
+}
