@@ -46,7 +46,7 @@ import TestSupport
         let late = try ExportFixture(selected: ["game-99-mp4.png"])
         defer { late.directory.remove() }
         #expect(try await failure(late)
-            == "input datasource '\(input(late))', key 'game.mp4': the video has no frame 99 (it ends before), but run '\(ExportFixture.runID)' selects it")
+            == "input datasource \(input(late))/game.mp4: 'game.mp4' has no frame 99 (it ends before), but its predictions name it")
     }
 
     @Test func aNameThatEscapesTheRootFailsBeforeAnythingIsWritten() async throws {

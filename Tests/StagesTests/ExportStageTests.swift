@@ -317,3 +317,27 @@ struct ExportFixture {
         #expect(try await stage.externalStateDigest(fixture.item, context: context) != before)
     }
 }
+
+/// The real pair: `schedule` writes a run, `export` exports it without storing anything again.
+@Suite struct ExportAfterScheduleTests {
+    @Test func exportsTheFramesTheScheduleRunStored() async throws {
+        let fixture = try ScheduleFixture(videos: ["clip.mp4": 30])
+        defer { fixture.directory.remove() }
+        let (runFolder, _) = try await fixture.run("schedule", parameters: ["selection_config": fixture.tutorialConfig(samples: 4)])
+        let selected = try fixture.lines(runFolder.appendingPathComponent("selected_filenames.txt"))
+        #expect(selected.count == 4)
+        let context = try TestStageContext(
+            parameters: ["input": .string(fixture.input.path), "lightly": .string(fixture.lightly.path), "task": .string(ScheduleFixture.task),
+                         "expiry": .double(604800), "tag": .string("")],
+            outputDirectory: fixture.directory.url.appendingPathComponent("out/export"), pipelineDirectory: fixture.directory.url,
+            checkpointDirectory: fixture.directory.url.appendingPathComponent("checkpoints/export"), stageName: "export")
+        let item = StageItem(key: "all", sources: [], inputs: ["schedule": runFolder])
+        let summary = try await ExportStage(environment: [:]).export(item, context: context)
+        #expect(summary.frames == 4)
+        #expect(summary.uploaded == 0, "the schedule run stored every selected frame")
+        for name in selected {
+            #expect(try Data(contentsOf: context.outputDirectory.appendingPathComponent("frames/\(name)"))
+                    == Data(contentsOf: runFolder.appendingPathComponent("frames/\(name)")))
+        }
+    }
+}

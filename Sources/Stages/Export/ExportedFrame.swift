@@ -80,7 +80,7 @@ struct FrameExporter {
         return SelectedFrame(name: name, video: parsed.videoPath, index: parsed.index)
     }
 
-    /// Frames `indices` of `video`, decoded in one pass: frame N is the N-th frame the decoder produces.
+    /// Frames `indices` of `video` (``FrameExtractor``: one pass, frame N is the N-th frame decoded).
     private func extract(_ indices: Set<Int>, of video: String) async throws -> [Int: RGBImage] {
         let datasource = input.location.description
         guard try await mapped({ try await input.head(video) }) != nil else {
@@ -91,23 +91,7 @@ struct FrameExporter {
         let (file, scratch) = try await localFile(video)
         // Best effort: only a downloaded copy of a remote video lives there.
         defer { if let scratch { try? FileManager.default.removeItem(at: scratch) } }
-        var images: [Int: RGBImage] = [:]
-        guard let last = indices.max() else { return images }
-        do {
-            let decoder = try VideoDecoder(url: file, threads: 0)
-            while let frame = try decoder.next() {
-                if indices.contains(frame.index) { images[frame.index] = try frame.rgbImage() }
-                if frame.index >= last { break }
-            }
-        } catch let error as MediaError {
-            throw StageError("input datasource '\(datasource)', key '\(video)': \(error.description)", code: .invalidInput)
-        }
-        if let absent = indices.subtracting(images.keys).min() {
-            throw StageError(
-                "input datasource '\(datasource)', key '\(video)': the video has no frame \(absent) (it ends before), but run '\(run.id)' selects it",
-                code: .invalidInput)
-        }
-        return images
+        return try FrameExtractor.frames(indices, of: file, datasource: input.location.objectURL(video))
     }
 
     /// The video as a local file: the file itself for a local datasource, a downloaded copy otherwise.
