@@ -24,17 +24,7 @@ public struct UploadStage: Stage {
             id: "upload", version: "1",
             summary: "Sync source videos and .lightly trees to the input and Lightly datasources (file:// or s3://).",
             mode: .gather, kind: .effect,
-            parameters: [
-                ParameterSpec("input", .url, default: .string("datasource/input"),
-                              doc: "The input datasource for the videos: a directory, file:///dir or s3://bucket/prefix."),
-                ParameterSpec("lightly", .url, default: .string("datasource/lightly"),
-                              doc: "The Lightly datasource for .lightly/predictions and .lightly/metadata."),
-                ParameterSpec("endpoint", .string, default: .string(""),
-                              doc: "S3-compatible endpoint URL (MinIO, Ceph, R2); else AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL. Implies path-style addressing."),
-                ParameterSpec("region", .string, default: .string(""),
-                              doc: "S3 region; else AWS_REGION, AWS_DEFAULT_REGION, then us-east-1."),
-                ParameterSpec("profile", .string, default: .string(""),
-                              doc: "Profile in the AWS credentials file; else the AWS_* variables or AWS_PROFILE."),
+            parameters: DatasourceParameters.specs + [
                 ParameterSpec("part_size", .integer, default: .int(8 * 1024 * 1024),
                               doc: "Multipart part size in bytes (at least 5 MiB)."),
                 ParameterSpec("multipart_threshold", .integer, default: .int(16 * 1024 * 1024),
