@@ -9,10 +9,10 @@ private enum DecodeClips {
     static let directory: URL = {
         do {
             let directory = try TemporaryDirectory(prefix: "decode-stage").url
-            try ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=160x90:rate=25:duration=2", "-c:v", "libx264", "-g", "10", "-bf", "2",
+            try FFmpegCLI.run(["-f", "lavfi", "-i", "testsrc2=size=160x90:rate=25:duration=2", "-c:v", "libx264", "-g", "10", "-bf", "2",
                         directory.appendingPathComponent("moving.mp4").path])
             // 1 s of a still picture, then 1 s of motion: dedup keeps one still frame.
-            try ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=160x90:rate=25:duration=2",
+            try FFmpegCLI.run(["-f", "lavfi", "-i", "testsrc2=size=160x90:rate=25:duration=2",
                         "-vf", "trim=start_frame=0:end_frame=1,loop=loop=24:size=1,setpts=N/25/TB[still];"
                             + "testsrc2=size=160x90:rate=25:duration=1[motion];[still][motion]concat",
                         "-c:v", "mjpeg", "-q:v", "3", directory.appendingPathComponent("still-then-moving.avi").path])
@@ -22,15 +22,6 @@ private enum DecodeClips {
             fatalError("cannot generate test videos: \(error)") // tests need them
         }
     }()
-
-    static func ffmpeg(_ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
-        process.arguments = ["-v", "error", "-y", "-nostdin"] + arguments
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw StageError("ffmpeg failed: \(arguments)") }
-    }
 }
 
 @Suite struct DecodeStageTests {

@@ -23,7 +23,7 @@ struct ScheduleFixture {
         self.videos = videos
         try FileManager.default.createDirectory(at: input, withIntermediateDirectories: true)
         for (name, frames) in videos {
-            try Self.ffmpeg([
+            try FFmpegCLI.run([
                 "-f", "lavfi", "-i", "testsrc=size=\(width)x\(height):rate=25", "-frames:v", String(frames),
                 "-c:v", "libx264", "-pix_fmt", "yuv420p", "-g", "12", input.appendingPathComponent(name).path,
             ])
@@ -108,7 +108,7 @@ struct ScheduleFixture {
 
     /// Frame `index` of `video` as RGB24 bytes, extracted by the ffmpeg CLI.
     func ffmpegFrame(_ video: String, _ index: Int) throws -> Data {
-        try Self.ffmpeg([
+        try FFmpegCLI.run([
             "-i", input.appendingPathComponent(video).path, "-vf", "select=eq(n\\,\(index))", "-vsync", "0", "-frames:v", "1",
             "-f", "rawvideo", "-pix_fmt", "rgb24", "-",
         ])
@@ -116,23 +116,7 @@ struct ScheduleFixture {
 
     /// A PNG decoded to RGB24 bytes by the ffmpeg CLI.
     func rgb(ofPNG url: URL) throws -> Data {
-        try Self.ffmpeg(["-i", url.path, "-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
-    }
-
-    @discardableResult
-    static func ffmpeg(_ arguments: [String]) throws -> Data {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
-        process.arguments = ["-hide_banner", "-loglevel", "error", "-y"] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw StageError("ffmpeg \(arguments.joined(separator: " ")) failed with status \(process.terminationStatus)")
-        }
-        return data
+        try FFmpegCLI.run(["-i", url.path, "-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
     }
 }
 
