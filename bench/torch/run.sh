@@ -3,11 +3,14 @@
 # frames of a 960x540 clip, full-size Keypoint R-CNN with random weights. Results: JSON lines on
 # stdout (and in $WORK/results.jsonl); docs/benchmarks.md "## Inference" records them.
 #
-#   bench/torch/run.sh            # FRAMES=20 THREADS=2; set REFERENCE_BLAS=DIR to add a run
-#                                 # with reference BLAS (DIR holds libblas.so.3, e.g. from libblas3)
+#   bench/torch/run.sh               # headline: FRAMES=100 THREADS=2 BATCH=2
+#   SWEEP=1 FRAMES=20 bench/torch/run.sh
+#                                    # batch sizes 1/2/4, one thread, no_grad, and with
+#                                    # REFERENCE_BLAS=DIR (holds libblas.so.3) reference BLAS
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-FRAMES=${FRAMES:-20}
+FRAMES=${FRAMES:-100}
+BATCH=${BATCH:-2}
 THREADS=${THREADS:-2}
 MIN_SIZE=${MIN_SIZE:-800}
 WORK=${WORK:-.build/bench-torch}
@@ -28,10 +31,18 @@ results="$WORK/results.jsonl"
 : > "$results"
 run() { "$@" | tee -a "$results"; }
 
-run /usr/bin/python3 bench/torch/tutorial_loop.py "$clip" --frames "$FRAMES" --threads "$THREADS" --min-size "$MIN_SIZE"
-run /usr/bin/python3 bench/torch/tutorial_loop.py "$clip" --frames "$FRAMES" --threads "$THREADS" --min-size "$MIN_SIZE" --no-grad
-run "$bench" "$model" "$raw" 960 540 "$FRAMES" "$THREADS" 1
-run "$bench" "$model" "$raw" 960 540 "$FRAMES" "$THREADS" 2
-if [ -n "${REFERENCE_BLAS:-}" ]; then
-  LD_LIBRARY_PATH="$REFERENCE_BLAS" run "$bench" "$model" "$raw" 960 540 "$FRAMES" "$THREADS" 1
+if [ -z "${SWEEP:-}" ]; then
+  # The acceptance pair: the tutorial's loop exactly as written (torch's default thread count), the
+  # same loop given THREADS threads, and the Swift shim with THREADS threads.
+  run /usr/bin/python3 bench/torch/tutorial_loop.py "$clip" --frames "$FRAMES" --min-size "$MIN_SIZE"
+  run /usr/bin/python3 bench/torch/tutorial_loop.py "$clip" --frames "$FRAMES" --threads "$THREADS" --min-size "$MIN_SIZE"
+  run "$bench" "$model" "$raw" 960 540 "$FRAMES" "$THREADS" "$BATCH"
+else
+  run /usr/bin/python3 bench/torch/tutorial_loop.py "$clip" --frames "$FRAMES" --threads "$THREADS" --min-size "$MIN_SIZE" --no-grad
+  for batch in 1 2 4; do run "$bench" "$model" "$raw" 960 540 "$FRAMES" "$THREADS" "$batch"; done
+  run /usr/bin/python3 bench/torch/tutorial_loop.py "$clip" --frames "$FRAMES" --threads 1 --min-size "$MIN_SIZE"
+  run "$bench" "$model" "$raw" 960 540 "$FRAMES" 1 1
+  if [ -n "${REFERENCE_BLAS:-}" ]; then
+    LD_LIBRARY_PATH="$REFERENCE_BLAS" run "$bench" "$model" "$raw" 960 540 "$FRAMES" "$THREADS" 1
+  fi
 fi
