@@ -73,6 +73,16 @@ struct Workspace {
 
     func count(_ line: String) throws -> Int { try executions().filter { $0 == line }.count }
 
+    /// The execution log's lines, then empties it, so the next command's executions stand alone.
+    func takeExecutions() throws -> [String] {
+        let lines = try executions()
+        try Data().write(to: log)
+        return lines
+    }
+
+    /// `WORKDIR/out`, as `outputs` prints it.
+    var outDirectory: URL { root.appendingPathComponent(".orchestrate/out") }
+
     func output(_ relative: String) throws -> Data {
         try Data(contentsOf: root.appendingPathComponent(".orchestrate/out").appendingPathComponent(relative))
     }
