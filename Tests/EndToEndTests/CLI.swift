@@ -122,6 +122,22 @@ func threeStagePipeline(log: URL, sleep: String = "0") -> String {
     """
 }
 
+/// One stage, `check`, under `on_error: skip`, whose item `b.txt` fails (status 3, stderr
+/// `corrupt input b.txt`). Every command logs `check KEY` to the execution log first.
+func checkPipeline(log: URL) -> String {
+    """
+    version: 1
+    name: failures
+    stages:
+      check:
+        uses: exec
+        foreach: "data/*.txt"
+        on_error: skip
+        with:
+          argv: [sh, -c, 'echo "check $3" >> "$0"; if [ "$3" = b.txt ]; then echo "corrupt input $3" >&2; exit 3; fi; cp "$1" "$2/ok.txt"', "\(log.path)", "${item.path}", "${out}", "${item.name}"]
+    """
+}
+
 /// Runs the `sqlite3` shell on a database and returns its output.
 func sqlite3(_ database: URL, _ sql: String) throws -> String {
     let process = Process()
