@@ -87,6 +87,14 @@ struct Subprocess: Sendable {
     private static let addChdir: AddChdir? = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addchdir_np")
         .map { unsafeBitCast($0, to: AddChdir.self) }
 
+    // posix_spawn_file_actions_addclosefrom_np (glibc ≥ 2.34), looked up the same way. The child
+    // gets stdin, stdout and stderr only: none of this process's other descriptors (the cache
+    // database, or a pipe by which whoever started orchestrate waits for its end, which an
+    // orphaned child would otherwise hold open after orchestrate is killed).
+    private typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+    private static let addCloseFrom: AddCloseFrom? = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np")
+        .map { unsafeBitCast($0, to: AddCloseFrom.self) }
+
     private func spawn(pipeStdout: Bool) throws -> (pid: pid_t, stdoutReadEnd: Int32?) {
         guard let program = argv.first, !program.isEmpty else {
             throw CacheError("empty command", code: .process)
@@ -115,6 +123,8 @@ struct Subprocess: Sendable {
         } else {
             posix_spawn_file_actions_adddup2(&actions, 2, 1)
         }
+        // Its status can only be ENOMEM/EINVAL here; the spawn itself reports real failures.
+        if let addCloseFrom = Self.addCloseFrom { _ = addCloseFrom(&actions, 3) }
         // Own process group (to kill it whole), default signal handling, empty mask.
         var emptySet = sigset_t()
         sigemptyset(&emptySet)
