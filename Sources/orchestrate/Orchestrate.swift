@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct Orchestrate: AsyncParsableCommand {
@@ -11,4 +12,20 @@ struct Orchestrate: AsyncParsableCommand {
             PluginsCommand.self, LightlyCommand.self, ReportCommand.self,
         ]
     )
+
+    /// Parses and runs a command. Usage mistakes exit 2 (design §6), not ArgumentParser's 64.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            guard exitCode(for: error) == .validationFailure else { exit(withError: error) }
+            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            exit(withError: ExitCode(2))
+        }
+    }
 }

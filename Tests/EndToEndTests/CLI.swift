@@ -73,6 +73,16 @@ struct Workspace {
 
     func count(_ line: String) throws -> Int { try executions().filter { $0 == line }.count }
 
+    /// The execution log's lines, then empties it, so the next command's executions stand alone.
+    func takeExecutions() throws -> [String] {
+        let lines = try executions()
+        try Data().write(to: log)
+        return lines
+    }
+
+    /// `WORKDIR/out`, as `outputs` prints it.
+    var outDirectory: URL { root.appendingPathComponent(".orchestrate/out") }
+
     func output(_ relative: String) throws -> Data {
         try Data(contentsOf: root.appendingPathComponent(".orchestrate/out").appendingPathComponent(relative))
     }
@@ -109,6 +119,22 @@ func threeStagePipeline(log: URL, sleep: String = "0") -> String {
         with:
           gather: true
           argv: [sh, -c, 'echo "total all" >> "$0"; find -L "$1" -name double.txt | sort | xargs cat > "$2/all.txt"', "\(log.path)", "${in.double}", "${out}"]
+    """
+}
+
+/// One stage, `check`, under `on_error: skip`, whose item `b.txt` fails (status 3, stderr
+/// `corrupt input b.txt`). Every command logs `check KEY` to the execution log first.
+func checkPipeline(log: URL) -> String {
+    """
+    version: 1
+    name: failures
+    stages:
+      check:
+        uses: exec
+        foreach: "data/*.txt"
+        on_error: skip
+        with:
+          argv: [sh, -c, 'echo "check $3" >> "$0"; if [ "$3" = b.txt ]; then echo "corrupt input $3" >&2; exit 3; fi; cp "$1" "$2/ok.txt"', "\(log.path)", "${item.path}", "${out}", "${item.name}"]
     """
 }
 

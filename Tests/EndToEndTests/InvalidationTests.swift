@@ -63,17 +63,7 @@ import TestSupport
     @Test func skippedFailureCompletesTheRestAndIsRetriedAlone() throws {
         let workspace = try Workspace(sources: ["a.txt": "a", "b.txt": "b", "c.txt": "c"])
         defer { workspace.directory.remove() }
-        try workspace.write(pipeline: """
-            version: 1
-            name: failures
-            stages:
-              check:
-                uses: exec
-                foreach: "data/*.txt"
-                on_error: skip
-                with:
-                  argv: [sh, -c, 'echo "check $3" >> "$0"; if [ "$3" = b.txt ]; then echo "corrupt input $3" >&2; exit 3; fi; cp "$1" "$2/ok.txt"', "\(workspace.log.path)", "${item.path}", "${out}", "${item.name}"]
-            """)
+        try workspace.write(pipeline: checkPipeline(log: workspace.log))
         let first = try CLI.run(["run", "p.yaml"], in: workspace.root)
         #expect(first.status == 1)
         #expect(first.stderr.contains("check/b.txt"), "\(first.stderr)")

@@ -60,7 +60,7 @@ import Testing
     @Test func durationsAcceptTheDocumentedForms() throws {
         let fixture = try PipelineFixture()
         defer { fixture.remove() }
-        for (text, seconds) in [("90s", 90.0), ("20m", 1200), ("1h", 3600), ("1.5s", 1.5), ("500ms", 0.5), ("1h30m", 5400), ("45", 45)] {
+        for (text, seconds) in [("90s", 90.0), ("20m", 1200), ("1h", 3600), ("1.5s", 1.5), ("500ms", 0.5), ("1h30m", 5400), ("7d", 604_800), ("1d12h", 129_600), ("45", 45)] {
             let pipeline = try fixture.load("""
                 version: 1
                 stages:

@@ -169,7 +169,7 @@ import Testing
                 concurrency: 0
                 on_error: skp
             """, expected: [
-                "P:6:14: error: invalid timeout '90x'; expected a number with a unit such as 90s, 20m, 1h or 1.5s",
+                "P:6:14: error: invalid timeout '90x'; expected a number with a unit (ms, s, m, h, d) such as 90s, 20m, 1h, 7d or 1.5s",
                 "P:7:14: error: 'retries' must be a non-negative integer, got '-1'",
                 "P:8:18: error: 'concurrency' must be a positive integer, got '0'",
                 "P:9:15: error: invalid on_error 'skp'; expected 'fail' or 'skip' (did you mean 'skip'?)",

@@ -19,27 +19,74 @@ extension CacheStore {
     /// Claims `cacheKey` for `runID`, taking over a stale lease (dead pid, other boot, or no
     /// heartbeat for ``leaseExpiry``). Checks in the same transaction whether the key got committed.
     /// With `ignoringEntry` (a `--force` re-run, receipts that no longer hold) an existing entry does not count.
+    /// Taking over the lease of a run that died on this boot kills the process group its child
+    /// left running (``ProcessGroup``) before the item runs again.
     public func acquireLease(
         _ cacheKey: String, runID: String, ignoringEntry: Bool = false, owner: ProcessIdentity = .current
     ) async throws -> LeaseOutcome {
         let now = Date().timeIntervalSince1970
-        return try await wrap("leasing \(cacheKey)") {
-            try await pool.write { db -> LeaseOutcome in
+        let (outcome, orphan) = try await wrap("leasing \(cacheKey)") {
+            try await pool.write { db -> (LeaseOutcome, ProcessGroup?) in
                 if !ignoringEntry, let digest = try String.fetchOne(db, sql: "SELECT output_digest FROM cache_entries WHERE cache_key = ?", arguments: [cacheKey]) {
-                    return .committed(outputDigest: digest)
+                    return (.committed(outputDigest: digest), nil)
                 }
-                if let row = try Row.fetchOne(db, sql: "SELECT run_id, pid, boot_id, heartbeat FROM leases WHERE cache_key = ?", arguments: [cacheKey]) {
+                var orphan: ProcessGroup?
+                if let row = try Row.fetchOne(db, sql: "SELECT * FROM leases WHERE cache_key = ?", arguments: [cacheKey]) {
                     let holder = ProcessIdentity(pid: row["pid"], bootID: row["boot_id"])
                     let heartbeat: Double = row["heartbeat"]
                     let runOfHolder: String = row["run_id"]
                     let isStale = !holder.isAlive || now - heartbeat > Self.leaseExpiry
-                    if runOfHolder != runID && !isStale { return .heldElsewhere }
+                    if runOfHolder != runID && !isStale { return (.heldElsewhere, nil) }
+                    orphan = Self.orphanedGroup(row)
                 }
                 try db.execute(sql: "INSERT OR REPLACE INTO leases(cache_key, run_id, pid, boot_id, heartbeat) VALUES (?,?,?,?,?)",
                                arguments: [cacheKey, runID, owner.pid, owner.bootID, now])
-                return .acquired
+                return (.acquired, orphan)
             }
         }
+        orphan?.killAll()
+        return outcome
+    }
+
+    /// Records the process group of the child now running for `cacheKey`.
+    public func recordProcessGroup(_ group: ProcessGroup, cacheKey: String, runID: String) async throws {
+        try await wrap("recording the process group of \(cacheKey)") {
+            try await pool.write { db in
+                try db.execute(sql: "UPDATE leases SET process_group = ?, process_start = ? WHERE cache_key = ? AND run_id = ?",
+                               arguments: [group.id, group.leaderStart, cacheKey, runID])
+            }
+        }
+    }
+
+    /// Kills the children left running by runs that died on this boot (SIGKILL, a crash): every
+    /// process group recorded with a lease whose owner is gone. Runs before staging is swept, so
+    /// no orphan writes there afterwards. The leases stay, for the next run to take over.
+    /// - Returns: the groups that were signalled.
+    @discardableResult
+    public func killOrphans() throws -> [ProcessGroup] {
+        let orphans = try wrap("finding orphaned processes") {
+            try pool.write { db -> [ProcessGroup] in
+                let rows = try Row.fetchAll(db, sql: "SELECT * FROM leases WHERE process_group IS NOT NULL")
+                var orphans: [ProcessGroup] = []
+                for row in rows {
+                    guard let group = Self.orphanedGroup(row) else { continue }
+                    orphans.append(group)
+                    try db.execute(sql: "UPDATE leases SET process_group = NULL, process_start = NULL WHERE cache_key = ?",
+                                   arguments: [row["cache_key"] as String])
+                }
+                return orphans
+            }
+        }
+        return orphans.filter { $0.killAll() }
+    }
+
+    /// The process group a lease row recorded, when the lease's owner died on this boot (on
+    /// another boot, the group died with it).
+    private static func orphanedGroup(_ row: Row) -> ProcessGroup? {
+        let holder = ProcessIdentity(pid: row["pid"], bootID: row["boot_id"])
+        guard holder.bootID == ProcessIdentity.current.bootID, !holder.isAlive,
+              let id: Int32 = row["process_group"], let start: Int64 = row["process_start"] else { return nil }
+        return ProcessGroup(id: id, leaderStart: start)
     }
 
     public func releaseLease(_ cacheKey: String, runID: String) async throws {

@@ -85,6 +85,13 @@ public final class CacheStore: Sendable {
                     digest TEXT NOT NULL, PRIMARY KEY(cache_key, seq, path));
                 """)
         }
+        migrator.registerMigration("v2-lease-process-groups") { db in
+            // The process group of the child an item runs, so the next run can kill an orphan.
+            try db.execute(sql: """
+                ALTER TABLE leases ADD COLUMN process_group INTEGER;
+                ALTER TABLE leases ADD COLUMN process_start INTEGER;
+                """)
+        }
         return migrator
     }
 

@@ -16,10 +16,12 @@ public struct ProcessIdentity: Sendable, Hashable {
         self.bootID = bootID
     }
 
-    /// Whether the process may still be running: same boot, and the pid exists.
+    /// Whether the process may still be running: same boot, and the pid exists and is no
+    /// zombie (a killed run whose parent has not reaped it yet is dead).
     public var isAlive: Bool {
         guard bootID == ProcessIdentity.current.bootID else { return false }
-        return kill(pid, 0) == 0 || errno == EPERM
+        guard kill(pid, 0) == 0 || errno == EPERM else { return false }
+        return ProcessStat(pid: pid)?.isZombie != true
     }
 
     private static func readBootID() -> String {

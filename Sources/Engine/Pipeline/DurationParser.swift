@@ -1,9 +1,9 @@
 import Foundation
 
-/// Durations as pipelines write them: `90s`, `20m`, `1h`, `1.5s`, `500ms`, `1h30m`, or a
+/// Durations as pipelines write them: `90s`, `20m`, `1h`, `7d`, `1.5s`, `500ms`, `1h30m`, or a
 /// plain number of seconds.
 enum DurationParser {
-    static let expected = "a number with a unit such as 90s, 20m, 1h or 1.5s"
+    static let expected = "a number with a unit (ms, s, m, h, d) such as 90s, 20m, 1h, 7d or 1.5s"
 
     /// Seconds, or `nil` when `text` is not a duration. Zero is allowed; negative is not.
     static func seconds(_ text: String) -> Double? {
@@ -23,6 +23,7 @@ enum DurationParser {
             case "s": total += value
             case "m": total += value * 60
             case "h": total += value * 3600
+            case "d": total += value * 86400
             default: return nil
             }
         }

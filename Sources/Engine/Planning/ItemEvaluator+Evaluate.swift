@@ -39,7 +39,8 @@ extension ItemEvaluator {
             case .failed, .blocked:
                 let upstreamStage = plan.stages[upstreamItem.stageIndex].spec
                 if stage.mode == .gather && upstreamStage.onError == .skip { continue }
-                return ItemEvaluation(id: item.id, verdict: .blocked(reason: "upstream \(upstreamItem.id) failed"))
+                let what = if case .failed = upstream(source) { "failed" } else { "not run" }
+                return ItemEvaluation(id: item.id, verdict: .blocked(reason: "upstream \(upstreamItem.id) \(what)"))
             }
         }
         if stage.mode == .gather {

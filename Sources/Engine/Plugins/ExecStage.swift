@@ -40,19 +40,20 @@ public struct ExecStage: Stage {
         } catch let error as CacheError {
             throw StageError(error.message, code: .failed)
         }
-        try Self.check(termination, command: argv[0], log: log)
+        try Self.check(termination, subject: "'\(argv[0])'", log: log)
     }
 
-    /// Turns a child's end into success, a transient failure (75) or a failure with its stderr tail.
-    static func check(_ termination: Subprocess.Termination, command: String, log: URL) throws {
+    /// Turns a child's end into success, a transient failure (75) or a failure with its stderr
+    /// tail; `subject` names the child in the message (`'sh'`, `plugin 'x' (item 'k')`).
+    static func check(_ termination: Subprocess.Termination, subject: String, log: URL) throws {
         switch termination {
         case .exited(0): return
         case .exited(transientExitStatus):
-            throw StageError.transient("'\(command)' exited with status 75 (transient)\(tail(of: log))")
+            throw StageError.transient("\(subject) exited with status 75 (transient)\(tail(of: log))")
         case .exited(let status):
-            throw StageError("'\(command)' exited with status \(status)\(tail(of: log))")
+            throw StageError("\(subject) exited with status \(status)\(tail(of: log))")
         case .signalled(let signal):
-            throw StageError("'\(command)' was killed by signal \(signal)\(tail(of: log))")
+            throw StageError("\(subject) was killed by signal \(signal)\(tail(of: log))")
         }
     }
 

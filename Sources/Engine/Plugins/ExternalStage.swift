@@ -16,6 +16,8 @@ public struct ExternalStage: Stage {
     public var descriptor: PluginDescriptor { manifest.descriptor }
 
     public func run(_ item: StageItem, context: any StageContext) async throws {
+        // Every failure names the plugin and the item, whatever prints it.
+        let subject = "plugin '\(descriptor.id)' (item '\(item.key)')"
         guard var argv = Optional(manifest.argv), let program = argv.first else {
             throw StageError("plugin '\(descriptor.id)' has an empty argv in its plugin.yaml", code: .invalidParameter)
         }
@@ -27,25 +29,24 @@ public struct ExternalStage: Stage {
         let log = scratch.appendingPathComponent("stderr-\(UUID().uuidString.prefix(8)).log")
         try request(item, context: context).canonicalData().write(to: requestFile, options: .atomic)
 
-        let declared = DeclaredOutputs()
-        let logger = context.logger
+        let messages = PluginMessages(context: context)
         let process = Subprocess(argv: argv, directory: context.pipelineDirectory, stdinFile: requestFile, logFile: log)
         let termination: Subprocess.Termination
         do {
-            termination = try await process.run { line in
-                Self.handle(line, context: context, logger: logger, outputs: declared)
-            }
+            termination = try await process.run { messages.handle($0) }
         } catch let error as CacheError {
-            throw StageError(error.message, code: .failed)
+            throw StageError("\(subject): \(error.message)", code: .failed)
         }
-        try ExecStage.check(termination, command: "plugin '\(descriptor.id)'", log: log)
-        guard let outputs = declared.paths.withLock({ $0 }) else {
-            throw StageError("plugin '\(descriptor.id)' exited 0 without an 'outputs' message", code: .failed)
+        try ExecStage.check(termination, subject: subject, log: log)
+        let (outputs, problem) = messages.result
+        if let problem { throw StageError("\(subject) printed \(problem)", code: .failed) }
+        guard let outputs else {
+            throw StageError("\(subject) exited 0 without an 'outputs' message", code: .failed)
         }
         for path in outputs {
             let file = context.outputDirectory.appendingPathComponent(path)
             guard FileManager.default.fileExists(atPath: file.path) else {
-                throw StageError("plugin '\(descriptor.id)' declared output '\(path)' but did not write it", code: .failed)
+                throw StageError("\(subject) declared output '\(path)' but did not write it", code: .failed)
             }
         }
     }
@@ -64,27 +65,67 @@ public struct ExternalStage: Stage {
         ])
     }
 
-    private static func handle(_ line: String, context: any StageContext, logger: Logger, outputs: DeclaredOutputs) {
-        guard let data = line.data(using: .utf8),
-              let message = try? JSONDecoder().decode(JSONValue.self, from: data).objectValue
-        else {
-            if !line.isEmpty { logger.info("\(line)") }
-            return
-        }
-        if let progress = message["progress"]?.objectValue, let completed = progress["completed"]?.intValue {
-            context.reportProgress(completed: completed, total: progress["total"]?.intValue,
-                                   unit: progress["unit"]?.stringValue ?? "items")
-        } else if let text = message["log"]?.stringValue {
-            logger.info("\(text)")
-        } else if let receipt = message["receipt"] {
-            context.recordReceipt(receipt)
-        } else if let list = message["outputs"]?.arrayValue {
-            outputs.paths.withLock { $0 = list.compactMap(\.stringValue) }
-        }
-    }
 }
 
-/// The `outputs` message, once the plugin prints it.
-private final class DeclaredOutputs: Sendable {
-    let paths = Mutex<[String]?>(nil)
+/// Reads a plugin's stdout messages as they arrive (docs/plugins.md): passes `progress`, `log`
+/// and `receipt` on, keeps `outputs`, and remembers the first line that breaks the protocol.
+private final class PluginMessages: Sendable {
+    private struct State {
+        var lineNumber = 0
+        var outputs: [String]?
+        var problem: String?
+    }
+
+    private let context: any StageContext
+    private let state = Mutex(State())
+
+    init(context: any StageContext) {
+        self.context = context
+    }
+
+    /// The declared outputs, and the first protocol problem (`malformed JSON on stdout line N: …`).
+    var result: (outputs: [String]?, problem: String?) { state.withLock { ($0.outputs, $0.problem) } }
+
+    func handle(_ line: String) {
+        let number = state.withLock { state -> Int in
+            state.lineNumber += 1
+            return state.lineNumber
+        }
+        let text = line.trimmingCharacters(in: .whitespaces)
+        // Plain text is only logged; a line that opens like JSON must be a valid message.
+        guard text.hasPrefix("{") || text.hasPrefix("[") else {
+            if !text.isEmpty { context.logger.info("\(line)") }
+            return
+        }
+        // A line that does not decode is the protocol problem reported below.
+        guard let message = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)).objectValue else {
+            return report("malformed JSON", line: number, text: text)
+        }
+        if let progress = message["progress"] {
+            guard let fields = progress.objectValue, let completed = fields["completed"]?.intValue,
+                  fields["total"].map({ $0 == .null || $0.intValue != nil }) ?? true,
+                  fields["unit"].map({ $0.stringValue != nil }) ?? true
+            else { return report("a malformed 'progress' message", line: number, text: text) }
+            context.reportProgress(completed: completed, total: fields["total"]?.intValue,
+                                   unit: fields["unit"]?.stringValue ?? "items")
+        } else if let log = message["log"] {
+            guard let text = log.stringValue else { return report("a malformed 'log' message", line: number, text: text) }
+            context.logger.info("\(text)")
+        } else if let receipt = message["receipt"] {
+            context.recordReceipt(receipt)
+        } else if let list = message["outputs"] {
+            let paths = list.arrayValue?.compactMap(\.stringValue)
+            guard let paths, paths.count == list.arrayValue?.count else {
+                return report("a malformed 'outputs' message", line: number, text: text)
+            }
+            state.withLock { $0.outputs = paths }
+        }
+    }
+
+    private func report(_ problem: String, line: Int, text: String) {
+        let shown = text.count > 200 ? text.prefix(200) + "…" : text
+        state.withLock { state in
+            if state.problem == nil { state.problem = "\(problem) on stdout line \(line): \(shown)" }
+        }
+    }
 }

@@ -20,6 +20,10 @@ struct Subprocess: Sendable {
     /// Seconds between SIGTERM and SIGKILL when the task is cancelled.
     static let killGrace: Double = 3
 
+    /// Told each child's process group right after the spawn, before the child is awaited: an
+    /// item's task sets it to record the group with its lease (see ``ProcessGroup``).
+    @TaskLocal static var onSpawn: (@Sendable (ProcessGroup) async -> Void)?
+
     /// How the child ended.
     enum Termination: Sendable, Equatable {
         case exited(Int32)
@@ -32,6 +36,7 @@ struct Subprocess: Sendable {
     func run(onStdoutLine: (@Sendable (String) -> Void)? = nil) async throws -> Termination {
         let spawned = try spawn(pipeStdout: onStdoutLine != nil)
         let pid = spawned.pid
+        if let onSpawn = Self.onSpawn, let group = ProcessGroup.led(by: pid) { await onSpawn(group) }
         let termination = await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Termination, Never>) in
                 DispatchQueue.global().async {
@@ -82,6 +87,14 @@ struct Subprocess: Sendable {
     private static let addChdir: AddChdir? = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addchdir_np")
         .map { unsafeBitCast($0, to: AddChdir.self) }
 
+    // posix_spawn_file_actions_addclosefrom_np (glibc ≥ 2.34), looked up the same way. The child
+    // gets stdin, stdout and stderr only: none of this process's other descriptors (the cache
+    // database, or a pipe by which whoever started orchestrate waits for its end, which an
+    // orphaned child would otherwise hold open after orchestrate is killed).
+    private typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+    private static let addCloseFrom: AddCloseFrom? = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np")
+        .map { unsafeBitCast($0, to: AddCloseFrom.self) }
+
     private func spawn(pipeStdout: Bool) throws -> (pid: pid_t, stdoutReadEnd: Int32?) {
         guard let program = argv.first, !program.isEmpty else {
             throw CacheError("empty command", code: .process)
@@ -110,6 +123,8 @@ struct Subprocess: Sendable {
         } else {
             posix_spawn_file_actions_adddup2(&actions, 2, 1)
         }
+        // Its status can only be ENOMEM/EINVAL here; the spawn itself reports real failures.
+        if let addCloseFrom = Self.addCloseFrom { _ = addCloseFrom(&actions, 3) }
         // Own process group (to kill it whole), default signal handling, empty mask.
         var emptySet = sigset_t()
         sigemptyset(&emptySet)

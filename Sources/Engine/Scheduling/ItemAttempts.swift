@@ -83,7 +83,9 @@ struct ItemAttempts: Sendable {
             do {
                 environment.observer(.itemStarted(id))
                 let job = try makeJob(key: key, attemptDirectory: directory)
-                let result = try await environment.executor.execute(job)
+                let result = try await Subprocess.$onSpawn.withValue(recordProcessGroup(key: key)) {
+                    try await environment.executor.execute(job)
+                }
                 let commit = ItemCommit(item: id, cacheKey: key, fields: fields, outputs: result.outputs,
                                         receipts: result.receipts, runID: environment.runID)
                 try await store.commit(commit)
@@ -104,6 +106,16 @@ struct ItemAttempts: Sendable {
                 try await store.recordFailure(item: id, cacheKey: key, fields: fields, error: message, runID: environment.runID)
                 return .failed(index: index, error: message)
             }
+        }
+    }
+
+    /// Records a spawned child's process group with the item's lease, so that the next run
+    /// kills it if this process dies first.
+    private func recordProcessGroup(key: String) -> @Sendable (ProcessGroup) async -> Void {
+        { [store, runID = environment.runID] group in
+            // Best effort: without the record the item still runs correctly; only a run killed
+            // while this child runs would leave it unadopted.
+            try? await store.recordProcessGroup(group, cacheKey: key, runID: runID)
         }
     }
 

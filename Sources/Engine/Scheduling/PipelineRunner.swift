@@ -44,6 +44,7 @@ public struct PipelineRunner: Sendable {
         let plan = try ExecutionPlan(pipeline: pipeline, registry: registry)
         let staging = StagingArea(root: store.stagingDirectory)
         if !options.dryRun {
+            try store.killOrphans()
             StagingArea.sweep(store.stagingDirectory)
             try staging.create()
         }

@@ -38,8 +38,8 @@ public struct ExportStage: Stage {
             parameters: DatasourceParameters.specs + [
                 ParameterSpec("task", .string, default: .string(Self.defaultTask),
                               doc: "The prediction task whose predictions become pre-annotations and COCO annotations."),
-                ParameterSpec("expiry", .duration, default: .int(ReadURLSigning.defaultExpiry),
-                              doc: "How long S3 read URLs stay valid (at most 7 days = 168h = 604800 s)."),
+                ParameterSpec("expiry", .duration, default: .string("7d"),
+                              doc: "How long S3 read URLs stay valid: 1s to 7d (S3's limit)."),
                 ParameterSpec("tag", .string, default: .string(""),
                               doc: "The tag of the selection run to export; empty: the run of the upstream schedule stage."),
             ])

@@ -6,6 +6,7 @@ import Storage
 /// expiry when that is shorter), not at the current second. Two exports in one window write
 /// identical bytes, and a URL is still valid for at least `expiry - window` after it was written.
 struct ReadURLSigning: Sendable, Hashable {
+    /// S3's longest validity, 7 days: the `expiry` parameter's default (`7d`) and maximum.
     static let defaultExpiry = 7 * 24 * 3600
     static let day = 24 * 3600
 
@@ -18,7 +19,7 @@ struct ReadURLSigning: Sendable, Hashable {
     init(_ parameters: Parameters) throws {
         let seconds = parameters["expiry"]?.doubleValue ?? Double(Self.defaultExpiry)
         guard seconds >= 1, seconds <= Double(Self.defaultExpiry) else {
-            throw StageError("parameter 'expiry' must be 1 s to 7 days (168h, 604800 s), not \(seconds) s", code: .invalidParameter)
+            throw StageError("parameter 'expiry' must be 1s to 7d (604800 s), not \(seconds) s", code: .invalidParameter)
         }
         self.init(expiry: Int(seconds))
     }

@@ -73,16 +73,20 @@ struct RunCommand: AsyncParsableCommand {
     private func printPlan(_ session: PipelineSession, options: RunOptions) async throws {
         let runner = PipelineRunner(pipeline: session.pipeline, registry: session.registry, store: session.store, options: options)
         for evaluation in try await runner.run().verdicts {
-            switch evaluation.verdict {
-            case .cached:
-                if json { StandardOutput.json(["item": evaluation.id.description, "verdict": "cached"]) }
-                else { StandardOutput.write("\(evaluation.id) cached") }
-            case .toRun(let reason):
-                if json { StandardOutput.json(["item": evaluation.id.description, "verdict": "to-run", "reason": reason]) }
-                else { StandardOutput.write("\(evaluation.id) to-run (\(reason))") }
-            case .blocked(let reason):
-                if json { StandardOutput.json(["item": evaluation.id.description, "verdict": "blocked", "reason": reason]) }
-                else { StandardOutput.write("\(evaluation.id) blocked (\(reason))") }
+            let (verdict, reason): (String, String?) = switch evaluation.verdict {
+            case .cached: ("cached", nil)
+            case .toRun(let reason): ("to-run", reason)
+            case .blocked(let reason): ("blocked", reason)
+            }
+            if json {
+                var object: [String: Any] = ["item": evaluation.id.description, "verdict": verdict]
+                object["reason"] = reason
+                StandardOutput.json(object)
+            } else if let reason {
+                // One line per item, even when the reason quotes a multi-line error.
+                StandardOutput.write("\(evaluation.id) \(verdict) (\(reason.replacingOccurrences(of: "\n", with: " | ")))")
+            } else {
+                StandardOutput.write("\(evaluation.id) \(verdict)")
             }
         }
     }
