@@ -30,7 +30,7 @@ public final class ChildProcess: Sendable {
     private let command: String
     /// Holds `stdin`, `stdout` and `stderr` files; nil when output is discarded and there is no input.
     private let scratch: URL?
-    private let exit = Exit()
+    private let termination = Termination()
 
     /// The child's process id.
     public var processIdentifier: Int32 { process.processIdentifier }
@@ -74,9 +74,9 @@ public final class ChildProcess: Sendable {
                 process.standardOutput = try Self.file("stdout", in: scratch, holding: Data(), forWriting: true)
                 process.standardError = try Self.file("stderr", in: scratch, holding: Data(), forWriting: true)
             }
-            let exit = self.exit
+            let termination = self.termination
             process.terminationHandler = { process in
-                exit.finish(Exit.Status(code: process.terminationStatus, signalled: process.terminationReason == .uncaughtSignal))
+                termination.finish(Termination.Status(code: process.terminationStatus, signalled: process.terminationReason == .uncaughtSignal))
             }
             try process.run()
         } catch {
@@ -101,7 +101,7 @@ public final class ChildProcess: Sendable {
     /// child SIGKILL, waits for its end and throws `CancellationError`.
     public func wait() async throws -> Output {
         let status = await withTaskCancellationHandler {
-            await exit.wait()
+            await termination.wait()
         } onCancel: {
             send(SIGKILL)
         }
@@ -140,7 +140,7 @@ public final class ChildProcess: Sendable {
 }
 
 /// The child's end, delivered once by the termination handler to every waiter.
-private final class Exit: Sendable {
+private final class Termination: Sendable {
     struct Status: Sendable {
         var code: Int32
         var signalled: Bool

@@ -11,9 +11,11 @@ import TestSupport
 @testable import Stages
 
 @Suite(.motoServer) struct ExportS3Tests {
-    /// Copies the fixture's two local datasources into two fresh buckets of the server that
-    /// `environment` points at.
-    static func buckets(_ environment: [String: String], _ fixture: ExportFixture) async throws -> (suffix: String, lightly: S3Datasource) {
+    /// Copies the fixture's two local datasources into two fresh buckets of the server at
+    /// `endpoint`; returns `export`'s parameters for them, with `expiry`.
+    static func buckets(
+        _ environment: [String: String], endpoint: URL, _ fixture: ExportFixture, expiry: JSONValue
+    ) async throws -> (suffix: String, lightly: S3Datasource, parameters: [String: JSONValue]) {
         let suffix = UUID().uuidString.prefix(8).lowercased()
         var stores: [S3Datasource] = []
         for (bucket, root) in [("input-\(suffix)", fixture.inputRoot), ("lightly-\(suffix)", fixture.lightlyRoot)] {
@@ -26,19 +28,20 @@ import TestSupport
             }
             stores.append(store)
         }
-        return (String(suffix), stores[1])
+        let parameters: [String: JSONValue] = [
+            "input": .string("s3://input-\(suffix)/volleyball"), "lightly": .string("s3://lightly-\(suffix)/volleyball"),
+            "endpoint": .string(endpoint.absoluteString), "task": .string(ExportFixture.task), "expiry": expiry,
+            "tag": .string("initial-tag"),
+        ]
+        return (String(suffix), stores[1], parameters)
     }
 
     @Test func everyReadURLReturnsTheExportedFrameOverHTTP() async throws {
         let server = try MotoServerTrait.server()
         let fixture = try await ExportFixture()
         defer { fixture.directory.remove() }
-        let (suffix, lightly) = try await Self.buckets(server.environment, fixture)
-        let parameters: [String: JSONValue] = [
-            "input": .string("s3://input-\(suffix)/volleyball"), "lightly": .string("s3://lightly-\(suffix)/volleyball"),
-            "endpoint": .string(server.endpoint.absoluteString), "task": .string(ExportFixture.task), "expiry": .double(604800),
-            "tag": .string("initial-tag"),
-        ]
+        let (suffix, lightly, parameters) = try await Self.buckets(
+            server.environment, endpoint: server.endpoint, fixture, expiry: .double(604800))
         let clock = Date(timeIntervalSince1970: 1_795_000_000)
         let stage = ExportStage(environment: server.environment, now: { clock })
         let context = try fixture.context(parameters, attempt: 1)
@@ -84,12 +87,8 @@ import TestSupport
         try await LocalStackServer.with { server in
             let fixture = try await ExportFixture()
             defer { fixture.directory.remove() }
-            let (suffix, _) = try await ExportS3Tests.buckets(server.environment, fixture)
-            let parameters: [String: JSONValue] = [
-                "input": .string("s3://input-\(suffix)/volleyball"), "lightly": .string("s3://lightly-\(suffix)/volleyball"),
-                "endpoint": .string(server.endpoint.absoluteString), "task": .string(ExportFixture.task), "expiry": .int(86400),
-                "tag": .string("initial-tag"),
-            ]
+            let (_, _, parameters) = try await ExportS3Tests.buckets(
+                server.environment, endpoint: server.endpoint, fixture, expiry: .int(86400))
             func readURLs(signedAt clock: Date, attempt: Int) async throws -> (URL, [FileNameAndReadURL]) {
                 let context = try fixture.context(parameters, attempt: attempt)
                 _ = try await ExportStage(environment: server.environment, now: { clock }).export(fixture.item, context: context)
