@@ -4,7 +4,9 @@ import Foundation
 /// from the package's `.venv-localstack` (installed by `scripts/setup.sh`), S3 only, on a free
 /// port of 127.0.0.1, with `S3_SKIP_SIGNATURE_VALIDATION=0`, so a presigned GET whose signature
 /// does not match, or whose `X-Amz-Date` + `X-Amz-Expires` has passed, is refused with 403.
-/// (moto does not check either; it is the faster server for everything else.)
+/// (moto does not check either; it is the faster server for everything else.) Outside Docker,
+/// LocalStack keeps a cache (a self-signed certificate, its service catalogue) in
+/// `/var/lib/localstack` whatever `LOCALSTACK_VOLUME_DIR` says.
 ///
 /// ```swift
 /// try await LocalStackServer.with { server in
