@@ -26,21 +26,24 @@ let package = Package(
         .executableTarget(
             name: "orchestrate",
             dependencies: [
-                "Engine", "Stages", "Lightly", "Report",
+                "Engine", "Stages", "Lightly", "Report", "JSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
 
+        // The JSON value type that the plugin API and the Lightly formats share
+        .target(name: "JSON"),
+
         // Engine and the plugin contract
         .target(
             name: "PluginAPI",
-            dependencies: [.product(name: "Logging", package: "swift-log")]
+            dependencies: ["JSON", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
             name: "Engine",
             dependencies: [
-                "PluginAPI",
+                "PluginAPI", "JSON",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -64,7 +67,7 @@ let package = Package(
             ]
         ),
         .target(name: "Inference", dependencies: ["CTorchShim"]),
-        .target(name: "Lightly"),
+        .target(name: "Lightly", dependencies: ["JSON"]),
         .target(name: "Selection"),
         .target(
             name: "Storage",
@@ -75,13 +78,13 @@ let package = Package(
             pkgConfig: "cairo",
             providers: [.apt(["libcairo2-dev"])]
         ),
-        .target(name: "Report", dependencies: ["CCairo", "PluginAPI"]),
+        .target(name: "Report", dependencies: ["CCairo", "JSON"]),
 
         // Built-in stages: thin adapters from PluginAPI to the modules above
         .target(
             name: "Stages",
             dependencies: [
-                "PluginAPI", "Media", "Inference", "Lightly", "Selection", "Storage", "Report",
+                "PluginAPI", "JSON", "Media", "Inference", "Lightly", "Selection", "Storage", "Report",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -92,18 +95,18 @@ let package = Package(
         // Tests
         .target(
             name: "TestSupport",
-            dependencies: ["PluginAPI", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["PluginAPI", "JSON", .product(name: "Logging", package: "swift-log")]
         ),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "TestSupport"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "JSON", "TestSupport"]),
         .testTarget(name: "MediaTests", dependencies: ["Media", "TestSupport"]),
         .testTarget(
             name: "InferenceTests", dependencies: ["Inference", "Media", "TestSupport"], exclude: ["Fixtures"]
         ),
-        .testTarget(name: "LightlyTests", dependencies: ["Lightly", "TestSupport"]),
+        .testTarget(name: "LightlyTests", dependencies: ["Lightly", "JSON", "TestSupport"]),
         .testTarget(name: "SelectionTests", dependencies: ["Selection", "TestSupport"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "TestSupport"]),
-        .testTarget(name: "StagesTests", dependencies: ["Stages", "Lightly", "TestSupport"]),
-        .testTarget(name: "ReportTests", dependencies: ["Report", "TestSupport"]),
+        .testTarget(name: "StagesTests", dependencies: ["Stages", "Lightly", "JSON", "TestSupport"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "JSON", "TestSupport"]),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["TestSupport", .product(name: "Crypto", package: "swift-crypto")]

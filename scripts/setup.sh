@@ -35,3 +35,17 @@ if ! .venv/bin/python -c "import moto, pycocotools" 2>/dev/null; then
   echo "setup: installing Python helpers ${python_packages[*]}"
   .venv/bin/pip install -q "${python_packages[@]}"
 fi
+
+# LocalStack's S3: the test server that refuses expired presigned URLs (moto does not check them).
+# Its own venv, as it pins boto3. 4.9.2 is the newest release that runs on Debian 12's Python 3.11
+# (later ones use 3.12 syntax although they declare >=3.10); cbor2, pyOpenSSL and psutil are pinned
+# to the releases it was written against (newer ones removed cbor2._decoder,
+# X509.add_extensions and psutil._common.snicaddr).
+localstack_packages=("localstack-core[base-runtime]==4.9.2" "cbor2==5.6.5" "pyopenssl==24.2.1" "psutil==6.1.1")
+if [ ! -x .venv-localstack/bin/python ]; then
+  /usr/bin/python3 -m venv .venv-localstack
+fi
+if ! .venv-localstack/bin/python -c "import localstack.services.s3.provider" 2>/dev/null; then
+  echo "setup: installing ${localstack_packages[*]}"
+  .venv-localstack/bin/pip install -q "${localstack_packages[@]}"
+fi

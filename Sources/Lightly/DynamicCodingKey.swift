@@ -1,3 +1,5 @@
+import JSON
+
 /// A coding key for object keys known only at run time (extra keys kept on a round trip).
 struct DynamicCodingKey: CodingKey {
     var stringValue: String
@@ -9,17 +11,17 @@ struct DynamicCodingKey: CodingKey {
 
 extension KeyedDecodingContainer where Key == DynamicCodingKey {
     /// Every key not in `known`, decoded as JSON: what a round trip must preserve.
-    func extras(excluding known: Set<String>) throws -> [String: LightlyJSON] {
-        var extras: [String: LightlyJSON] = [:]
+    func extras(excluding known: Set<String>) throws -> [String: JSONValue] {
+        var extras: [String: JSONValue] = [:]
         for key in allKeys where !known.contains(key.stringValue) {
-            extras[key.stringValue] = try decode(LightlyJSON.self, forKey: key)
+            extras[key.stringValue] = try decode(JSONValue.self, forKey: key)
         }
         return extras
     }
 }
 
 extension KeyedEncodingContainer where Key == DynamicCodingKey {
-    mutating func encode(extras: [String: LightlyJSON]) throws {
+    mutating func encode(extras: [String: JSONValue]) throws {
         for (key, value) in extras { try encode(value, forKey: DynamicCodingKey(key)) }
     }
 }

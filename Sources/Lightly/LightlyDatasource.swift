@@ -1,3 +1,5 @@
+import JSON
+
 /// Everything a selection run reads from a Lightly datasource.
 public struct LightlyDatasource: Sendable, Hashable {
     /// The tasks of `tasks.json`, in its order.
@@ -41,13 +43,13 @@ public struct MetadataCollection: Sendable, Hashable {
 
     /// The value of `path` for a frame: the frame's own file, else its video's file, else the
     /// schema's default (frame-level values override video-level ones key by key).
-    public func value(atPath path: String, frame: FrameName) -> LightlyJSON? {
+    public func value(atPath path: String, frame: FrameName) -> JSONValue? {
         if let value = files[frame.description]?.value(atPath: path) { return value }
         return value(atPath: path, sample: frame.videoPath)
     }
 
     /// The value of `path` for an image or a video, or the schema's default.
-    public func value(atPath path: String, sample fileName: String) -> LightlyJSON? {
+    public func value(atPath path: String, sample fileName: String) -> JSONValue? {
         if let value = files[fileName]?.value(atPath: path) { return value }
         return schema.first { $0.path == path }?.defaultValue
     }

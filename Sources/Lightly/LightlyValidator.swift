@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 
 /// Checks a Lightly datasource and reports every problem, with its file and JSON path.
 ///
@@ -134,10 +135,10 @@ public struct LightlyValidator: Sendable {
     }
 
     /// Reads and parses a file; reports invalid JSON and returns nil.
-    private func parse(_ path: String, _ run: inout ValidationRun) async throws -> LightlyJSON? {
+    private func parse(_ path: String, _ run: inout ValidationRun) async throws -> JSONValue? {
         let data = try await source.read(path)
         do {
-            return try LightlyCoding.decode(LightlyJSON.self, from: data, file: path)
+            return try LightlyCoding.decode(JSONValue.self, from: data, file: path)
         } catch {
             run.report(path, error.jsonPath ?? "", error.message)
             return nil

@@ -1,3 +1,5 @@
+import JSON
+
 /// One entry of `.lightly/metadata/schema.json` (the file is a JSON list of them).
 ///
 /// ```json
@@ -9,10 +11,10 @@ public struct MetadataSchemaEntry: Sendable, Hashable, Codable {
     /// Dot-joined key path into a metadata file's `metadata` object.
     public var path: String
     /// The value of samples whose metadata lacks the path.
-    public var defaultValue: LightlyJSON
+    public var defaultValue: JSONValue
     public var valueDataType: MetadataValueDataType
 
-    public init(name: String, path: String, defaultValue: LightlyJSON, valueDataType: MetadataValueDataType) {
+    public init(name: String, path: String, defaultValue: JSONValue, valueDataType: MetadataValueDataType) {
         self.name = name
         self.path = path
         self.defaultValue = defaultValue
@@ -64,7 +66,7 @@ public struct MetadataValueDataType: RawRepresentable, Sendable, Hashable, Codab
     public var isNumeric: Bool { rawValue.hasPrefix("NUMERIC") }
 
     /// Whether `value` is a valid value of this type.
-    public func accepts(_ value: LightlyJSON) -> Bool {
+    public func accepts(_ value: JSONValue) -> Bool {
         switch kind {
         case .integer: value.intValue != nil
         case .number: value.doubleValue != nil
@@ -85,9 +87,9 @@ public struct MetadataFile: Sendable, Hashable, Codable {
     /// The sample's path relative to the input datasource (a frame name for `frame`).
     public var fileName: String
     public var type: MetadataFileType
-    public var metadata: [String: LightlyJSON]
+    public var metadata: [String: JSONValue]
 
-    public init(fileName: String, type: MetadataFileType, metadata: [String: LightlyJSON]) {
+    public init(fileName: String, type: MetadataFileType, metadata: [String: JSONValue]) {
         self.fileName = fileName
         self.type = type
         self.metadata = metadata
@@ -100,5 +102,5 @@ public struct MetadataFile: Sendable, Hashable, Codable {
     }
 
     /// The value at a dot-joined schema path, or nil when absent.
-    public func value(atPath path: String) -> LightlyJSON? { LightlyJSON.object(metadata).value(atPath: path) }
+    public func value(atPath path: String) -> JSONValue? { JSONValue.object(metadata).value(atPath: path) }
 }

@@ -1,3 +1,5 @@
+import JSON
+
 /// One prediction of a per-file prediction JSON (a COCO result without `image_id`).
 ///
 /// Which fields are required depends on the task type (spec §1.3): all types need
@@ -16,11 +18,11 @@ public struct Prediction: Sendable, Hashable, Codable {
     public var segmentation: [Int]?
     /// One probability per category, in the order of category ids.
     public var probabilities: [Double]?
-    public var extras: [String: LightlyJSON]
+    public var extras: [String: JSONValue]
 
     public init(
         categoryID: Int, score: Double? = nil, bbox: [Double]? = nil, keypoints: [Double]? = nil,
-        segmentation: [Int]? = nil, probabilities: [Double]? = nil, extras: [String: LightlyJSON] = [:]
+        segmentation: [Int]? = nil, probabilities: [Double]? = nil, extras: [String: JSONValue] = [:]
     ) {
         self.categoryID = categoryID
         self.score = score

@@ -1,3 +1,5 @@
+import JSON
+
 /// A prediction task's `schema.json`: its type and categories.
 ///
 /// ```json
@@ -34,11 +36,11 @@ public struct PredictionCategory: Sendable, Hashable, Codable {
     public var keypointNames: [String]?
     /// Pairs of 0-based keypoint indices to connect when drawing.
     public var keypointSkeleton: [[Int]]?
-    public var extras: [String: LightlyJSON]
+    public var extras: [String: JSONValue]
 
     public init(
         id: Int, name: String, keypointNames: [String]? = nil, keypointSkeleton: [[Int]]? = nil,
-        extras: [String: LightlyJSON] = [:]
+        extras: [String: JSONValue] = [:]
     ) {
         self.id = id
         self.name = name

@@ -1,3 +1,5 @@
+import JSON
+
 /// The state of one validation: the problems found and the sample names to check against
 /// the input datasource. The checks here are pure functions of the parsed JSON.
 struct ValidationRun {
@@ -26,7 +28,7 @@ struct ValidationRun {
 
     // MARK: tasks.json
 
-    mutating func checkTasks(_ json: LightlyJSON, file: String) -> [String] {
+    mutating func checkTasks(_ json: JSONValue, file: String) -> [String] {
         guard let list = json.arrayValue else {
             report(file, "", "expected a list of task names, found \(json.typeName)")
             return []
@@ -51,7 +53,7 @@ struct ValidationRun {
 
     // MARK: Task schema
 
-    mutating func checkSchema(_ json: LightlyJSON, file: String) -> SchemaInfo {
+    mutating func checkSchema(_ json: JSONValue, file: String) -> SchemaInfo {
         var info = SchemaInfo()
         guard let object = json.objectValue else {
             report(file, "", "expected an object with task_type and categories, found \(json.typeName)")
@@ -102,7 +104,7 @@ struct ValidationRun {
     }
 
     /// Checks keypoint names and skeleton; returns the number of names, or nil when there are none.
-    private mutating func checkKeypointNames(_ category: [String: LightlyJSON], file: String, path: String) -> Int? {
+    private mutating func checkKeypointNames(_ category: [String: JSONValue], file: String, path: String) -> Int? {
         var count: Int?
         if let key = PredictionCategory.namesKeys.first(where: { category[$0] != nil }), let value = category[key] {
             if let names = value.arrayValue, names.allSatisfy({ !($0.stringValue ?? "").isEmpty }) {
@@ -130,7 +132,7 @@ struct ValidationRun {
 
     // MARK: Prediction files
 
-    mutating func checkPredictionFile(_ json: LightlyJSON, file: String, task: String, schema: SchemaInfo) {
+    mutating func checkPredictionFile(_ json: JSONValue, file: String, task: String, schema: SchemaInfo) {
         guard let object = json.objectValue else {
             report(file, "", "expected an object with file_name and predictions, found \(json.typeName)")
             return
@@ -151,7 +153,7 @@ struct ValidationRun {
     }
 
     private mutating func checkFileName(
-        _ object: [String: LightlyJSON], file: String, expectedPath: (String) -> String, reference: Reference.Expected
+        _ object: [String: JSONValue], file: String, expectedPath: (String) -> String, reference: Reference.Expected
     ) {
         guard let fileName = object["file_name"]?.stringValue, !fileName.isEmpty else {
             report(file, "file_name", object["file_name"] == nil ? "missing required field" : "expected a non-empty string")
@@ -164,7 +166,7 @@ struct ValidationRun {
         references.append(Reference(file: file, fileName: fileName, expected: reference))
     }
 
-    private mutating func checkPrediction(_ json: LightlyJSON, file: String, path: String, schema: SchemaInfo) {
+    private mutating func checkPrediction(_ json: JSONValue, file: String, path: String, schema: SchemaInfo) {
         guard let prediction = json.objectValue else {
             report(file, path, "expected a prediction object, found \(json.typeName)")
             return
@@ -219,7 +221,7 @@ struct ValidationRun {
         }
     }
 
-    private mutating func checkUnitNumber(_ value: LightlyJSON, file: String, path: String) {
+    private mutating func checkUnitNumber(_ value: JSONValue, file: String, path: String) {
         guard let number = value.doubleValue else {
             report(file, path, "expected a number in [0, 1], found \(value.typeName)")
             return
@@ -227,7 +229,7 @@ struct ValidationRun {
         if !(0...1).contains(number) { report(file, path, "\(number) is outside [0, 1]") }
     }
 
-    private mutating func checkKeypoints(_ value: LightlyJSON, file: String, path: String, names: Int?) {
+    private mutating func checkKeypoints(_ value: JSONValue, file: String, path: String, names: Int?) {
         guard let list = value.arrayValue, list.allSatisfy({ $0.doubleValue != nil }) else {
             report(file, path, "expected a flat list of numbers [x1, y1, s1, x2, y2, s2, …]")
             return
@@ -251,7 +253,7 @@ struct ValidationRun {
         }
     }
 
-    private mutating func checkProbabilities(_ value: LightlyJSON, file: String, path: String, categories: Int) {
+    private mutating func checkProbabilities(_ value: JSONValue, file: String, path: String, categories: Int) {
         guard let list = value.arrayValue, list.allSatisfy({ $0.doubleValue != nil }) else {
             report(file, path, "expected a list of numbers in [0, 1]")
             return
@@ -269,7 +271,7 @@ struct ValidationRun {
 
     // MARK: Metadata
 
-    mutating func checkMetadataSchema(_ json: LightlyJSON, file: String) -> [MetadataSchemaEntry] {
+    mutating func checkMetadataSchema(_ json: JSONValue, file: String) -> [MetadataSchemaEntry] {
         guard let list = json.arrayValue else {
             report(file, "", "expected a list of {name, path, defaultValue, valueDataType}, found \(json.typeName)")
             return []
@@ -311,7 +313,7 @@ struct ValidationRun {
         return entries
     }
 
-    mutating func checkMetadataFile(_ json: LightlyJSON, file: String, schema: [MetadataSchemaEntry]) {
+    mutating func checkMetadataFile(_ json: JSONValue, file: String, schema: [MetadataSchemaEntry]) {
         guard let object = json.objectValue else {
             report(file, "", "expected an object with file_name, type and metadata, found \(json.typeName)")
             return

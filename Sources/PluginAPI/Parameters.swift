@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 
 /// Resolved `with:` values of one item, with typed accessors.
 ///

@@ -1,3 +1,5 @@
+import JSON
+
 /// What the engine knows about a plugin before running it: identity, shape and parameters.
 public struct PluginDescriptor: Sendable, Hashable {
     /// How a stage's items relate to its upstream items.

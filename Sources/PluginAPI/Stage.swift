@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 
 /// A built-in stage type. The engine runs `run(_:context:)` once per item, in a fresh
 /// staging directory; whatever the stage writes there is committed when it returns.
@@ -52,9 +53,13 @@ public struct StageItem: Sendable, Hashable {
 public struct ItemSource: Sendable, Hashable {
     public var key: String
     public var path: URL
+    /// The engine's memoised digest of the file, when it has one: a stage that needs the file's
+    /// SHA-256 uses ``SourceDigest/currentSHA256(of:)`` instead of reading the file again.
+    public var digest: SourceDigest?
 
-    public init(key: String, path: URL) {
+    public init(key: String, path: URL, digest: SourceDigest? = nil) {
         self.key = key
         self.path = path
+        self.digest = digest
     }
 }

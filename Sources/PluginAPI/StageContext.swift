@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import Logging
 
 /// What the engine gives a stage while it runs one item.

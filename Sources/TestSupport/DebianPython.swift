@@ -5,26 +5,17 @@ import Foundation
 public enum DebianPython {
     public static let executable = URL(fileURLWithPath: "/usr/bin/python3")
 
-    /// Runs the interpreter with `arguments`; throws with its stderr when it exits non-zero.
-    public static func run(_ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        let stderr = Pipe()
-        process.standardError = stderr
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let output = stderr.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw TestSupportError("python failed: \(String(decoding: output, as: UTF8.self))")
-        }
+    /// Runs the interpreter with `arguments` and returns its stdout.
+    /// - Throws: ``TestSupportError`` with its stderr when it exits non-zero.
+    @discardableResult
+    public static func run(_ arguments: [String]) async throws -> Data {
+        try await ChildProcess.checked(executable.path, arguments).stdout
     }
 
     /// Exports a tiny random-weight Keypoint R-CNN with `examples/export_keypoint_rcnn.py`
     /// (`--random-init --tiny`, with embeddings) to `output`. Costs ~20 s of CPU: share one per process.
-    public static func exportTinyKeypointModel(to output: URL, seed: Int = 0) throws {
-        try run([
+    public static func exportTinyKeypointModel(to output: URL, seed: Int = 0) async throws {
+        try await run([
             MotoServer.packageRoot.appendingPathComponent("examples/export_keypoint_rcnn.py").path,
             "--random-init", "--tiny", "--seed", String(seed), "--output", output.path,
         ])

@@ -15,36 +15,19 @@ enum CLI {
         var lines: [String] { stdout.split(separator: "\n").map(String.init) }
     }
 
-    /// Starts `orchestrate ARGS` in `directory`; output goes to files so pipes never fill up.
-    static func start(_ arguments: [String], in directory: URL) throws -> (Process, URL, URL) {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        let out = directory.appendingPathComponent(".cli-\(UUID().uuidString).out")
-        let err = directory.appendingPathComponent(".cli-\(UUID().uuidString).err")
-        FileManager.default.createFile(atPath: out.path, contents: nil)
-        FileManager.default.createFile(atPath: err.path, contents: nil)
-        process.standardOutput = try FileHandle(forWritingTo: out)
-        process.standardError = try FileHandle(forWritingTo: err)
-        try process.run()
-        return (process, out, err)
+    /// Starts `orchestrate ARGS` in `directory`.
+    static func start(_ arguments: [String], in directory: URL) throws -> ChildProcess {
+        try ChildProcess.start(binary.path, arguments, in: directory)
     }
 
-    static func finish(_ started: (Process, URL, URL)) throws -> Result {
-        let (process, out, err) = started
-        process.waitUntilExit()
-        let result = Result(status: process.terminationStatus,
-                            stdout: try String(contentsOf: out, encoding: .utf8),
-                            stderr: try String(contentsOf: err, encoding: .utf8))
-        try? FileManager.default.removeItem(at: out)  // Scratch files of this helper only.
-        try? FileManager.default.removeItem(at: err)
-        return result
+    static func finish(_ started: ChildProcess) async throws -> Result {
+        let output = try await started.wait()
+        return Result(status: output.status, stdout: output.stdoutText, stderr: output.stderrText)
     }
 
     @discardableResult
-    static func run(_ arguments: [String], in directory: URL) throws -> Result {
-        try finish(try start(arguments, in: directory))
+    static func run(_ arguments: [String], in directory: URL) async throws -> Result {
+        try await finish(try start(arguments, in: directory))
     }
 }
 
@@ -88,10 +71,10 @@ struct Workspace {
     }
 
     /// Items whose commit completed, read straight from the database (`sqlite3`, fast).
-    func committedItemsInDatabase() throws -> Set<String> {
+    func committedItemsInDatabase() async throws -> Set<String> {
         let database = root.appendingPathComponent(".orchestrate/orchestrate.sqlite")
         guard FileManager.default.fileExists(atPath: database.path) else { return [] }
-        return Set(try sqlite3(database, "SELECT stage || '/' || item_key FROM items WHERE state = 'done'")
+        return Set(try await sqlite3(database, "SELECT stage || '/' || item_key FROM items WHERE state = 'done'")
             .split(separator: "\n").map(String.init))
     }
 }
@@ -139,14 +122,6 @@ func checkPipeline(log: URL) -> String {
 }
 
 /// Runs the `sqlite3` shell on a database and returns its output.
-func sqlite3(_ database: URL, _ sql: String) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-    process.arguments = ["-cmd", ".timeout 10000", database.path, sql]
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return String(decoding: data, as: UTF8.self)
+func sqlite3(_ database: URL, _ sql: String) async throws -> String {
+    try await ChildProcess.run("/usr/bin/sqlite3", ["-cmd", ".timeout 10000", database.path, sql]).stdoutText
 }

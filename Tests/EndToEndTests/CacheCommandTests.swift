@@ -8,16 +8,16 @@ import TestSupport
     static let sources = ["a.txt": "apple\n", "b.txt": "banana\n"]
 
     /// A workspace whose pipeline has run once.
-    private func ranWorkspace() throws -> Workspace {
+    private func ranWorkspace() async throws -> Workspace {
         let workspace = try Workspace(sources: Self.sources)
         try workspace.write(pipeline: threeStagePipeline(log: workspace.log))
-        let run = try CLI.run(["run", "p.yaml"], in: workspace.root)
+        let run = try await CLI.run(["run", "p.yaml"], in: workspace.root)
         #expect(run.status == 0, "\(run.stderr)")
         _ = try workspace.takeExecutions()
         return workspace
     }
 
-    private func objectFiles(_ workspace: Workspace) throws -> Set<String> {
+    private func objectFiles(_ workspace: Workspace) async throws -> Set<String> {
         let objects = workspace.root.appendingPathComponent(".orchestrate/objects")
         var names = Set<String>()
         for folder in try FileManager.default.contentsOfDirectory(atPath: objects.path) {
@@ -32,10 +32,10 @@ import TestSupport
         SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 
-    @Test func lsListsEveryEntryAndMarksSupersededOnes() throws {
-        let workspace = try ranWorkspace()
+    @Test func lsListsEveryEntryAndMarksSupersededOnes() async throws {
+        let workspace = try await ranWorkspace()
         defer { workspace.directory.remove() }
-        let listing = try CLI.run(["cache", "ls", "p.yaml"], in: workspace.root)
+        let listing = try await CLI.run(["cache", "ls", "p.yaml"], in: workspace.root)
         #expect(listing.status == 0)
         #expect(listing.lines.count == 5, "\(listing.stdout)")
         let upper = listing.lines.filter { $0.hasPrefix("upper/a.txt  ") }
@@ -51,17 +51,17 @@ import TestSupport
         // A changed `double` command writes other bytes: its old entries are superseded.
         try workspace.write(pipeline: threeStagePipeline(log: workspace.log).replacingOccurrences(
             of: #"cat "$1/up.txt" "$1/up.txt""#, with: #"cat "$1/up.txt" "$1/up.txt" "$1/up.txt""#))
-        #expect(try CLI.run(["run", "p.yaml"], in: workspace.root).status == 0)
-        let stage = try CLI.run(["cache", "ls", "p.yaml", "double"], in: workspace.root)
+        #expect(try await CLI.run(["run", "p.yaml"], in: workspace.root).status == 0)
+        let stage = try await CLI.run(["cache", "ls", "p.yaml", "double"], in: workspace.root)
         #expect(stage.lines.count == 4, "\(stage.stdout)")
         #expect(stage.lines.allSatisfy { $0.hasPrefix("double/") })
         #expect(stage.lines.filter { $0.hasSuffix("  (superseded)") }.count == 2, "\(stage.stdout)")
     }
 
-    @Test func showPrintsAnEntrysKeyFieldsAndOutputs() throws {
-        let workspace = try ranWorkspace()
+    @Test func showPrintsAnEntrysKeyFieldsAndOutputs() async throws {
+        let workspace = try await ranWorkspace()
         defer { workspace.directory.remove() }
-        let show = try CLI.run(["cache", "show", "p.yaml", "double/b.txt"], in: workspace.root)
+        let show = try await CLI.run(["cache", "show", "p.yaml", "double/b.txt"], in: workspace.root)
         #expect(show.status == 0, "\(show.stderr)")
         let content = "BANANA\nBANANA\n"
         #expect(show.lines.first == "item double/b.txt")
@@ -73,17 +73,17 @@ import TestSupport
 
         // The same entry by a prefix of its key.
         let key = try #require(show.lines.first { $0.hasPrefix("key ") }?.dropFirst(4))
-        let byKey = try CLI.run(["cache", "show", "p.yaml", String(key.prefix(10))], in: workspace.root)
+        let byKey = try await CLI.run(["cache", "show", "p.yaml", String(key.prefix(10))], in: workspace.root)
         #expect(byKey.stdout == show.stdout)
-        let missing = try CLI.run(["cache", "show", "p.yaml", "double/zzz.txt"], in: workspace.root)
+        let missing = try await CLI.run(["cache", "show", "p.yaml", "double/zzz.txt"], in: workspace.root)
         #expect(missing.status == 1)
         #expect(missing.stderr == "error: no cache entry for 'double/zzz.txt'\n")
     }
 
-    @Test func verifyDropsTheEntryOfACorruptedObjectAndOnlyItsItemRunsAgain() throws {
-        let workspace = try ranWorkspace()
+    @Test func verifyDropsTheEntryOfACorruptedObjectAndOnlyItsItemRunsAgain() async throws {
+        let workspace = try await ranWorkspace()
         defer { workspace.directory.remove() }
-        let intact = try CLI.run(["cache", "verify", "p.yaml"], in: workspace.root)
+        let intact = try await CLI.run(["cache", "verify", "p.yaml"], in: workspace.root)
         #expect(intact.status == 0)
         #expect(intact.lines == ["all objects intact"])
 
@@ -91,65 +91,65 @@ import TestSupport
         let object = workspace.root.appendingPathComponent(".orchestrate/objects/\(digest.prefix(2))/\(digest)")
         try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: object.path)
         try Data("APPLF\n".utf8).write(to: object)
-        let damaged = try CLI.run(["cache", "verify", "p.yaml"], in: workspace.root)
+        let damaged = try await CLI.run(["cache", "verify", "p.yaml"], in: workspace.root)
         #expect(damaged.status == 1)
         #expect(damaged.lines == ["damaged \(digest): upper/a.txt", "1 damaged objects; their items will run again"])
 
-        let rerun = try CLI.run(["run", "p.yaml"], in: workspace.root)
+        let rerun = try await CLI.run(["run", "p.yaml"], in: workspace.root)
         #expect(rerun.status == 0, "\(rerun.stderr)")
         // The item recomputes identical bytes: nothing downstream runs again.
         #expect(try workspace.takeExecutions() == ["upper a.txt"])
         #expect(try workspace.output("upper/a.txt/up.txt") == Data("APPLE\n".utf8))
-        #expect(try CLI.run(["cache", "verify", "p.yaml"], in: workspace.root).lines == ["all objects intact"])
+        #expect(try await CLI.run(["cache", "verify", "p.yaml"], in: workspace.root).lines == ["all objects intact"])
     }
 
-    @Test func gcRemovesSupersededEntriesAndOnlyUnreferencedObjects() throws {
-        let workspace = try ranWorkspace()
+    @Test func gcRemovesSupersededEntriesAndOnlyUnreferencedObjects() async throws {
+        let workspace = try await ranWorkspace()
         defer { workspace.directory.remove() }
-        let nothing = try CLI.run(["cache", "gc", "p.yaml"], in: workspace.root)
+        let nothing = try await CLI.run(["cache", "gc", "p.yaml"], in: workspace.root)
         #expect(nothing.lines == ["removed 0 entries, 0 objects, 0 bytes"])
-        let before = try objectFiles(workspace)
+        let before = try await objectFiles(workspace)
         #expect(before.count == 5)
 
         // `double` now writes three copies: its two old outputs become unreferenced.
         try workspace.write(pipeline: threeStagePipeline(log: workspace.log).replacingOccurrences(
             of: #"cat "$1/up.txt" "$1/up.txt""#, with: #"cat "$1/up.txt" "$1/up.txt" "$1/up.txt""#))
-        #expect(try CLI.run(["run", "p.yaml"], in: workspace.root).status == 0)
+        #expect(try await CLI.run(["run", "p.yaml"], in: workspace.root).status == 0)
         _ = try workspace.takeExecutions()
         let old = [sha256("APPLE\nAPPLE\n"), sha256("BANANA\nBANANA\n"), sha256("APPLE\nAPPLE\nBANANA\nBANANA\n")]
-        let gc = try CLI.run(["cache", "gc", "p.yaml"], in: workspace.root)
+        let gc = try await CLI.run(["cache", "gc", "p.yaml"], in: workspace.root)
         #expect(gc.status == 0)
         #expect(gc.lines == ["removed 3 entries, 3 objects, \(12 + 14 + 26) bytes"], "\(gc.stdout)")
-        let after = try objectFiles(workspace)
+        let after = try await objectFiles(workspace)
         #expect(after.isDisjoint(with: old))
         #expect(after.isSuperset(of: before.subtracting(old)))
         #expect(after.count == 5)
         // Everything current is still intact and cached.
-        #expect(try CLI.run(["cache", "verify", "p.yaml"], in: workspace.root).status == 0)
-        #expect(try CLI.run(["run", "p.yaml"], in: workspace.root).status == 0)
+        #expect(try await CLI.run(["cache", "verify", "p.yaml"], in: workspace.root).status == 0)
+        #expect(try await CLI.run(["run", "p.yaml"], in: workspace.root).status == 0)
         #expect(try workspace.takeExecutions().isEmpty)
     }
 
-    @Test func clearOfOneStageRerunsOnlyThatStage() throws {
-        let workspace = try ranWorkspace()
+    @Test func clearOfOneStageRerunsOnlyThatStage() async throws {
+        let workspace = try await ranWorkspace()
         defer { workspace.directory.remove() }
-        let clear = try CLI.run(["cache", "clear", "p.yaml", "double"], in: workspace.root)
+        let clear = try await CLI.run(["cache", "clear", "p.yaml", "double"], in: workspace.root)
         #expect(clear.status == 0)
         #expect(clear.lines == ["removed 2 entries, 2 objects, 26 bytes"], "\(clear.stdout)")
         #expect(!FileManager.default.fileExists(atPath: workspace.outDirectory.appendingPathComponent("double").path))
-        let status = try CLI.run(["status", "p.yaml"], in: workspace.root)
+        let status = try await CLI.run(["status", "p.yaml"], in: workspace.root)
         // `total` reads `double`'s outputs: until they exist again its key is unknown.
         #expect(status.lines == ["upper/a.txt done", "upper/b.txt done", "double/a.txt pending",
                                  "double/b.txt pending", "total/all pending"], "\(status.stdout)")
 
-        let rerun = try CLI.run(["run", "p.yaml"], in: workspace.root)
+        let rerun = try await CLI.run(["run", "p.yaml"], in: workspace.root)
         #expect(rerun.status == 0, "\(rerun.stderr)")
         #expect(Set(try workspace.takeExecutions()) == ["double a.txt", "double b.txt"])
         #expect(try workspace.output("double/b.txt/double.txt") == Data("BANANA\nBANANA\n".utf8))
-        let after = try CLI.run(["status", "p.yaml"], in: workspace.root)
+        let after = try await CLI.run(["status", "p.yaml"], in: workspace.root)
         #expect(after.lines.last == "total/all cached", "\(after.stdout)")
 
-        let unknown = try CLI.run(["cache", "clear", "p.yaml", "dubble"], in: workspace.root)
+        let unknown = try await CLI.run(["cache", "clear", "p.yaml", "dubble"], in: workspace.root)
         #expect(unknown.status == 2)
         #expect(unknown.stderr.contains("'dubble' is not a stage of p.yaml"), "\(unknown.stderr)")
     }

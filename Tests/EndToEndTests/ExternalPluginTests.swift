@@ -16,7 +16,7 @@ import TestSupport
 
     /// A workspace whose `manifest` stage copies each source to `manifest.json`, read by `stats`
     /// (plugin `uses`).
-    private func workspace(uses plugin: String, with: String = "{}") throws -> Workspace {
+    private func workspace(uses plugin: String, with: String = "{}") async throws -> Workspace {
         let workspace = try Workspace(sources: Self.manifests)
         try workspace.write(pipeline: """
             version: 1
@@ -37,7 +37,7 @@ import TestSupport
     }
 
     /// Writes `plugins/ID/` with a `plugin.yaml` and an executable `run.sh`.
-    private func addPlugin(_ id: String, script: String, to workspace: Workspace) throws {
+    private func addPlugin(_ id: String, script: String, to workspace: Workspace) async throws {
         let folder = workspace.root.appendingPathComponent("plugins/\(id)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         try Data("id: \(id)\nversion: \"1\"\nsummary: A test plugin.\nargv: [./run.sh]\n".utf8)
@@ -57,13 +57,13 @@ import TestSupport
         return outcomes
     }
 
-    @Test func frameStatsRunsThroughTheEngineAndIsCached() throws {
-        let workspace = try workspace(uses: "frame-stats", with: "{max_keyframe_gap: 4, label: test}")
+    @Test func frameStatsRunsThroughTheEngineAndIsCached() async throws {
+        let workspace = try await workspace(uses: "frame-stats", with: "{max_keyframe_gap: 4, label: test}")
         defer { workspace.directory.remove() }
         try FileManager.default.createDirectory(at: workspace.root.appendingPathComponent("plugins"), withIntermediateDirectories: true)
         try FileManager.default.copyItem(at: Self.repository.appendingPathComponent("plugins/frame-stats"),
                                          to: workspace.root.appendingPathComponent("plugins/frame-stats"))
-        let first = try CLI.run(["run", "p.yaml", "--json"], in: workspace.root)
+        let first = try await CLI.run(["run", "p.yaml", "--json"], in: workspace.root)
         #expect(first.status == 0, "\(first.stderr)")
         #expect(outcomes(first) == ["manifest/a.json": "done", "manifest/b.json": "done", "stats/a.json": "done", "stats/b.json": "done"])
         #expect(first.stdout.contains(#""event":"progress","item":"stats/a.json","total":3,"unit":"frames""#), "\(first.stdout)")
@@ -72,31 +72,31 @@ import TestSupport
         #expect(stats["file"] as? String == "a.json" && stats["label"] as? String == "test")
         #expect(stats["key_frames"] as? Int == 3 && stats["longest_keyframe_gap"] as? Int == 5)
         #expect(stats["long_gop"] as? Bool == true)
-        let outputs = try CLI.run(["outputs", "p.yaml", "stats"], in: workspace.root)
+        let outputs = try await CLI.run(["outputs", "p.yaml", "stats"], in: workspace.root)
         #expect(outputs.lines == ["a.json", "b.json"].map { workspace.outDirectory.path + "/stats/\($0)/stats.json" })
 
-        let second = try CLI.run(["run", "p.yaml", "--json"], in: workspace.root)
+        let second = try await CLI.run(["run", "p.yaml", "--json"], in: workspace.root)
         #expect(second.status == 0)
         #expect(Set(outcomes(second).values) == ["cached"])
 
         // A changed parameter re-runs the plugin's items only.
         try workspace.write(pipeline: try String(contentsOf: workspace.root.appendingPathComponent("p.yaml"), encoding: .utf8)
             .replacingOccurrences(of: "max_keyframe_gap: 4", with: "max_keyframe_gap: 5"))
-        let third = try CLI.run(["run", "p.yaml", "--json"], in: workspace.root)
+        let third = try await CLI.run(["run", "p.yaml", "--json"], in: workspace.root)
         #expect(outcomes(third) == ["manifest/a.json": "cached", "manifest/b.json": "cached", "stats/a.json": "done", "stats/b.json": "done"])
         let restated = try #require(try JSONSerialization.jsonObject(with: workspace.output("stats/a.json/stats.json")) as? [String: Any])
         #expect(restated["long_gop"] as? Bool == false)
     }
 
-    @Test func pluginExitingNonZeroFailsItsItemNamingPluginAndItem() throws {
-        let workspace = try workspace(uses: "broken")
+    @Test func pluginExitingNonZeroFailsItsItemNamingPluginAndItem() async throws {
+        let workspace = try await workspace(uses: "broken")
         defer { workspace.directory.remove() }
-        try addPlugin("broken", script: #"cat > /dev/null; echo "cannot read the frames" >&2; exit 3"#, to: workspace)
-        let run = try CLI.run(["run", "p.yaml"], in: workspace.root)
+        try await addPlugin("broken", script: #"cat > /dev/null; echo "cannot read the frames" >&2; exit 3"#, to: workspace)
+        let run = try await CLI.run(["run", "p.yaml"], in: workspace.root)
         #expect(run.status == 1)
         let message = "plugin 'broken' (item 'a.json') exited with status 3: cannot read the frames"
         #expect(run.stderr.contains("failed stats/a.json: \(message)"), "\(run.stderr)")
-        let status = try CLI.run(["status", "p.yaml"], in: workspace.root)
+        let status = try await CLI.run(["status", "p.yaml"], in: workspace.root)
         #expect(status.lines.contains("stats/a.json failed \(message)"), "\(status.stdout)")
         #expect(!FileManager.default.fileExists(atPath: workspace.outDirectory.appendingPathComponent("stats").path))
     }
@@ -106,17 +106,17 @@ import TestSupport
         (#"{"progress": {"completed": "many"}}"#, #"a malformed 'progress' message on stdout line 1: {"progress": {"completed": "many"}}"#),
         (#"{"outputs": "x.txt"}"#, #"a malformed 'outputs' message on stdout line 1: {"outputs": "x.txt"}"#),
     ])
-    func pluginPrintingMalformedJSONFailsItsItemNamingPluginAndItem(printed: String, problem: String) throws {
-        let workspace = try workspace(uses: "garbled")
+    func pluginPrintingMalformedJSONFailsItsItemNamingPluginAndItem(printed: String, problem: String) async throws {
+        let workspace = try await workspace(uses: "garbled")
         defer { workspace.directory.remove() }
         let escaped = printed.replacingOccurrences(of: "'", with: #"'\''"#)
-        try addPlugin("garbled", script: #"""
+        try await addPlugin("garbled", script: #"""
             out=$(sed -n 's/.*"output_dir": *"\([^"]*\)".*/\1/p')
             echo x > "$out/x.txt"
             echo 'a line of plain text is only logged'
             printf '%s\n' '\#(escaped)'
             """#, to: workspace)
-        let run = try CLI.run(["run", "p.yaml"], in: workspace.root)
+        let run = try await CLI.run(["run", "p.yaml"], in: workspace.root)
         #expect(run.status == 1)
         let message = "plugin 'garbled' (item 'b.json') printed \(problem.replacingOccurrences(of: "line 1", with: "line 2"))"
         #expect(run.stderr.contains("failed stats/b.json: \(message)"), "\(run.stderr)")

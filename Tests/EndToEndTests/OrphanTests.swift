@@ -51,11 +51,11 @@ import TestSupport
             try await Task.sleep(nanoseconds: 20_000_000)
         }
         let orphan = try #require(try lines(started).first.flatMap { Int32($0) }, "the child never started")
-        kill(first.0.processIdentifier, SIGKILL)
-        _ = try CLI.finish(first)
+        first.send(SIGKILL)
+        _ = try await CLI.finish(first)
         #expect(isRunning(orphan), "the child should outlive the killed run")
 
-        let second = try CLI.run(["run", "p.yaml"], in: workspace.root)
+        let second = try await CLI.run(["run", "p.yaml"], in: workspace.root)
         #expect(second.status == 0, "\(second.stderr)")
         #expect(!isRunning(orphan), "the orphan \(orphan) still runs")
         let children = try lines(started)

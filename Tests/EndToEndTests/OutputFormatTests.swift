@@ -9,7 +9,7 @@ import TestSupport
     /// Sources in a sub-folder too, so a key with a `/` shows up as a folder of `out/`.
     static let sources = ["a.txt": "apple\n", "b.txt": "banana\n"]
 
-    private func nestedWorkspace() throws -> Workspace {
+    private func nestedWorkspace() async throws -> Workspace {
         let workspace = try Workspace(sources: Self.sources)
         let nested = workspace.root.appendingPathComponent("data/sub")
         try FileManager.default.createDirectory(at: nested, withIntermediateDirectories: true)
@@ -18,19 +18,19 @@ import TestSupport
         return workspace
     }
 
-    private func parseEvents(_ result: CLI.Result) throws -> [[String: Any]] {
+    private func parseEvents(_ result: CLI.Result) async throws -> [[String: Any]] {
         try result.lines.map { line in
             try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "not a JSON object: \(line)")
         }
     }
 
-    @Test func jsonEventsArePlannedThenEachItemStartedAndFinishedThenTheSummary() throws {
+    @Test func jsonEventsArePlannedThenEachItemStartedAndFinishedThenTheSummary() async throws {
         let workspace = try Workspace(sources: Self.sources)
         defer { workspace.directory.remove() }
         try workspace.write(pipeline: threeStagePipeline(log: workspace.log))
-        let run = try CLI.run(["run", "p.yaml", "--json", "-j", "2"], in: workspace.root)
+        let run = try await CLI.run(["run", "p.yaml", "--json", "-j", "2"], in: workspace.root)
         #expect(run.status == 0, "\(run.stderr)")
-        let events = try parseEvents(run)
+        let events = try await parseEvents(run)
         #expect(events.first?["event"] as? String == "planned")
         let planned = events.first?["stages"] as? [[String: Any]] ?? []
         #expect(planned.map { $0["stage"] as? String } == ["upper", "double", "total"])
@@ -57,48 +57,48 @@ import TestSupport
         #expect(summary["failed"] as? Int == 0 && summary["skipped"] as? Int == 0)
         #expect(events.count == 1 + 2 * items.count + 1, "\(run.stdout)")
 
-        let again = try parseEvents(try CLI.run(["run", "p.yaml", "--json"], in: workspace.root))
+        let again = try await parseEvents(try await CLI.run(["run", "p.yaml", "--json"], in: workspace.root))
         #expect(again.filter { $0["event"] as? String == "started" }.isEmpty)
         let outcomes: [String?] = again.filter { $0["event"] as? String == "finished" }.map { $0["outcome"] as? String }
         #expect(outcomes == Array(repeating: "cached", count: 5))
         #expect(again.last?["cached"] as? Int == 5)
     }
 
-    @Test func jsonEventsCarryTheErrorOfAFailedItemAndTheReasonOfSkippedOnes() throws {
+    @Test func jsonEventsCarryTheErrorOfAFailedItemAndTheReasonOfSkippedOnes() async throws {
         let workspace = try Workspace(sources: Self.sources)
         defer { workspace.directory.remove() }
         try workspace.write(pipeline: threeStagePipeline(log: workspace.log).replacingOccurrences(
             of: #"tr a-z A-Z < "$1" > "$2/up.txt""#, with: #"[ "$3" = b.txt ] && { echo "no b" >&2; exit 5; }; tr a-z A-Z < "$1" > "$2/up.txt""#)
             .replacingOccurrences(of: "  upper:\n    uses: exec\n", with: "  upper:\n    uses: exec\n    on_error: skip\n"))
-        let run = try CLI.run(["run", "p.yaml", "--json"], in: workspace.root)
+        let run = try await CLI.run(["run", "p.yaml", "--json"], in: workspace.root)
         #expect(run.status == 1)
-        let finished = try parseEvents(run).filter { $0["event"] as? String == "finished" }
+        let finished = try await parseEvents(run).filter { $0["event"] as? String == "finished" }
         let failed = try #require(finished.first { $0["item"] as? String == "upper/b.txt" })
         #expect(failed["outcome"] as? String == "failed")
         #expect(failed["error"] as? String == "'sh' exited with status 5: no b")
         let skipped = try #require(finished.first { $0["item"] as? String == "double/b.txt" })
         #expect(skipped["outcome"] as? String == "skipped")
         #expect(skipped["reason"] as? String == "upstream upper/b.txt failed")
-        let summary = try #require(try parseEvents(run).last)
+        let summary = try await #require(try parseEvents(run).last)
         #expect(summary["done"] as? Int == 2 && summary["failed"] as? Int == 1 && summary["skipped"] as? Int == 2)
         #expect(finished.first { $0["item"] as? String == "total/all" }?["reason"] as? String == "upstream double/b.txt not run")
     }
 
-    @Test func statusPrintsOneLinePerItemWithTheErrorOfAFailedOne() throws {
-        let workspace = try nestedWorkspace()
+    @Test func statusPrintsOneLinePerItemWithTheErrorOfAFailedOne() async throws {
+        let workspace = try await nestedWorkspace()
         defer { workspace.directory.remove() }
-        let before = try CLI.run(["status", "p.yaml"], in: workspace.root)
+        let before = try await CLI.run(["status", "p.yaml"], in: workspace.root)
         #expect(before.status == 0)
         #expect(before.lines == ["upper/a.txt pending", "upper/b.txt pending", "upper/sub/c.txt pending",
                                  "double/a.txt pending", "double/b.txt pending", "double/sub/c.txt pending", "total/all pending"])
-        #expect(try CLI.run(["run", "p.yaml"], in: workspace.root).status == 0)
+        #expect(try await CLI.run(["run", "p.yaml"], in: workspace.root).status == 0)
         // A second line of stderr in the error: status keeps one line per item.
         try workspace.write(pipeline: try String(contentsOf: workspace.root.appendingPathComponent("p.yaml"), encoding: .utf8)
             .replacingOccurrences(of: #"cat "$1/up.txt" "$1/up.txt""#,
                                   with: #"[ "$3" = b.txt ] && { printf "first\nsecond\n" >&2; exit 6; }; cat "$1/up.txt" "$1/up.txt""#)
             .replacingOccurrences(of: "  double:\n    uses: exec\n", with: "  double:\n    uses: exec\n    on_error: skip\n"))
-        #expect(try CLI.run(["run", "p.yaml"], in: workspace.root).status == 1)
-        let status = try CLI.run(["status", "p.yaml"], in: workspace.root)
+        #expect(try await CLI.run(["run", "p.yaml"], in: workspace.root).status == 1)
+        let status = try await CLI.run(["status", "p.yaml"], in: workspace.root)
         #expect(status.status == 0)
         #expect(status.lines == [
             "upper/a.txt cached", "upper/b.txt cached", "upper/sub/c.txt cached",
@@ -106,7 +106,7 @@ import TestSupport
             // The next run retries double/b.txt, so what `total` gathers is not settled.
             "total/all pending",
         ], "\(status.stdout)")
-        let json = try parseEvents(try CLI.run(["status", "p.yaml", "--json"], in: workspace.root))
+        let json = try await parseEvents(try await CLI.run(["status", "p.yaml", "--json"], in: workspace.root))
         let failed = try #require(json.first { $0["item"] as? String == "double/b.txt" })
         #expect(failed["stage"] as? String == "double" && failed["key"] as? String == "b.txt")
         #expect(failed["state"] as? String == "failed")
@@ -115,18 +115,18 @@ import TestSupport
         #expect(try String(decoding: workspace.output("total/all/all.txt"), as: UTF8.self) == "APPLE\nAPPLE\nCHERRY\nCHERRY\n")
     }
 
-    @Test func outputsPrintsAbsolutePathsUnderTheOutView() throws {
-        let workspace = try nestedWorkspace()
+    @Test func outputsPrintsAbsolutePathsUnderTheOutView() async throws {
+        let workspace = try await nestedWorkspace()
         defer { workspace.directory.remove() }
-        #expect(try CLI.run(["run", "p.yaml"], in: workspace.root).status == 0)
+        #expect(try await CLI.run(["run", "p.yaml"], in: workspace.root).status == 0)
         let out = workspace.outDirectory.path
-        let stage = try CLI.run(["outputs", "p.yaml", "double"], in: workspace.root)
+        let stage = try await CLI.run(["outputs", "p.yaml", "double"], in: workspace.root)
         #expect(stage.status == 0)
         #expect(stage.lines == ["\(out)/double/a.txt/double.txt", "\(out)/double/b.txt/double.txt",
                                 "\(out)/double/sub/c.txt/double.txt"])
         #expect(try String(contentsOfFile: stage.lines[2], encoding: .utf8) == "CHERRY\nCHERRY\n")
 
-        let item = try CLI.run(["outputs", "p.yaml", "double/sub/c.txt", "--json"], in: workspace.root)
+        let item = try await CLI.run(["outputs", "p.yaml", "double/sub/c.txt", "--json"], in: workspace.root)
         let listed = try #require(try JSONSerialization.jsonObject(with: Data(item.stdout.utf8)) as? [[String: Any]])
         #expect(listed.count == 1)
         let content = Data("CHERRY\nCHERRY\n".utf8)
@@ -135,7 +135,7 @@ import TestSupport
         #expect(listed.first?["size"] as? Int == content.count)
         #expect(listed.first?["digest"] as? String == SHA256.hash(data: content).map { String(format: "%02x", $0) }.joined())
 
-        let unknown = try CLI.run(["outputs", "p.yaml", "dubble"], in: workspace.root)
+        let unknown = try await CLI.run(["outputs", "p.yaml", "dubble"], in: workspace.root)
         #expect(unknown.status == 2)
         #expect(unknown.stderr.contains("did you mean 'double'") || unknown.stderr.contains("'dubble' is not a stage"), "\(unknown.stderr)")
     }
@@ -156,7 +156,7 @@ import TestSupport
     ]
 
     @Test(arguments: exitCases)
-    func exitCodesAreZeroOneOrTwo(arguments: [String], expected: Int32) throws {
+    func exitCodesAreZeroOneOrTwo(arguments: [String], expected: Int32) async throws {
         let workspace = try Workspace(sources: Self.sources)
         defer { workspace.directory.remove() }
         try workspace.write(pipeline: threeStagePipeline(log: workspace.log))
@@ -164,7 +164,7 @@ import TestSupport
             .write(to: workspace.root.appendingPathComponent("bad.yaml"))
         try Data("version: 1\nname: fails\nstages:\n  a:\n    uses: exec\n    with: {argv: [\"false\"]}\n".utf8)
             .write(to: workspace.root.appendingPathComponent("fails.yaml"))
-        let result = try CLI.run(arguments, in: workspace.root)
+        let result = try await CLI.run(arguments, in: workspace.root)
         #expect(result.status == expected, "\(arguments): \(result.stderr)")
         if expected == 2 { #expect(!result.stderr.isEmpty) }
     }

@@ -13,7 +13,7 @@ import TestSupport
         let reference = try Workspace(sources: Self.sources)
         defer { reference.directory.remove() }
         try reference.write(pipeline: threeStagePipeline(log: reference.log))
-        #expect(try CLI.run(["run", "p.yaml", "-j", "4"], in: reference.root).status == 0)
+        #expect(try await CLI.run(["run", "p.yaml", "-j", "4"], in: reference.root).status == 0)
 
         let workspace = try Workspace(sources: Self.sources)
         defer { workspace.directory.remove() }
@@ -32,14 +32,14 @@ import TestSupport
             }
             let delay = UInt64.random(in: 0...250_000_000, using: &generator)
             try await Task.sleep(nanoseconds: delay)
-            guard started.0.isRunning else {
-                _ = try CLI.finish(started)
+            guard started.isRunning else {
+                _ = try await CLI.finish(started)
                 break  // The pipeline completed before enough kills: reported below.
             }
-            kill(started.0.processIdentifier, SIGKILL)
+            started.send(SIGKILL)
             kills += 1
-            _ = try CLI.finish(started)
-            for item in try workspace.committedItemsInDatabase() {
+            _ = try await CLI.finish(started)
+            for item in try await workspace.committedItemsInDatabase() {
                 let parts = item.split(separator: "/", maxSplits: 1)
                 let line = "\(parts[0]) \(parts[1])"
                 let count = try workspace.count(line)
@@ -51,7 +51,7 @@ import TestSupport
             }
         }
         #expect(kills >= 10, "only \(kills) runs could be killed before the pipeline completed")
-        let final = try CLI.run(["run", "p.yaml"], in: workspace.root)
+        let final = try await CLI.run(["run", "p.yaml"], in: workspace.root)
         #expect(final.status == 0, "\(final.stderr)")
         for (line, count) in committedCounts {
             #expect(try workspace.count(line) == count, "\(line) ran again after its commit")
@@ -69,12 +69,12 @@ import TestSupport
         try workspace.write(pipeline: threeStagePipeline(log: workspace.log, sleep: "0.05"))
         let first = try CLI.start(["run", "p.yaml", "-j", "3"], in: workspace.root)
         let second = try CLI.start(["run", "p.yaml", "-j", "3"], in: workspace.root)
-        let results = [try CLI.finish(first), try CLI.finish(second)]
+        let results = [try await CLI.finish(first), try await CLI.finish(second)]
         for result in results { #expect(result.status == 0, "\(result.stderr)") }
         let executions = try workspace.executions()
         #expect(executions.count == 24 * 2 + 1)
         #expect(Set(executions).count == executions.count, "an item ran twice")
-        let answer = try sqlite3(workspace.root.appendingPathComponent(".orchestrate/orchestrate.sqlite"), "PRAGMA integrity_check")
+        let answer = try await sqlite3(workspace.root.appendingPathComponent(".orchestrate/orchestrate.sqlite"), "PRAGMA integrity_check")
         #expect(answer.trimmingCharacters(in: .whitespacesAndNewlines) == "ok")
     }
 }

@@ -48,17 +48,17 @@ struct VolleyballScenario: Sendable {
         return parts.joined(separator: new)
     }
 
-    func run(_ arguments: [String] = []) throws -> CLI.Result {
-        try CLI.run(["run", pipeline] + arguments, in: root)
+    func run(_ arguments: [String] = []) async throws -> CLI.Result {
+        try await CLI.run(["run", pipeline] + arguments, in: root)
     }
 
-    func start() throws -> (Process, URL, URL) {
+    func start() throws -> ChildProcess {
         try CLI.start(["run", pipeline], in: root)
     }
 
     /// `orchestrate outputs` of a stage: relative path inside the item folder → absolute path.
-    func outputs(_ stage: String) throws -> [String: URL] {
-        let result = try CLI.run(["outputs", pipeline, stage], in: root)
+    func outputs(_ stage: String) async throws -> [String: URL] {
+        let result = try await CLI.run(["outputs", pipeline, stage], in: root)
         try #require(result.status == 0, "orchestrate outputs \(stage): \(result.stderr)")
         let base = root.appendingPathComponent(".orchestrate/out/\(stage)").standardizedFileURL.path + "/"
         var files: [String: URL] = [:]
@@ -81,12 +81,12 @@ struct VolleyballScenario: Sendable {
     }
 
     /// Count of rows of a query on the workdir database; 0 before the run has created `table`.
-    func count(_ sql: String, table: String = "items") throws -> Int {
+    func count(_ sql: String, table: String = "items") async throws -> Int {
         guard FileManager.default.fileExists(atPath: database.path),
-              try sqlite3(database, "SELECT COUNT(*) FROM sqlite_master WHERE name = '\(table)'")
+              try await sqlite3(database, "SELECT COUNT(*) FROM sqlite_master WHERE name = '\(table)'")
                 .trimmingCharacters(in: .whitespacesAndNewlines) == "1"
         else { return 0 }
-        return Int(try sqlite3(database, sql).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        return Int(try await sqlite3(database, sql).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
     }
 
     /// `finished` events of a `--json` run: item → outcome.
@@ -99,22 +99,6 @@ struct VolleyballScenario: Sendable {
             outcomes[item] = outcome
         }
         return outcomes
-    }
-}
-
-/// Runs Debian's Python (python3-torch, numpy) with the repository's scripts; fails with its stderr.
-func runPython(_ arguments: [String]) throws {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-    process.arguments = arguments
-    let stderr = Pipe()
-    process.standardError = stderr
-    process.standardOutput = FileHandle.nullDevice
-    try process.run()
-    let output = stderr.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-        throw ScenarioFailure("python \(arguments.joined(separator: " ")): \(String(decoding: output, as: UTF8.self))")
     }
 }
 
@@ -131,13 +115,13 @@ struct VolleyballAssets: Sendable {
     let clips: URL
 
     /// `exportArguments` go to examples/export_keypoint_rcnn.py, `clipArguments` to examples/generate_clips.py.
-    init(exportArguments: [String], clipArguments: [String]) throws {
+    init(exportArguments: [String], clipArguments: [String]) async throws {
         directory = try TemporaryDirectory(prefix: "volleyball-assets")
         model = directory.url.appendingPathComponent("model.pt")
         clips = directory.url.appendingPathComponent("clips")
         let root = VolleyballScenario.repositoryRoot
-        try runPython([root.appendingPathComponent("examples/export_keypoint_rcnn.py").path, "--random-init"]
+        try await DebianPython.run([root.appendingPathComponent("examples/export_keypoint_rcnn.py").path, "--random-init"]
                       + exportArguments + ["--output", model.path])
-        try runPython([root.appendingPathComponent("examples/generate_clips.py").path, "--out", clips.path] + clipArguments)
+        try await DebianPython.run([root.appendingPathComponent("examples/generate_clips.py").path, "--out", clips.path] + clipArguments)
     }
 }

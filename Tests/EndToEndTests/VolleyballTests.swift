@@ -9,30 +9,30 @@ import TestSupport
 /// The fast variant always runs: a tiny random Keypoint R-CNN, five 160×90 clips of 18–32 frames,
 /// every 3rd frame, 15 samples. The full-size one (the README's main job, twice) needs `ORCHESTRATE_HEAVY_TESTS=1`.
 @Suite(.serialized) struct VolleyballTests {
-    static let fastAssets = Result {
-        try VolleyballAssets(exportArguments: ["--tiny"],
+    static let fastAssets = Task {
+        try await VolleyballAssets(exportArguments: ["--tiny"],
                              clipArguments: ["--width", "160", "--height", "90", "--frames-scale", "0.12"])
     }
-    static let heavyAssets = Result {
-        try VolleyballAssets(exportArguments: ["--min-size", "360", "--max-size", "640"], clipArguments: ["--frames-scale", "0.5"])
+    static let heavyAssets = Task {
+        try await VolleyballAssets(exportArguments: ["--min-size", "360", "--max-size", "640"], clipArguments: ["--frames-scale", "0.5"])
     }
     static var heavy: Bool { ProcessInfo.processInfo.environment["ORCHESTRATE_HEAVY_TESTS"] == "1" }
 
     /// An uninterrupted fast run, shared by the tests (its folder is left to the system's temporary
     /// directory: the process ends with the tests).
-    static let fastReference = Result { () throws -> VolleyballScenario in
-        let assets = try fastAssets.get()
+    static let fastReference = Task { () async throws -> VolleyballScenario in
+        let assets = try await fastAssets.value
         let scenario = try VolleyballScenario(.init(model: assets.model, clips: assets.clips, every: 3, samples: 15, checkpointEvery: 2, detections: 5))
-        let run = try scenario.run()
+        let run = try await scenario.run()
         guard run.status == 0 else { throw ScenarioFailure("orchestrate run failed: \(run.stderr)") }
         return scenario
     }
 
-    @Test func fastChainProducesEveryStagesFilesAndCachesTheRerun() throws {
-        let scenario = try Self.fastReference.get()
-        try checkChain(scenario)
+    @Test func fastChainProducesEveryStagesFilesAndCachesTheRerun() async throws {
+        let scenario = try await Self.fastReference.value
+        try await checkChain(scenario)
 
-        let again = try scenario.run(["--json"])
+        let again = try await scenario.run(["--json"])
         #expect(again.status == 0, "\(again.stderr)")
         let outcomes = try VolleyballScenario.outcomes(again)
         #expect(outcomes.count == VolleyballScenario.stageItems.values.reduce(0, +))
@@ -40,18 +40,18 @@ import TestSupport
     }
 
     @Test func fastRunKilledDuringDetectResumesToTheSameSelection() async throws {
-        let reference = try Self.fastReference.get()
+        let reference = try await Self.fastReference.value
         try await checkKillDuringDetect(reference.settings, reference: reference)
     }
 
     @Test(.enabled(if: VolleyballTests.heavy, "set ORCHESTRATE_HEAVY_TESTS=1"))
     func fullSizeRunKilledDuringDetectResumesToTheSameSelection() async throws {
-        let assets = try Self.heavyAssets.get()
+        let assets = try await Self.heavyAssets.value
         let reference = try VolleyballScenario(.init(model: assets.model, clips: assets.clips, every: 3, samples: 100, checkpointEvery: 8, detections: 10))
         defer { reference.directory.remove() }
-        let uninterrupted = try reference.run()
+        let uninterrupted = try await reference.run()
         try #require(uninterrupted.status == 0, "\(uninterrupted.stderr)")
-        try checkChain(reference)
+        try await checkChain(reference)
         try await checkKillDuringDetect(reference.settings, reference: reference)
     }
 
@@ -63,42 +63,42 @@ import TestSupport
         defer { killed.directory.remove() }
         let started = try killed.start()
         let deadline = ContinuousClock.now + .seconds(settings.samples > 20 ? 1200 : 300)
-        while started.0.isRunning, try killed.count("SELECT COUNT(*) FROM checkpoints", table: "checkpoints") == 0, ContinuousClock.now < deadline {
+        while started.isRunning, try await killed.count("SELECT COUNT(*) FROM checkpoints", table: "checkpoints") == 0, ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(20))
         }
-        try #require(started.0.isRunning, "the run ended before detect committed a checkpoint")
-        kill(started.0.processIdentifier, SIGKILL)
-        _ = try CLI.finish(started)
-        let detectDone = try killed.count("SELECT COUNT(*) FROM items WHERE stage = 'detect' AND state = 'done'")
+        try #require(started.isRunning, "the run ended before detect committed a checkpoint")
+        started.send(SIGKILL)
+        _ = try await CLI.finish(started)
+        let detectDone = try await killed.count("SELECT COUNT(*) FROM items WHERE stage = 'detect' AND state = 'done'")
         #expect(detectDone < 5, "detect had finished before the kill")
-        #expect(try killed.count("SELECT COUNT(*) FROM items WHERE stage = 'schedule' AND state = 'done'") == 0)
-        let committedBefore = Set(try sqlite3(killed.database, "SELECT stage || '/' || item_key FROM items WHERE state = 'done'")
+        #expect(try await killed.count("SELECT COUNT(*) FROM items WHERE stage = 'schedule' AND state = 'done'") == 0)
+        let committedBefore = Set(try await sqlite3(killed.database, "SELECT stage || '/' || item_key FROM items WHERE state = 'done'")
             .split(separator: "\n").map(String.init))
 
-        let resumed = try killed.run(["--json"])
+        let resumed = try await killed.run(["--json"])
         try #require(resumed.status == 0, "\(resumed.stderr)")
         let outcomes = try VolleyballScenario.outcomes(resumed)
         for item in committedBefore { #expect(outcomes[item] == "cached", "\(item) was redone after the kill") }
 
-        let referenceDetections = try reference.outputs("detect")
-        let resumedDetections = try killed.outputs("detect")
+        let referenceDetections = try await reference.outputs("detect")
+        let resumedDetections = try await killed.outputs("detect")
         #expect(referenceDetections.keys.sorted() == resumedDetections.keys.sorted())
         for (path, url) in referenceDetections {
             let other = try #require(resumedDetections[path])
             #expect(try Data(contentsOf: url) == Data(contentsOf: other), "\(path) differs after the resume")
         }
-        let selected = try #require(try reference.outputs("schedule")["all/selected_filenames.txt"])
-        let resumedSelected = try #require(try killed.outputs("schedule")["all/selected_filenames.txt"])
+        let selected = try #require(try await reference.outputs("schedule")["all/selected_filenames.txt"])
+        let resumedSelected = try #require(try await killed.outputs("schedule")["all/selected_filenames.txt"])
         let names = try String(contentsOf: selected, encoding: .utf8)
         #expect(!names.isEmpty)
         #expect(try String(contentsOf: resumedSelected, encoding: .utf8) == names)
     }
 
     /// Every stage's outputs, as the next stage and the user need them.
-    func checkChain(_ scenario: VolleyballScenario) throws {
+    func checkChain(_ scenario: VolleyballScenario) async throws {
         let (every, samples, maxDetections) = (scenario.settings.every, scenario.settings.samples, scenario.settings.detections)
         // decode: one manifest per clip, sampled every `every` frames
-        let manifests = try scenario.outputs("decode")
+        let manifests = try await scenario.outputs("decode")
         #expect(manifests.keys.sorted() == VolleyballScenario.videos.map { "\($0)/manifest.json" })
         var kept: [String: [Int]] = [:]
         var frameCounts: [String: Int] = [:]
@@ -113,7 +113,7 @@ import TestSupport
         }
 
         // detect: one entry per kept frame, at most the export's detections per frame, 17 keypoints each
-        let detections = try scenario.outputs("detect")
+        let detections = try await scenario.outputs("detect")
         for video in VolleyballScenario.videos {
             let file = try #require(try scenario.json(detections, "\(video)/detections.json") as? [String: Any])
             let frames = try #require(file["frames"] as? [[String: Any]])
@@ -130,7 +130,7 @@ import TestSupport
             #expect(try Data(contentsOf: scenario.input.appendingPathComponent(video))
                     == Data(contentsOf: scenario.root.appendingPathComponent("data/\(video)")))
         }
-        let validation = try CLI.run(["lightly", "validate", scenario.lightly.path], in: scenario.root)
+        let validation = try await CLI.run(["lightly", "validate", scenario.lightly.path], in: scenario.root)
         #expect(validation.status == 0, "lightly validate: \(validation.stdout) \(validation.stderr)")
         let predictions = try FileManager.default.contentsOfDirectory(
             atPath: scenario.lightly.appendingPathComponent(".lightly/predictions/keypoint_rcnn_detection").path)
@@ -142,7 +142,7 @@ import TestSupport
         }
 
         // schedule: a run folder with the selection, tables and the report
-        let run = try scenario.outputs("schedule")
+        let run = try await scenario.outputs("schedule")
         let selectedFile = try #require(run["all/selected_filenames.txt"])
         let selected = try String(contentsOf: selectedFile, encoding: .utf8).split(separator: "\n").map(String.init)
         #expect(selected.count == samples && Set(selected).count == samples)
@@ -156,11 +156,11 @@ import TestSupport
             #expect(try Data(contentsOf: url).count > 100)
         }
         #expect(try Data(contentsOf: try #require(run["all/report.pdf"])).starts(with: Data("%PDF".utf8)))
-        let status = try CLI.run(["status", scenario.pipeline], in: scenario.root)
+        let status = try await CLI.run(["status", scenario.pipeline], in: scenario.root)
         #expect(status.lines.contains("report: \(try #require(run["all/report.html"]).path)"), "\(status.stdout)")
 
         // export: frames and the three files for labelling
-        let export = try scenario.outputs("export")
+        let export = try await scenario.outputs("export")
         let exportedFrames = export.keys.filter { $0.hasPrefix("all/frames/") }.map { String($0.dropFirst("all/frames/".count)) }
         #expect(exportedFrames.sorted() == selected.sorted())
         for name in exportedFrames {

@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import JSON
 import PluginAPI
 import Testing
 import TestSupport
@@ -11,22 +12,9 @@ import TestSupport
     static let pluginFolder = repository.appendingPathComponent("plugins/frame-stats")
 
     /// Runs the plugin's argv with `request` on stdin; returns the exit status and stdout lines.
-    private func run(_ argv: [String], request: Data) throws -> (status: Int32, lines: [String], stderr: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: argv[0])
-        process.arguments = Array(argv.dropFirst())
-        let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        stdin.fileHandleForWriting.write(request)
-        try stdin.fileHandleForWriting.close()
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        let errors = stderr.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let lines = String(decoding: output, as: UTF8.self).split(separator: "\n").map(String.init)
-        return (process.terminationStatus, lines, String(decoding: errors, as: UTF8.self))
+    private func run(_ argv: [String], request: Data) async throws -> (status: Int32, lines: [String], stderr: String) {
+        let output = try await ChildProcess.run(argv[0], Array(argv.dropFirst()), stdin: request)
+        return (output.status, output.stdoutText.split(separator: "\n").map(String.init), output.stderrText)
     }
 
     private func request(inputs: [String: URL], output: URL, params: [String: JSONValue]) throws -> Data {
@@ -48,7 +36,7 @@ import TestSupport
         #expect(manifest.argv == [Self.pluginFolder.standardizedFileURL.appendingPathComponent("frame_stats.py").path])
     }
 
-    @Test func writesStatsAndSpeaksTheProtocol() throws {
+    @Test func writesStatsAndSpeaksTheProtocol() async throws {
         let work = try TemporaryDirectory(prefix: "orchestrate-frame-stats")
         defer { work.remove() }
         let decoded = work.url.appendingPathComponent("decode")
@@ -63,7 +51,7 @@ import TestSupport
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
         let plugin = try ExternalPluginManifest.load(Self.pluginFolder.appendingPathComponent("plugin.yaml"))
 
-        let result = try run(plugin.argv, request: request(
+        let result = try await run(plugin.argv, request: request(
             inputs: ["decode": decoded], output: output, params: ["max_keyframe_gap": .int(4), "label": .string("demo")]))
 
         #expect(result.status == 0, "\(result.stderr)")
@@ -81,11 +69,11 @@ import TestSupport
         #expect(try FileManager.default.contentsOfDirectory(atPath: output.path) == ["stats.json"])
     }
 
-    @Test func failsWithAReasonWhenNoManifestIsUpstream() throws {
+    @Test func failsWithAReasonWhenNoManifestIsUpstream() async throws {
         let work = try TemporaryDirectory(prefix: "orchestrate-frame-stats")
         defer { work.remove() }
         let plugin = try ExternalPluginManifest.load(Self.pluginFolder.appendingPathComponent("plugin.yaml"))
-        let result = try run(plugin.argv, request: request(inputs: [:], output: work.url, params: [:]))
+        let result = try await run(plugin.argv, request: request(inputs: [:], output: work.url, params: [:]))
         #expect(result.status == 1)
         #expect(result.lines == [])
         #expect(result.stderr == "frame-stats: no manifest.json in the inputs of item 'clips/game.mp4': put a decode stage in needs\n")

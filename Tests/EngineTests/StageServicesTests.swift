@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import JSON
 import PluginAPI
 import Synchronization
 import Testing
@@ -59,6 +60,15 @@ struct EffectStage: Stage {
 
 final class EffectState: Sendable { let valid = Mutex(true) }
 
+/// A gather stage that records the source digests the engine hands it.
+final class SourceDigestRecorder: Stage {
+    let seen = Mutex<[String: SourceDigest?]>([:])
+    var descriptor: PluginDescriptor { PluginDescriptor(id: "digests", version: "1", summary: "", mode: .gather, parameters: []) }
+    func run(_ item: StageItem, context: any StageContext) async throws {
+        seen.withLock { seen in for source in item.sources { seen[source.key] = source.digest } }
+    }
+}
+
 @Suite struct StageServicesTests {
     let log = RunLog()
 
@@ -113,5 +123,24 @@ final class EffectState: Sendable { let valid = Mutex(true) }
         let summary = try await fixture.run(pipeline, stages: [stage])
         #expect(log.all == ["x.txt", "x.txt"])
         #expect(summary.outcome("u/x.txt") == .done)
+    }
+
+    @Test func stagesGetTheMemoisedDigestsOfSourcesWhoseStatIsUnchanged() async throws {
+        let fixture = try EngineFixture(sources: ["a.txt": "abc", "b.txt": "b"])
+        defer { fixture.directory.remove() }
+        let recorder = SourceDigestRecorder()
+        let pipeline = fixture.pipeline([
+            EngineFixture.stage("m", uses: "append", foreach: "data/*.txt"),
+            EngineFixture.stage("g", uses: "digests", needs: ["m"]),
+        ])
+        // A gather stage without `foreach` keys on `m`'s outputs; `m` hashed the sources.
+        _ = try await fixture.run(pipeline, stages: [AppendStage(id: "append", log: log), recorder])
+        let a = fixture.root.appendingPathComponent("data/a.txt").path
+        let digest = try #require(recorder.seen.withLock { $0["a.txt"] } ?? nil)
+        #expect(digest.sha256 == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")  // SHA-256 of "abc"
+        #expect(digest.stat == FileStat(path: a))
+        #expect(digest.currentSHA256(of: URL(fileURLWithPath: a)) == digest.sha256)
+        try Data("abcd".utf8).write(to: URL(fileURLWithPath: a))
+        #expect(digest.currentSHA256(of: URL(fileURLWithPath: a)) == nil)
     }
 }

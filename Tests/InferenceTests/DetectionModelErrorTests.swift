@@ -25,8 +25,8 @@ import Testing
         #expect(error.description.contains("'\(url.path)'"))
     }
 
-    @Test func aTruncatedModelFileIsNamed() throws {
-        let fixture = try ReferenceFixture.shared.get()
+    @Test func aTruncatedModelFileIsNamed() async throws {
+        let fixture = try await ReferenceFixture.shared.value
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let url = directory.url.appendingPathComponent("truncated.pt")
@@ -37,8 +37,8 @@ import Testing
         #expect(error.file == url.path)
     }
 
-    @Test func aModelReturningATensorIsRejected() throws {
-        let fixture = try ReferenceFixture.shared.get()
+    @Test func aModelReturningATensorIsRejected() async throws {
+        let fixture = try await ReferenceFixture.shared.value
         let model = try DetectionModel(url: fixture.stub("tensor"), threads: 1)
         let frame = FrameTensor(index: 0, pixels: [Float](repeating: 0, count: 12), height: 2, width: 2)
         let error = try #require(throws: InferenceError.self) { try model.detect(frames: [frame]) }
@@ -49,8 +49,8 @@ import Testing
         #expect(error.file == fixture.stub("tensor").path)
     }
 
-    @Test func aModelWithoutKeypointsIsRejected() throws {
-        let fixture = try ReferenceFixture.shared.get()
+    @Test func aModelWithoutKeypointsIsRejected() async throws {
+        let fixture = try await ReferenceFixture.shared.value
         let model = try DetectionModel(url: fixture.stub("no-keypoints"), threads: 1)
         let frame = FrameTensor(index: 0, pixels: [Float](repeating: 0, count: 12), height: 2, width: 2)
         let error = try #require(throws: InferenceError.self) { try model.detect(frames: [frame]) }
@@ -61,8 +61,8 @@ import Testing
                 + "expected boxes, labels, scores, keypoints, keypoints_scores")
     }
 
-    @Test func aFrameOfTheWrongLengthIsRejected() throws {
-        let fixture = try ReferenceFixture.shared.get()
+    @Test func aFrameOfTheWrongLengthIsRejected() async throws {
+        let fixture = try await ReferenceFixture.shared.value
         let model = try DetectionModel(url: fixture.stub("tuple"), threads: 1)
         let frame = FrameTensor(index: 4, pixels: [Float](repeating: 0, count: 10), height: 2, width: 2)
         let error = try #require(throws: InferenceError.self) { try model.detect(frames: [frame]) }
@@ -70,8 +70,8 @@ import Testing
         #expect(error.message == "frame 4 has 10 values, expected 3x2x2")
     }
 
-    @Test func aMissingOperatorLibraryIsNamed() throws {
-        let fixture = try ReferenceFixture.shared.get()
+    @Test func aMissingOperatorLibraryIsNamed() async throws {
+        let fixture = try await ReferenceFixture.shared.value
         let library = URL(fileURLWithPath: "/nonexistent/torchvision/_C.so")
         let error = try #require(throws: InferenceError.self) {
             try DetectionModel(url: fixture.model, operatorLibrary: library)

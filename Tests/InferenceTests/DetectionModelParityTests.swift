@@ -26,8 +26,8 @@ func expectClose(_ detections: Detections, _ reference: ReferenceFixture.Referen
 }
 
 @Suite struct DetectionModelParityTests {
-    @Test func singleFramesMatchEagerTorchvision() throws {
-        let fixture = try ReferenceFixture.shared.get()
+    @Test func singleFramesMatchEagerTorchvision() async throws {
+        let fixture = try await ReferenceFixture.shared.value
         let model = try DetectionModel(url: fixture.model, threads: ReferenceFixture.threads)
         for (frame, reference) in zip(fixture.frames, fixture.references) {
             let detections = try #require(try model.detect(frames: [frame]).first)
@@ -40,8 +40,8 @@ func expectClose(_ detections: Detections, _ reference: ReferenceFixture.Referen
         }
     }
 
-    @Test func aBatchGivesEachFrameItsOwnDetections() throws {
-        let fixture = try ReferenceFixture.shared.get()
+    @Test func aBatchGivesEachFrameItsOwnDetections() async throws {
+        let fixture = try await ReferenceFixture.shared.value
         let model = try DetectionModel(url: fixture.model, threads: ReferenceFixture.threads)
         // Frames 0 and 1 have the same size, so batching pads nothing and results equal single runs.
         let detections = try model.detect(frames: Array(fixture.frames[0...1]))
@@ -51,8 +51,8 @@ func expectClose(_ detections: Detections, _ reference: ReferenceFixture.Referen
         }
     }
 
-    @Test func torchvisionTupleOutputIsAccepted() throws {
-        let fixture = try ReferenceFixture.shared.get()
+    @Test func torchvisionTupleOutputIsAccepted() async throws {
+        let fixture = try await ReferenceFixture.shared.value
         let model = try DetectionModel(url: fixture.stub("tuple"), threads: 1)
         let pixels = [Float](repeating: 0.25, count: 3 * 4 * 5)
         let detections = try model.detect(frames: [FrameTensor(index: 7, pixels: pixels, height: 4, width: 5)])

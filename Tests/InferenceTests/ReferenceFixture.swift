@@ -6,7 +6,8 @@ import TestSupport
 /// `Fixtures/make_reference.py` with Debian's python3-torch (a tiny random Keypoint R-CNN, seed 0).
 struct ReferenceFixture: Sendable {
     static let threads = 2
-    static let shared: Result<ReferenceFixture, any Error> = Result { try ReferenceFixture() }
+    /// Made once per process; tests await it (blocking on a lazy static would starve the cooperative pool).
+    static let shared = Task { try await ReferenceFixture() }
 
     struct FrameFile: Decodable {
         var file: String
@@ -37,12 +38,12 @@ struct ReferenceFixture: Sendable {
             .deletingLastPathComponent()
     }
 
-    private init() throws {
+    private init() async throws {
         // Not removed at exit: the process ends with the tests and the system cleans its temp folder.
         let directory = try TemporaryDirectory(prefix: "inference-tests").url
         self.directory = directory
         let root = Self.repositoryRoot
-        try DebianPython.run([
+        try await DebianPython.run([
             root.appendingPathComponent("Tests/InferenceTests/Fixtures/make_reference.py").path,
             root.appendingPathComponent("examples/export_keypoint_rcnn.py").path,
             directory.path, String(Self.threads),

@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import Lightly
 import Testing
 
@@ -92,14 +93,14 @@ import Testing
     private func expectRoundTrip<T: Codable>(_ type: T.Type, _ json: String) throws {
         let value = try LightlyCoding.decode(T.self, from: Data(json.utf8), file: "input.json")
         let written = try LightlyCoding.encode(value)
-        let original = try JSONDecoder().decode(LightlyJSON.self, from: Data(json.utf8))
-        let reread = try JSONDecoder().decode(LightlyJSON.self, from: written)
+        let original = try JSONDecoder().decode(JSONValue.self, from: Data(json.utf8))
+        let reread = try JSONDecoder().decode(JSONValue.self, from: written)
         #expect(numericallyEqual(original, reread), "\(String(decoding: written, as: UTF8.self))")
     }
 }
 
 /// Parsed-JSON equality with numbers compared by value (`80.0` equals `80`).
-func numericallyEqual(_ a: LightlyJSON, _ b: LightlyJSON, tolerance: Double = 0) -> Bool {
+func numericallyEqual(_ a: JSONValue, _ b: JSONValue, tolerance: Double = 0) -> Bool {
     switch (a, b) {
     case (.array(let x), .array(let y)):
         return x.count == y.count && zip(x, y).allSatisfy { numericallyEqual($0, $1, tolerance: tolerance) }

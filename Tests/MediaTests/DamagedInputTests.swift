@@ -1,10 +1,12 @@
 import Foundation
 import Media
 import Testing
+import TestSupport
 
 /// Damaged and wrong files give one specific MediaError each, naming the file; none crashes.
 @Suite struct DamagedInputTests {
-    let videos = TestVideos.shared
+    init() async throws { try await TestVideos.ready() }
+
 
     /// Opens and decodes everything, returning the error.
     private func failure(_ url: URL) throws -> MediaError {
@@ -17,14 +19,14 @@ import Testing
     }
 
     private func copy(_ clip: String, prefixBytes: Int? = nil, as name: String) throws -> URL {
-        let data = try Data(contentsOf: videos.clip(clip).url)
-        let url = try videos.scratch(name)
+        let data = try Data(contentsOf: TestVideos.clip(clip).url)
+        let url = try TestVideos.scratch(name)
         try (prefixBytes.map { data.prefix($0) } ?? data).write(to: url)
         return url
     }
 
     @Test func zeroByteFileIsEmpty() throws {
-        let url = try videos.scratch("empty.mp4")
+        let url = try TestVideos.scratch("empty.mp4")
         try Data().write(to: url)
         let error = try failure(url)
         #expect(error.code == .emptyFile)
@@ -32,12 +34,12 @@ import Testing
     }
 
     @Test func missingFileIsUnreadable() throws {
-        let url = try videos.scratch("absent.mp4")
+        let url = try TestVideos.scratch("absent.mp4")
         #expect(try failure(url).code == .unreadable)
     }
 
     @Test func garbageIsNotAVideo() throws {
-        let url = try videos.scratch("garbage.mp4")
+        let url = try TestVideos.scratch("garbage.mp4")
         // Fixed pseudo-random bytes: truly random ones now and then look like some rare format.
         var state: UInt64 = 0x9E37_79B9_7F4A_7C15
         let bytes = (0..<50_000).map { _ -> UInt8 in
@@ -51,7 +53,7 @@ import Testing
     }
 
     @Test func textFileIsNotAVideo() throws {
-        let url = try videos.scratch("notes.mp4")
+        let url = try TestVideos.scratch("notes.mp4")
         try Data(String(repeating: "no video here\n", count: 100).utf8).write(to: url)
         #expect(try failure(url).code == .notAVideo)
     }
@@ -64,11 +66,11 @@ import Testing
         #expect(error.message.hasPrefix("the mov,mp4,m4a,3gp,3g2,mj2 data is incomplete or damaged"))
     }
 
-    @Test func mp4CutInsideItsFramesDecodesPartlyThenReportsTruncation() throws {
-        let whole = try videos.scratch("faststart.mp4")
-        try TestVideos.ffmpeg(["-i", videos.clip("h264-bframes.mp4").url.path, "-c", "copy", "-movflags", "+faststart", whole.path])
+    @Test func mp4CutInsideItsFramesDecodesPartlyThenReportsTruncation() async throws {
+        let whole = try TestVideos.scratch("faststart.mp4")
+        try await FFmpegCLI.run(["-i", TestVideos.clip("h264-bframes.mp4").url.path, "-c", "copy", "-movflags", "+faststart", whole.path])
         let size = try Data(contentsOf: whole).count
-        let url = try videos.scratch("cut-frames.mp4")
+        let url = try TestVideos.scratch("cut-frames.mp4")
         try Data(contentsOf: whole).prefix(size * 3 / 4).write(to: url)
         let error = try failure(url)
         #expect([.truncated, .corruptFrame].contains(error.code))
@@ -101,17 +103,17 @@ import Testing
         #expect(try VideoDecoder(url: url).info.codec == "h264")
     }
 
-    @Test func audioOnlyFileIsUnsupported() throws {
-        let url = try videos.scratch("sound.wav")
-        try TestVideos.ffmpeg(["-f", "lavfi", "-i", "sine=duration=1", url.path])
+    @Test func audioOnlyFileIsUnsupported() async throws {
+        let url = try TestVideos.scratch("sound.wav")
+        try await FFmpegCLI.run(["-f", "lavfi", "-i", "sine=duration=1", url.path])
         let error = try failure(url)
         #expect(error.code == .unsupported)
         #expect(error.message == "the wav file has no video stream")
     }
 
-    @Test func repeatedTimestampIsNonMonotonic() throws {
-        let url = try videos.scratch("repeated-pts.mkv")
-        try TestVideos.ffmpeg([
+    @Test func repeatedTimestampIsNonMonotonic() async throws {
+        let url = try TestVideos.scratch("repeated-pts.mkv")
+        try await FFmpegCLI.run([
             "-f", "lavfi", "-i", "testsrc2=size=160x90:rate=25:duration=1", "-c:v", "mjpeg",
             "-bsf:v", "setts=ts='if(eq(N,10),PREV_OUTPTS,PTS)'", url.path,
         ])

@@ -3,14 +3,16 @@ import Media
 import Testing
 
 @Suite struct ImageEncoderTests {
+    init() async throws { try await TestVideos.ready() }
+
     private func firstFrame() throws -> RGBImage {
-        let decoder = try VideoDecoder(url: TestVideos.shared.clip("h264-bframes.mp4").url)
+        let decoder = try VideoDecoder(url: TestVideos.clip("h264-bframes.mp4").url)
         return try #require(try decoder.next()).rgbImage()
     }
 
     /// Decodes an image file back to RGB24 with the same decoder.
     private func decodeImage(_ data: Data, name: String) throws -> RGBImage {
-        let url = try TestVideos.shared.scratch(name)
+        let url = try TestVideos.scratch(name)
         try data.write(to: url)
         let decoder = try VideoDecoder(url: url)
         return try #require(try decoder.next()).rgbImage()

@@ -1,6 +1,7 @@
 import Foundation
 import Media
 import Testing
+import TestSupport
 
 /// Every frame of a clip, decoded sequentially: identity and RGB24 bytes.
 private func decodeAll(_ url: URL, threads: Int = 2) throws -> (frames: [FrameInfo], pixels: [[UInt8]]) {
@@ -15,19 +16,21 @@ private func decodeAll(_ url: URL, threads: Int = 2) throws -> (frames: [FrameIn
 }
 
 @Suite struct VideoDecoderTests {
-    static let clips = TestVideos.shared.clips
+    init() async throws { try await TestVideos.ready() }
+
+    static let clips = TestVideos.clips
 
     @Test(arguments: clips)
-    func frameCountEqualsFFprobeCountFrames(_ clip: TestVideos.Clip) throws {
+    func frameCountEqualsFFprobeCountFrames(_ clip: TestVideos.Clip) async throws {
         let (frames, _) = try decodeAll(clip.url)
-        #expect(frames.count == (try TestVideos.ffprobeFrameCount(clip.url)))
+        #expect(frames.count == (try await TestVideos.ffprobeFrameCount(clip.url)))
         #expect(frames.map(\.index) == Array(0..<frames.count))
     }
 
     @Test(arguments: clips)
-    func ptsMatchFFprobeAndIncrease(_ clip: TestVideos.Clip) throws {
+    func ptsMatchFFprobeAndIncrease(_ clip: TestVideos.Clip) async throws {
         let (frames, _) = try decodeAll(clip.url)
-        let expected = try TestVideos.ffprobeFramePTS(clip.url)
+        let expected = try await TestVideos.ffprobeFramePTS(clip.url)
         // ffprobe prints N/A for frames without a pts (AVI with B-frames); compare where it has them all.
         if expected.count == frames.count { #expect(frames.map(\.pts) == expected) }
         #expect(zip(frames, frames.dropFirst()).allSatisfy { $0.pts < $1.pts })
@@ -45,17 +48,17 @@ private func decodeAll(_ url: URL, threads: Int = 2) throws -> (frames: [FrameIn
     }
 
     @Test func probeReadsContainerAndDuration() throws {
-        let info = try VideoDecoder(url: TestVideos.shared.clip("h264-bframes.mp4").url).info
+        let info = try VideoDecoder(url: TestVideos.clip("h264-bframes.mp4").url).info
         #expect(info.container == "mov,mp4,m4a,3gp,3g2,mj2")
         #expect(info.fps == 25)
         #expect(abs((info.duration ?? 0) - 2.4) < 0.05)
         #expect(info.declaredFrameCount == 60)
     }
 
-    @Test func probeReadsRotationFromTheDisplayMatrix() throws {
-        let source = TestVideos.shared.clip("h264-bframes.mp4").url
-        let rotated = try TestVideos.shared.scratch("rotated.mp4")
-        try TestVideos.ffmpeg(["-i", source.path, "-c", "copy", "-metadata:s:v:0", "rotate=90", rotated.path])
+    @Test func probeReadsRotationFromTheDisplayMatrix() async throws {
+        let source = TestVideos.clip("h264-bframes.mp4").url
+        let rotated = try TestVideos.scratch("rotated.mp4")
+        try await FFmpegCLI.run(["-i", source.path, "-c", "copy", "-metadata:s:v:0", "rotate=90", rotated.path])
         let info = try VideoDecoder(url: rotated).info
         #expect(info.rotation == 90)  // ffprobe: "rotation=90" in the display matrix side data
         #expect(info.width == 160 && info.height == 90)  // coded size, not rotated
@@ -86,7 +89,7 @@ private func decodeAll(_ url: URL, threads: Int = 2) throws -> (frames: [FrameIn
     }
 
     @Test func seekByIndexAloneDecodesFromTheStart() throws {
-        let clip = TestVideos.shared.clip("vp9.webm")
+        let clip = TestVideos.clip("vp9.webm")
         let (frames, pixels) = try decodeAll(clip.url)
         let decoder = try VideoDecoder(url: clip.url)
         for index in [37, 3, frames.count - 1] {
@@ -99,13 +102,13 @@ private func decodeAll(_ url: URL, threads: Int = 2) throws -> (frames: [FrameIn
     }
 
     @Test func seekToAnUnknownPTSThrowsFrameNotFound() throws {
-        let decoder = try VideoDecoder(url: TestVideos.shared.clip("h264-bframes.mp4").url)
+        let decoder = try VideoDecoder(url: TestVideos.clip("h264-bframes.mp4").url)
         let error = try #require(throws: MediaError.self) { try decoder.seek(to: FrameInfo(index: 5, pts: 123_456_789, isKey: false)) }
         #expect(error.code == .frameNotFound)
     }
 
     @Test func floatCHWIsRGBOver255InPlanes() throws {
-        let decoder = try VideoDecoder(url: TestVideos.shared.clip("h264-bframes.mp4").url)
+        let decoder = try VideoDecoder(url: TestVideos.clip("h264-bframes.mp4").url)
         _ = try decoder.next()
         let frame = try #require(try decoder.next())
         let rgb = try frame.withRGB24 { Array($0) }
@@ -120,7 +123,7 @@ private func decodeAll(_ url: URL, threads: Int = 2) throws -> (frames: [FrameIn
     }
 
     @Test func threadCountDoesNotChangePixels() throws {
-        let url = TestVideos.shared.clip("h264-bframes.mp4").url
+        let url = TestVideos.clip("h264-bframes.mp4").url
         let single = try decodeAll(url, threads: 1)
         let many = try decodeAll(url, threads: 4)
         #expect(single.frames == many.frames)
@@ -128,12 +131,12 @@ private func decodeAll(_ url: URL, threads: Int = 2) throws -> (frames: [FrameIn
     }
 
     @Test func framesDifferFromEachOther() throws {
-        let (_, pixels) = try decodeAll(TestVideos.shared.clip("mpeg4.avi").url)
+        let (_, pixels) = try decodeAll(TestVideos.clip("mpeg4.avi").url)
         #expect(Set(pixels).count == pixels.count)
     }
 
     @Test func signatureIsA16By9GreyThumbnail() throws {
-        let decoder = try VideoDecoder(url: TestVideos.shared.clip("h264-bframes.mp4").url)
+        let decoder = try VideoDecoder(url: TestVideos.clip("h264-bframes.mp4").url)
         let first = try #require(try decoder.next()).signature()
         #expect(first.bytes.count == 144)
         #expect(FrameSignature(hex: first.hex) == first)
@@ -144,7 +147,7 @@ private func decodeAll(_ url: URL, threads: Int = 2) throws -> (frames: [FrameIn
     }
 
     @Test func interruptStopsDecoding() throws {
-        let decoder = try VideoDecoder(url: TestVideos.shared.clip("h264-bframes.mp4").url)
+        let decoder = try VideoDecoder(url: TestVideos.clip("h264-bframes.mp4").url)
         _ = try decoder.next()
         decoder.interrupt.trigger()
         let error = try #require(throws: MediaError.self) { try decoder.next() }
@@ -153,7 +156,8 @@ private func decodeAll(_ url: URL, threads: Int = 2) throws -> (frames: [FrameIn
 
     @Test func usingAFrameAfterTheDecoderMovedOnTraps() async {
         await #expect(processExitsWith: .failure) {
-            let decoder = try VideoDecoder(url: TestVideos.shared.clip("mjpeg.avi").url)
+            try await TestVideos.ready()  // A new process: its own clips.
+            let decoder = try VideoDecoder(url: TestVideos.clip("mjpeg.avi").url)
             let first = try #require(try decoder.next())
             _ = try decoder.next()
             _ = try first.withRGB24 { $0.count }

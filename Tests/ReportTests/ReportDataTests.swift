@@ -1,5 +1,5 @@
 import Foundation
-import PluginAPI
+import JSON
 import Report
 import Testing
 import TestSupport

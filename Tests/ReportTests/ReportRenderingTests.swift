@@ -10,10 +10,10 @@ import TestSupport
         "embedding": "Embedding view", "gallery": "Selected crops",
     ]
 
-    @Test func htmlHasEverySectionAndNonEmptyEmbeddedPlotsAndNoExternalReferences() throws {
+    @Test func htmlHasEverySectionAndNonEmptyEmbeddedPlotsAndNoExternalReferences() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let data = try SyntheticReport.make(runFolder: dir.url)
+        let data = try await SyntheticReport.make(runFolder: dir.url)
         let files = try ReportRenderer().render(data, runFolder: dir.url)
         let html = try String(contentsOf: files.html, encoding: .utf8)
         for (id, title) in Self.sectionTitles {
@@ -37,10 +37,10 @@ import TestSupport
         #expect(html.contains("score \(scores[0])"))
     }
 
-    @Test func rerenderingFromReportJSONGivesIdenticalFiles() throws {
+    @Test func rerenderingFromReportJSONGivesIdenticalFiles() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let data = try SyntheticReport.make(runFolder: dir.url)
+        let data = try await SyntheticReport.make(runFolder: dir.url)
         try ReportRenderer.writeJSON(data, runFolder: dir.url)
         let first = try ReportRenderer().render(data, runFolder: dir.url)
         let html = try Data(contentsOf: first.html), pdf = try Data(contentsOf: first.pdf)
@@ -56,10 +56,10 @@ import TestSupport
         #expect(leftovers.isEmpty)
     }
 
-    @Test func chromiumRendersEverySectionWithLoadedImagesAndNoErrors() throws {
+    @Test func chromiumRendersEverySectionWithLoadedImagesAndNoErrors() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let data = try SyntheticReport.make(runFolder: dir.url)
+        let data = try await SyntheticReport.make(runFolder: dir.url)
         let files = try ReportRenderer().render(data, runFolder: dir.url)
         let chromium = try #require(
             ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) },
@@ -90,27 +90,28 @@ import TestSupport
             "--user-data-dir=\(dir.url.appendingPathComponent("chromium-profile").path)",
             "--virtual-time-budget=10000", "--enable-logging=stderr", "--v=0",
         ]
-        let (dom, log) = try runTool(chromium, common + ["--dump-dom", checked.absoluteString])
+        let rendered = try await ChildProcess.checked(chromium, common + ["--dump-dom", checked.absoluteString])
+        let (dom, log) = (rendered.stdout, rendered.stderrText)
         let text = String(decoding: dom, as: UTF8.self)
         let marker = try #require(text.firstMatch(of: #/<div id="render-check">([^<]*)</div>/#)?.output.1)
         #expect(marker == "images=\(6 + SyntheticReport.cropCount + 1);broken=0;errors=0;sections=run,sizes,stages,objects,scores,videos,embedding,gallery")
         #expect(!log.contains("Uncaught"))
 
         let screenshot = dir.url.appendingPathComponent("screenshot.png")
-        try runTool(chromium, common + ["--window-size=1200,2400", "--screenshot=\(screenshot.path)", files.html.absoluteString])
-        let grey = try runTool("/usr/bin/ffmpeg", ["-v", "error", "-i", screenshot.path, "-f", "rawvideo", "-pix_fmt", "gray", "-"]).output
+        try await ChildProcess.checked(chromium, common + ["--window-size=1200,2400", "--screenshot=\(screenshot.path)", files.html.absoluteString])
+        let grey = try await FFmpegCLI.run(["-i", screenshot.path, "-f", "rawvideo", "-pix_fmt", "gray", "-"])
         #expect(grey.count == 1200 * 2400)
         #expect(variance(grey) > 200)
         try keepForInspection([files.html, files.pdf, screenshot])
     }
 
-    @Test func pdfPagesConvertToNonBlankImages() throws {
+    @Test func pdfPagesConvertToNonBlankImages() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let data = try SyntheticReport.make(runFolder: dir.url)
+        let data = try await SyntheticReport.make(runFolder: dir.url)
         let files = try ReportRenderer().render(data, runFolder: dir.url)
         let prefix = dir.url.appendingPathComponent("page").path
-        try runTool("/usr/bin/pdftoppm", ["-r", "40", "-gray", files.pdf.path, prefix])
+        try await ChildProcess.checked("/usr/bin/pdftoppm", ["-r", "40", "-gray", files.pdf.path, prefix])
         let pages = try FileManager.default.contentsOfDirectory(atPath: dir.url.path).filter { $0.hasPrefix("page") && $0.hasSuffix(".pgm") }.sorted()
         #expect(pages.count >= 5)
         for page in pages {
@@ -118,9 +119,9 @@ import TestSupport
             #expect(pixels.width > pixels.height, "\(page) is landscape")
             #expect(variance(pixels.pixels) > 50, "\(page) is not blank")
         }
-        try runTool("/usr/bin/pdftoppm", ["-r", "80", "-png", files.pdf.path, prefix])
+        try await ChildProcess.checked("/usr/bin/pdftoppm", ["-r", "80", "-png", files.pdf.path, prefix])
         try keepForInspection(try FileManager.default.contentsOfDirectory(at: dir.url, includingPropertiesForKeys: nil).filter { $0.pathExtension == "png" })
-        let info = String(decoding: try runTool("/usr/bin/pdfinfo", [files.pdf.path]).output, as: UTF8.self)
+        let info = try await ChildProcess.checked("/usr/bin/pdfinfo", [files.pdf.path]).stdoutText
         #expect(info.contains(#/Title: +Selection report run-0001\n/#))
     }
 

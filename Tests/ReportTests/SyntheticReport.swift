@@ -1,5 +1,5 @@
 import Foundation
-import PluginAPI
+import JSON
 import Report
 import TestSupport
 
@@ -9,7 +9,7 @@ enum SyntheticReport {
     static let videos = ["match-a.mp4", "match-b.mp4", "clips/match-c.mp4"]
     static let cropCount = 8
 
-    static func make(runFolder: URL) throws -> ReportData {
+    static func make(runFolder: URL) async throws -> ReportData {
         var generator = SplitMix(seed: 7)
         var frames: [FrameRecord] = []
         for (videoIndex, video) in videos.enumerated() {
@@ -42,7 +42,7 @@ enum SyntheticReport {
         )
         let crops = runFolder.appendingPathComponent("crops")
         try FileManager.default.createDirectory(at: crops, withIntermediateDirectories: true)
-        try runTool("/usr/bin/ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=96x160:rate=10", "-frames:v", "\(cropCount)", crops.appendingPathComponent("crop-%d.png").path])
+        try await FFmpegCLI.run(["-f", "lavfi", "-i", "testsrc=size=96x160:rate=10", "-frames:v", "\(cropCount)", crops.appendingPathComponent("crop-%d.png").path])
         let selectedFrames = frames.filter { $0.status == .selected }
         var gallery: [GalleryCrop] = []
         for index in 1...cropCount {
@@ -91,34 +91,6 @@ struct SplitMix {
         return z ^ (z >> 31)
     }
     mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
-}
-
-/// Runs a program and returns its standard output and standard error; throws on a non-zero exit.
-@discardableResult
-func runTool(_ path: String, _ arguments: [String]) throws -> (output: Data, errors: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: path)
-    process.arguments = arguments
-    // Standard error goes to a file so that a chatty tool never blocks on a full pipe.
-    let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("report-test-stderr-\(UUID().uuidString)")
-    guard FileManager.default.createFile(atPath: errorFile.path, contents: nil) else {
-        throw ToolFailure(description: "cannot create \(errorFile.path)")
-    }
-    defer { try? FileManager.default.removeItem(at: errorFile) }  // best effort: a temp file
-    let errorHandle = try FileHandle(forWritingTo: errorFile)
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardError = errorHandle
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    let bytes = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    try errorHandle.close()
-    let errors = String(decoding: try Data(contentsOf: errorFile), as: UTF8.self)
-    guard process.terminationStatus == 0 else {
-        throw ToolFailure(description: "\(path) \(arguments.joined(separator: " ")) exited \(process.terminationStatus): \(errors)")
-    }
-    return (bytes, errors)
 }
 
 struct ToolFailure: Error, CustomStringConvertible {

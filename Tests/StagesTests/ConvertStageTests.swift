@@ -1,6 +1,8 @@
 import Foundation
+import JSON
 import PluginAPI
 import Stages
+import TestSupport
 import Testing
 
 @Suite struct ConvertStageTests {
@@ -108,13 +110,13 @@ import Testing
 
         let script = fixture.directory.url.appendingPathComponent("tutorial.py")
         try Self.tutorialScript.write(to: script, atomically: true, encoding: .utf8)
-        let result = try runProcess([
-            "/usr/bin/python3", script.path, fixture.upstream.appendingPathComponent("detections.json").path, key,
+        let result = try await ChildProcess.run(DebianPython.executable.path, [
+            script.path, fixture.upstream.appendingPathComponent("detections.json").path, key,
             "keypoint_rcnn_detection", fixture.directory.url.appendingPathComponent("expected").path,
             fixture.output.appendingPathComponent(".lightly/predictions").path,
         ])
-        #expect(result.status == 0, "\(result.output)")
-        #expect(result.output.hasSuffix("compared 5 files, 0 differences\n"), "\(result.output)")
+        #expect(result.status == 0, "\(result.stderrText)")
+        #expect(result.stdoutText.hasSuffix("compared 5 files, 0 differences\n"), "\(result.stdoutText)")
         #expect(try fixture.outputFiles() == [
             ".lightly/predictions/keypoint_rcnn_detection/clips/match.day.2-00-mp4.json",
             ".lightly/predictions/keypoint_rcnn_detection/clips/match.day.2-03-mp4.json",

@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import PluginAPI
 import Stages
 import TestSupport
@@ -83,18 +84,4 @@ enum DetectionsFactory {
         .object(["file": .string(key), "frame_count": .int(frameCount), "width": .int(960), "height": .int(540),
                  "frames": .array(frames)])
     }
-}
-
-/// Runs a command and returns its exit status and combined output.
-func runProcess(_ arguments: [String]) throws -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: arguments[0])
-    process.arguments = Array(arguments.dropFirst())
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
 }

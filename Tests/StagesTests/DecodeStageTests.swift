@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import PluginAPI
 import Testing
 import TestSupport
@@ -6,22 +7,21 @@ import TestSupport
 
 /// Clips for the `decode` stage tests, made with the ffmpeg CLI once per process.
 private enum DecodeClips {
-    static let directory: URL = {
-        do {
-            let directory = try TemporaryDirectory(prefix: "decode-stage").url
-            try FFmpegCLI.run(["-f", "lavfi", "-i", "testsrc2=size=160x90:rate=25:duration=2", "-c:v", "libx264", "-g", "10", "-bf", "2",
-                        directory.appendingPathComponent("moving.mp4").path])
-            // 1 s of a still picture, then 1 s of motion: dedup keeps one still frame.
-            try FFmpegCLI.run(["-f", "lavfi", "-i", "testsrc2=size=160x90:rate=25:duration=2",
-                        "-vf", "trim=start_frame=0:end_frame=1,loop=loop=24:size=1,setpts=N/25/TB[still];"
-                            + "testsrc2=size=160x90:rate=25:duration=1[motion];[still][motion]concat",
-                        "-c:v", "mjpeg", "-q:v", "3", directory.appendingPathComponent("still-then-moving.avi").path])
-            try Data([0x00, 0x01, 0x02]).write(to: directory.appendingPathComponent("garbage.mp4"))
-            return directory
-        } catch {
-            fatalError("cannot generate test videos: \(error)") // tests need them
-        }
-    }()
+    /// Made once per process; tests await it (blocking on a lazy static would starve the cooperative pool).
+    private static let made = Task {
+        let directory = try TemporaryDirectory(prefix: "decode-stage").url
+        try await FFmpegCLI.run(["-f", "lavfi", "-i", "testsrc2=size=160x90:rate=25:duration=2", "-c:v", "libx264", "-g", "10", "-bf", "2",
+                                 directory.appendingPathComponent("moving.mp4").path])
+        // 1 s of a still picture, then 1 s of motion: dedup keeps one still frame.
+        try await FFmpegCLI.run(["-f", "lavfi", "-i", "testsrc2=size=160x90:rate=25:duration=2",
+                                 "-vf", "trim=start_frame=0:end_frame=1,loop=loop=24:size=1,setpts=N/25/TB[still];"
+                                     + "testsrc2=size=160x90:rate=25:duration=1[motion];[still][motion]concat",
+                                 "-c:v", "mjpeg", "-q:v", "3", directory.appendingPathComponent("still-then-moving.avi").path])
+        try Data([0x00, 0x01, 0x02]).write(to: directory.appendingPathComponent("garbage.mp4"))
+        return directory
+    }
+
+    static func directory() async throws -> URL { try await made.value }
 }
 
 @Suite struct DecodeStageTests {
@@ -33,7 +33,7 @@ private enum DecodeClips {
         let context = try TestStageContext(
             parameters: values, outputDirectory: scratch.url.appendingPathComponent("out"), pipelineDirectory: scratch.url,
             checkpointDirectory: scratch.url.appendingPathComponent("checkpoints"))
-        let source = DecodeClips.directory.appendingPathComponent(file)
+        let source = try await DecodeClips.directory().appendingPathComponent(file)
         let item = StageItem(key: "clips/\(file)", sources: [ItemSource(key: "clips/\(file)", path: source)], inputs: [:])
         try await DecodeStage().run(item, context: context)
         let data = try Data(contentsOf: context.outputDirectory.appendingPathComponent("manifest.json"))

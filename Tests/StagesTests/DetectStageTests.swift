@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import Logging
 import PluginAPI
 import Synchronization
@@ -22,15 +23,10 @@ private struct DetectFixture: Sendable {
     private init() async throws {
         // Not removed at exit: the process ends with the tests and the system cleans its temp folder.
         directory = try TemporaryDirectory(prefix: "detect-stage").url
-        try DebianPython.exportTinyKeypointModel(to: directory.appendingPathComponent("tiny.pt"))
-        let ffmpeg = Process()
-        ffmpeg.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
-        ffmpeg.arguments = ["-v", "error", "-y", "-nostdin", "-f", "lavfi", "-i", "testsrc2=size=160x90:rate=25",
-                            "-frames:v", "8", "-c:v", "libx264", "-g", "3", "-bf", "2", "-pix_fmt", "yuv420p",
-                            directory.appendingPathComponent("clip.mp4").path]
-        try ffmpeg.run()
-        ffmpeg.waitUntilExit()
-        guard ffmpeg.terminationStatus == 0 else { throw TestSupportError("ffmpeg failed") }
+        try await DebianPython.exportTinyKeypointModel(to: directory.appendingPathComponent("tiny.pt"))
+        try await FFmpegCLI.run(["-f", "lavfi", "-i", "testsrc2=size=160x90:rate=25",
+                                 "-frames:v", "8", "-c:v", "libx264", "-g", "3", "-bf", "2", "-pix_fmt", "yuv420p",
+                                 directory.appendingPathComponent("clip.mp4").path])
         try await decode(into: allFrames, every: 1)
         try await decode(into: everyThird, every: 3)
     }
@@ -228,7 +224,7 @@ private struct ContextWithStore: StageContext {
                     return images[0]
             torch.jit.script(TensorStub()).save(sys.argv[1])
             """.utf8).write(to: script)
-        try DebianPython.run([script.path, stub.path])
+        try await DebianPython.run([script.path, stub.path])
         let wrong = try makeContext("wrong", checkpoints: "wrong-checkpoints", ["model": .string(stub.path)])
         let outputError = try await #require(throws: StageError.self) {
             try await DetectStage().run(fixture.item(inputs: ["d": fixture.allFrames]), context: wrong)

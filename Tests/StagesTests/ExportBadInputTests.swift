@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import PluginAPI
 import Testing
 import TestSupport
@@ -17,7 +18,7 @@ import TestSupport
     private var run: String { ".lightly/runs/\(ExportFixture.runID)" }
 
     @Test func aMissingRunFolderNamesTheDatasourceAndKey() async throws {
-        let fixture = try ExportFixture()
+        let fixture = try await ExportFixture()
         defer { fixture.directory.remove() }
         try FileManager.default.removeItem(at: fixture.lightlyRoot.appendingPathComponent(run))
         #expect(try await failure(fixture)
@@ -25,32 +26,32 @@ import TestSupport
     }
 
     @Test func anUnknownTagListsTheKnownOnes() async throws {
-        let fixture = try ExportFixture()
+        let fixture = try await ExportFixture()
         defer { fixture.directory.remove() }
         #expect(try await failure(fixture, ["tag": .string("tag-9")])
             == "Lightly datasource '\(lightly(fixture))': unknown tag 'tag-9' under '.lightly/runs/'; its tags are 'initial-tag'")
     }
 
     @Test func aFrameOfAMissingVideoNamesTheInputDatasourceAndKey() async throws {
-        let fixture = try ExportFixture(selected: ["game-03-mp4.png", "clips/gone-07-mp4.png"])
+        let fixture = try await ExportFixture(selected: ["game-03-mp4.png", "clips/gone-07-mp4.png"])
         defer { fixture.directory.remove() }
         #expect(try await failure(fixture)
             == "input datasource '\(input(fixture))', key 'clips/gone.mp4': no such video, but run '\(ExportFixture.runID)' (tag 'initial-tag') selects frames of it")
     }
 
     @Test func aNameThatIsNoFrameNameOrPastTheEndFails() async throws {
-        let fixture = try ExportFixture(selected: ["game-03-mp4.png", "notes.txt"])
+        let fixture = try await ExportFixture(selected: ["game-03-mp4.png", "notes.txt"])
         defer { fixture.directory.remove() }
         #expect(try await failure(fixture)
             == "Lightly datasource '\(lightly(fixture))', key '\(run)/selected_filenames.txt': 'notes.txt' is not a frame name ({video without extension}-{index}-{extension}.png)")
-        let late = try ExportFixture(selected: ["game-99-mp4.png"])
+        let late = try await ExportFixture(selected: ["game-99-mp4.png"])
         defer { late.directory.remove() }
         #expect(try await failure(late)
             == "input datasource \(input(late))/game.mp4: 'game.mp4' has no frame 99 (it ends before), but its predictions name it")
     }
 
     @Test func aNameThatEscapesTheRootFailsBeforeAnythingIsWritten() async throws {
-        let fixture = try ExportFixture(selected: ["game-03-mp4.png", "../../secret-01-mp4.png"])
+        let fixture = try await ExportFixture(selected: ["game-03-mp4.png", "../../secret-01-mp4.png"])
         defer { fixture.directory.remove() }
         #expect(try await failure(fixture)
             == "datasource '\(input(fixture))', key '../../secret.mp4': invalid object key: '..' would escape the datasource root")
@@ -58,7 +59,7 @@ import TestSupport
     }
 
     @Test func noUpstreamRunAndNoTagSaysWhatToAdd() async throws {
-        let fixture = try ExportFixture()
+        let fixture = try await ExportFixture()
         defer { fixture.directory.remove() }
         let item = StageItem(key: "all", sources: [], inputs: [:])
         let context = try fixture.context(fixture.localParameters, attempt: 1)

@@ -2,6 +2,7 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import JSON
 import PluginAPI
 import Storage
 import Testing
@@ -10,13 +11,16 @@ import TestSupport
 @testable import Stages
 
 @Suite(.motoServer) struct ExportS3Tests {
-    /// Copies the fixture's two local datasources into two fresh buckets of the moto server.
-    static func buckets(_ server: MotoServer, _ fixture: ExportFixture) async throws -> (suffix: String, lightly: S3Datasource) {
+    /// Copies the fixture's two local datasources into two fresh buckets of the server at
+    /// `endpoint`; returns `export`'s parameters for them, with `expiry`.
+    static func buckets(
+        _ environment: [String: String], endpoint: URL, _ fixture: ExportFixture, expiry: JSONValue
+    ) async throws -> (suffix: String, lightly: S3Datasource, parameters: [String: JSONValue]) {
         let suffix = UUID().uuidString.prefix(8).lowercased()
         var stores: [S3Datasource] = []
         for (bucket, root) in [("input-\(suffix)", fixture.inputRoot), ("lightly-\(suffix)", fixture.lightlyRoot)] {
             let store = S3Datasource(configuration: try S3Configuration.resolve(
-                bucket: bucket, prefix: "volleyball", endpoint: nil, region: nil, profile: nil, environment: server.environment))
+                bucket: bucket, prefix: "volleyball", endpoint: nil, region: nil, profile: nil, environment: environment))
             try await store.createBucket()
             let local = LocalDatasource(root: root)
             for object in try await local.list(prefix: "") {
@@ -24,19 +28,20 @@ import TestSupport
             }
             stores.append(store)
         }
-        return (String(suffix), stores[1])
+        let parameters: [String: JSONValue] = [
+            "input": .string("s3://input-\(suffix)/volleyball"), "lightly": .string("s3://lightly-\(suffix)/volleyball"),
+            "endpoint": .string(endpoint.absoluteString), "task": .string(ExportFixture.task), "expiry": expiry,
+            "tag": .string("initial-tag"),
+        ]
+        return (String(suffix), stores[1], parameters)
     }
 
     @Test func everyReadURLReturnsTheExportedFrameOverHTTP() async throws {
         let server = try MotoServerTrait.server()
-        let fixture = try ExportFixture()
+        let fixture = try await ExportFixture()
         defer { fixture.directory.remove() }
-        let (suffix, lightly) = try await Self.buckets(server, fixture)
-        let parameters: [String: JSONValue] = [
-            "input": .string("s3://input-\(suffix)/volleyball"), "lightly": .string("s3://lightly-\(suffix)/volleyball"),
-            "endpoint": .string(server.endpoint.absoluteString), "task": .string(ExportFixture.task), "expiry": .double(604800),
-            "tag": .string("initial-tag"),
-        ]
+        let (suffix, lightly, parameters) = try await Self.buckets(
+            server.environment, endpoint: server.endpoint, fixture, expiry: .double(604800))
         let clock = Date(timeIntervalSince1970: 1_795_000_000)
         let stage = ExportStage(environment: server.environment, now: { clock })
         let context = try fixture.context(parameters, attempt: 1)
@@ -73,5 +78,38 @@ import TestSupport
         #expect(try await nextWeek.verify(receipts: context.receipts, item: fixture.item, context: context) == false)
         #expect(!String(decoding: try Data(contentsOf: context.outputDirectory.appendingPathComponent("coco-keypoints.json")), as: UTF8.self)
             .contains("X-Amz"), "only the URL documents hold signatures")
+    }
+}
+
+/// moto does not check the expiry of presigned URLs; LocalStack, with its signature checks on, does.
+@Suite struct ExportReadURLExpiryTests {
+    @Test func aFreshReadURLServesTheFrameAndAnExpiredOneIsRefused() async throws {
+        try await LocalStackServer.with { server in
+            let fixture = try await ExportFixture()
+            defer { fixture.directory.remove() }
+            let (_, _, parameters) = try await ExportS3Tests.buckets(
+                server.environment, endpoint: server.endpoint, fixture, expiry: .int(86400))
+            func readURLs(signedAt clock: Date, attempt: Int) async throws -> (URL, [FileNameAndReadURL]) {
+                let context = try fixture.context(parameters, attempt: attempt)
+                _ = try await ExportStage(environment: server.environment, now: { clock }).export(fixture.item, context: context)
+                let listing = context.outputDirectory.appendingPathComponent("filenames-and-read-urls.json")
+                return (context.outputDirectory, try JSONDecoder().decode([FileNameAndReadURL].self, from: Data(contentsOf: listing)))
+            }
+            // Signed in the current half-day window for a day: valid for at least 12 more hours.
+            let (output, fresh) = try await readURLs(signedAt: Date(), attempt: 1)
+            // Signed three days ago for a day: expired two days ago.
+            let (_, expired) = try await readURLs(signedAt: Date().addingTimeInterval(-3 * 86400), attempt: 2)
+            #expect(fresh.map(\.fileName) == ExportFixture.selected)
+            #expect(expired.map(\.fileName) == ExportFixture.selected)
+            for (valid, stale) in zip(fresh, expired) {
+                let frame = try Data(contentsOf: output.appendingPathComponent("frames/\(valid.fileName)"))
+                let (body, response) = try await URLSession.shared.data(from: try #require(URL(string: valid.readUrl)))
+                #expect((response as? HTTPURLResponse)?.statusCode == 200, "\(valid.fileName)")
+                #expect(body == frame, "\(valid.fileName)")
+                let (refusal, refused) = try await URLSession.shared.data(from: try #require(URL(string: stale.readUrl)))
+                #expect((refused as? HTTPURLResponse)?.statusCode == 403, "\(stale.fileName)")
+                #expect(String(decoding: refusal, as: UTF8.self).contains("<Code>AccessDenied</Code><Message>Request has expired</Message>"))
+            }
+        }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import Lightly
 import PluginAPI
 import Storage
@@ -10,56 +11,36 @@ import TestSupport
 /// Two small videos made with ffmpeg's test sources, once per process: `game.mp4` (12 frames)
 /// and `clips/side.mp4` (15 frames).
 enum ExportClips {
-    static let directory: URL = {
-        do {
-            let directory = try TemporaryDirectory(prefix: "export-clips").url
-            try FileManager.default.createDirectory(at: directory.appendingPathComponent("clips"), withIntermediateDirectories: true)
-            try ExportTools.run("/usr/bin/ffmpeg", ["-v", "error", "-y", "-nostdin", "-f", "lavfi", "-i", "testsrc=size=96x64:rate=25",
-                "-frames:v", "12", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-g", "5", directory.appendingPathComponent("game.mp4").path])
-            try ExportTools.run("/usr/bin/ffmpeg", ["-v", "error", "-y", "-nostdin", "-f", "lavfi", "-i", "testsrc2=size=80x48:rate=25",
-                "-frames:v", "15", "-c:v", "mpeg4", "-q:v", "3", directory.appendingPathComponent("clips/side.mp4").path])
-            return directory
-        } catch {
-            fatalError("cannot generate test videos: \(error)")  // every export test needs them
-        }
-    }()
+    /// Made once per process; tests await it (blocking on a lazy static would starve the cooperative pool).
+    private static let made = Task {
+        let directory = try TemporaryDirectory(prefix: "export-clips").url
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent("clips"), withIntermediateDirectories: true)
+        try await FFmpegCLI.run(["-f", "lavfi", "-i", "testsrc=size=96x64:rate=25",
+            "-frames:v", "12", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-g", "5", directory.appendingPathComponent("game.mp4").path])
+        try await FFmpegCLI.run(["-f", "lavfi", "-i", "testsrc2=size=80x48:rate=25",
+            "-frames:v", "15", "-c:v", "mpeg4", "-q:v", "3", directory.appendingPathComponent("clips/side.mp4").path])
+        return directory
+    }
+
+    static func directory() async throws -> URL { try await made.value }
 
     static let videos = ["game.mp4", "clips/side.mp4"]
 }
 
 /// External programs the export tests compare against: ffmpeg and pycocotools.
 enum ExportTools {
-    @discardableResult
-    static func run(_ program: String, _ arguments: [String]) throws -> Data {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: program)
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        let errors = Pipe()
-        process.standardError = errors
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let message = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw TestSupportError("\(program) \(arguments) failed: \(String(decoding: message, as: UTF8.self))")
-        }
-        return data
-    }
-
     /// Frame `index` of `video` as RGB24 bytes, decoded by the ffmpeg CLI.
-    static func frame(_ index: Int, of video: URL) throws -> Data {
-        try run("/usr/bin/ffmpeg", ["-v", "error", "-nostdin", "-i", video.path, "-vf", "select=eq(n\\,\(index))", "-vframes", "1",
-                                    "-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
+    static func frame(_ index: Int, of video: URL) async throws -> Data {
+        try await FFmpegCLI.run(["-i", video.path, "-vf", "select=eq(n\\,\(index))", "-vframes", "1",
+                                 "-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
     }
 
     /// The pixels of a PNG as RGB24 bytes, decoded by the ffmpeg CLI.
-    static func pixels(ofPNG data: Data, scratch: URL) throws -> Data {
+    static func pixels(ofPNG data: Data, scratch: URL) async throws -> Data {
         let file = scratch.appendingPathComponent("decode-\(UUID().uuidString).png")
         try data.write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }  // Scratch file of a test.
-        return try run("/usr/bin/ffmpeg", ["-v", "error", "-nostdin", "-i", file.path, "-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
+        return try await FFmpegCLI.run(["-i", file.path, "-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
     }
 }
 
@@ -77,13 +58,14 @@ struct ExportFixture {
     var inputRoot: URL { root.appendingPathComponent("ds/input") }
     var lightlyRoot: URL { root.appendingPathComponent("ds/lightly") }
 
-    init(selected: [String] = Self.selected) throws {
+    init(selected: [String] = Self.selected) async throws {
         directory = try TemporaryDirectory(prefix: "export-stage")
         let root = directory.url
+        let clips = try await ExportClips.directory()
         for video in ExportClips.videos {
             let target = root.appendingPathComponent("ds/input").appendingPathComponent(video)
             try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try FileManager.default.copyItem(at: ExportClips.directory.appendingPathComponent(video), to: target)
+            try FileManager.default.copyItem(at: clips.appendingPathComponent(video), to: target)
         }
         let writer = LightlyTreeWriter(root: root.appendingPathComponent("ds/lightly"))
         try writer.writeTasks([Self.task])
@@ -134,7 +116,7 @@ struct ExportFixture {
     }
 
     /// Checks `coco-keypoints.json` with pycocotools; returns what it printed.
-    func checkCOCO(_ file: URL) throws -> String {
+    func checkCOCO(_ file: URL) async throws -> String {
         let script = """
             import json, sys
             from pycocotools.coco import COCO
@@ -150,14 +132,14 @@ struct ExportFixture {
             per_image = {c.imgs[i]["file_name"]: len(c.getAnnIds(imgIds=[i])) for i in c.getImgIds()}
             print(json.dumps({"images": len(c.imgs), "annotations": len(c.anns), "per_image": per_image}, sort_keys=True))
             """
-        let output = try ExportTools.run(MotoServer.pythonPath.path, ["-c", script, file.path, Self.selected.joined(separator: "\n")])
-        return String(decoding: output, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
+        let output = try await ChildProcess.checked(MotoServer.pythonPath.path, ["-c", script, file.path, Self.selected.joined(separator: "\n")])
+        return output.stdoutText.split(separator: "\n").last.map(String.init) ?? ""
     }
 }
 
 @Suite struct ExportStageLocalTests {
     @Test func exportsExactFramesReadURLsLabelStudioTasksAndCOCO() async throws {
-        let fixture = try ExportFixture()
+        let fixture = try await ExportFixture()
         defer { fixture.directory.remove() }
         let stage = ExportStage(environment: [:])
         let context = try fixture.context(fixture.localParameters, attempt: 1)
@@ -169,10 +151,10 @@ struct ExportFixture {
         for name in ExportFixture.selected {
             let png = try Data(contentsOf: out.appendingPathComponent("frames/\(name)"))
             let (video, index) = try fixture.source(of: name)
-            let expected = try ExportTools.frame(index, of: video)
+            let expected = try await ExportTools.frame(index, of: video)
             let pixelBytes: Int = name.hasPrefix("clips/") ? 80 * 48 * 3 : 96 * 64 * 3
             #expect(expected.count == pixelBytes)
-            #expect(try ExportTools.pixels(ofPNG: png, scratch: fixture.root) == expected, "\(name)")
+            #expect(try await ExportTools.pixels(ofPNG: png, scratch: fixture.root) == expected, "\(name)")
             let stored = fixture.lightlyRoot.appendingPathComponent(".lightly/runs/\(ExportFixture.runID)/frames/\(name)")
             #expect(try Data(contentsOf: stored) == png)
         }
@@ -189,7 +171,7 @@ struct ExportFixture {
         }
 
         // coco-keypoints.json loads with pycocotools.
-        let coco = try fixture.checkCOCO(out.appendingPathComponent("coco-keypoints.json"))
+        let coco = try await fixture.checkCOCO(out.appendingPathComponent("coco-keypoints.json"))
         #expect(coco == #"{"annotations": 3, "images": 3, "per_image": {"clips/side-11-mp4.png": 1, "game-03-mp4.png": 2, "game-10-mp4.png": 0}}"#)
 
         // label-studio-tasks.json: Label Studio's task import format with pre-annotations.
@@ -265,14 +247,14 @@ struct ExportFixture {
     }
 
     @Test func usesTheFramesTheSelectionRunStoredAlready() async throws {
-        let fixture = try ExportFixture()
+        let fixture = try await ExportFixture()
         defer { fixture.directory.remove() }
         // The run stored game-03 itself (ffmpeg's PNG encoder: other bytes, same pixels).
         let (video, index) = try fixture.source(of: "game-03-mp4.png")
         let stored = fixture.lightlyRoot.appendingPathComponent(".lightly/runs/\(ExportFixture.runID)/frames/game-03-mp4.png")
         try FileManager.default.createDirectory(at: stored.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try ExportTools.run("/usr/bin/ffmpeg", ["-v", "error", "-nostdin", "-y", "-i", video.path, "-vf", "select=eq(n\\,\(index))",
-                                                "-vframes", "1", "-compression_level", "0", stored.path])
+        try await FFmpegCLI.run(["-i", video.path, "-vf", "select=eq(n\\,\(index))",
+                                 "-vframes", "1", "-compression_level", "0", stored.path])
         let context = try fixture.context(fixture.localParameters, attempt: 1)
         let summary = try await ExportStage(environment: [:]).export(fixture.item, context: context)
         #expect(summary.uploaded == 2)
@@ -305,7 +287,7 @@ struct ExportFixture {
 
 @Suite struct ExportExternalStateTests {
     @Test func changedPredictionsOrRunListsChangeTheDigestButStoredFramesDoNot() async throws {
-        let fixture = try ExportFixture()
+        let fixture = try await ExportFixture()
         defer { fixture.directory.remove() }
         let stage = ExportStage(environment: [:])
         let context = try fixture.context(fixture.localParameters, attempt: 1)
@@ -321,7 +303,7 @@ struct ExportFixture {
 /// The real pair: `schedule` writes a run, `export` exports it without storing anything again.
 @Suite struct ExportAfterScheduleTests {
     @Test func exportsTheFramesTheScheduleRunStored() async throws {
-        let fixture = try ScheduleFixture(videos: ["clip.mp4": 30])
+        let fixture = try await ScheduleFixture(videos: ["clip.mp4": 30])
         defer { fixture.directory.remove() }
         let (runFolder, _) = try await fixture.run("schedule", parameters: ["selection_config": fixture.tutorialConfig(samples: 4)])
         let selected = try fixture.lines(runFolder.appendingPathComponent("selected_filenames.txt"))

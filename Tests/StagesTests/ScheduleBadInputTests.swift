@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import Lightly
 import PluginAPI
 import Stages
@@ -14,7 +15,7 @@ struct ScheduleBadInputTests {
 
     @Test("config errors name the key path; unknown names list the known ones")
     func configErrors() async throws {
-        let fixture = try ScheduleFixture(videos: ["clip.mp4": 40])
+        let fixture = try await ScheduleFixture(videos: ["clip.mp4": 40])
         defer { fixture.directory.remove() }
 
         var config = fixture.tutorialConfig(samples: 5)
@@ -63,7 +64,7 @@ struct ScheduleBadInputTests {
     @Test("missing prediction files and too many samples give warnings, not failures")
     func warnings() async throws {
         let skipped: Set<String> = ["clip-03-mp4.png", "clip-04-mp4.png"]
-        let fixture = try ScheduleFixture(videos: ["clip.mp4": 40], skipPredictions: skipped)
+        let fixture = try await ScheduleFixture(videos: ["clip.mp4": 40], skipPredictions: skipped)
         defer { fixture.directory.remove() }
         // A second task with predictions for only ten frames.
         let writer = LightlyTreeWriter(root: fixture.lightly)

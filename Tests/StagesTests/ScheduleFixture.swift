@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import Lightly
 import PluginAPI
 import Stages
@@ -18,12 +19,12 @@ struct ScheduleFixture {
     private(set) var frameStats: [String: (objects: Int, meanScore: Double)] = [:]
 
     /// - Parameter skipPredictions: frame names left without a prediction file.
-    init(videos: [String: Int], width: Int = 160, height: Int = 96, skipPredictions: Set<String> = []) throws {
+    init(videos: [String: Int], width: Int = 160, height: Int = 96, skipPredictions: Set<String> = []) async throws {
         directory = try TemporaryDirectory(prefix: "schedule-stage")
         self.videos = videos
         try FileManager.default.createDirectory(at: input, withIntermediateDirectories: true)
         for (name, frames) in videos {
-            try FFmpegCLI.run([
+            try await FFmpegCLI.run([
                 "-f", "lavfi", "-i", "testsrc=size=\(width)x\(height):rate=25", "-frames:v", String(frames),
                 "-c:v", "libx264", "-pix_fmt", "yuv420p", "-g", "12", input.appendingPathComponent(name).path,
             ])
@@ -107,16 +108,16 @@ struct ScheduleFixture {
     }
 
     /// Frame `index` of `video` as RGB24 bytes, extracted by the ffmpeg CLI.
-    func ffmpegFrame(_ video: String, _ index: Int) throws -> Data {
-        try FFmpegCLI.run([
+    func ffmpegFrame(_ video: String, _ index: Int) async throws -> Data {
+        try await FFmpegCLI.run([
             "-i", input.appendingPathComponent(video).path, "-vf", "select=eq(n\\,\(index))", "-vsync", "0", "-frames:v", "1",
             "-f", "rawvideo", "-pix_fmt", "rgb24", "-",
         ])
     }
 
     /// A PNG decoded to RGB24 bytes by the ffmpeg CLI.
-    func rgb(ofPNG url: URL) throws -> Data {
-        try FFmpegCLI.run(["-i", url.path, "-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
+    func rgb(ofPNG url: URL) async throws -> Data {
+        try await FFmpegCLI.run(["-i", url.path, "-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
     }
 }
 

@@ -11,7 +11,7 @@ struct ScheduleStageTests {
 
     @Test("the tutorial's config selects 20 ± 1 frames per video with more objects and lower confidence; re-runs build on the datapool")
     func tutorialSelection() async throws {
-        let fixture = try ScheduleFixture(videos: Self.videos)
+        let fixture = try await ScheduleFixture(videos: Self.videos)
         defer { fixture.directory.remove() }
         let (run, context) = try await fixture.run("first", parameters: ["selection_config": fixture.tutorialConfig()])
 
@@ -44,10 +44,10 @@ struct ScheduleStageTests {
         // frames/<name> is exactly frame N (compared with the ffmpeg CLI's frame N and its neighbours).
         for name in selected.prefix(4) {
             let parsed = try #require(ParsedFrameName(name))
-            let mine = try fixture.rgb(ofPNG: run.appendingPathComponent("frames/\(name)"))
-            let exact = meanAbsoluteDifference(mine, try fixture.ffmpegFrame(parsed.videoPath, parsed.index))
+            let mine = try await fixture.rgb(ofPNG: run.appendingPathComponent("frames/\(name)"))
+            let exact = meanAbsoluteDifference(mine, try await fixture.ffmpegFrame(parsed.videoPath, parsed.index))
             let neighbour = meanAbsoluteDifference(
-                mine, try fixture.ffmpegFrame(parsed.videoPath, parsed.index > 0 ? parsed.index - 1 : parsed.index + 1))
+                mine, try await fixture.ffmpegFrame(parsed.videoPath, parsed.index > 0 ? parsed.index - 1 : parsed.index + 1))
             #expect(exact < 1.5, "\(name): difference to ffmpeg's frame \(parsed.index) is \(exact)")
             #expect(neighbour > exact, "\(name): a neighbouring frame matches as well (\(neighbour) vs \(exact))")
         }
@@ -101,7 +101,7 @@ struct ScheduleStageTests {
 
     @Test("the external state digest follows predictions, not run folders")
     func externalState() async throws {
-        let fixture = try ScheduleFixture(videos: ["clip.mp4": 40])
+        let fixture = try await ScheduleFixture(videos: ["clip.mp4": 40])
         defer { fixture.directory.remove() }
         let (_, context) = try await fixture.run("first", parameters: ["selection_config": fixture.tutorialConfig(samples: 5)])
         let item = StageItem(key: "all", sources: [], inputs: [:])

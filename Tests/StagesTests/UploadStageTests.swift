@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import Logging
 import PluginAPI
 import Storage
@@ -89,6 +90,56 @@ struct UploadFixture {
         #expect(try await stage.verify(receipts: second.receipts, item: fixture.item, context: second))
         try await input.delete("game1.mp4")
         #expect(try await stage.verify(receipts: second.receipts, item: fixture.item, context: second) == false)
+    }
+
+    /// The engine hands `upload` its memoised source digests. Proof that an unchanged source is
+    /// not read: its bytes are swapped under the same stat, and the stale digest is what is used.
+    @Test func aSourceIsReadOnlyWhenItsStatChanged() async throws {
+        let fixture = try UploadFixture()
+        defer { fixture.directory.remove() }
+        let stage = UploadStage(environment: [:])
+        let parameters: [String: JSONValue] = ["input": .string("ds/input"), "lightly": .string("ds/lightly")]
+        let source = try #require(fixture.item.sources.first { $0.key == "game1.mp4" })
+        let original = try #require(fixture.videos["game1.mp4"])
+        let first = try fixture.context(parameters, attempt: 1)
+        _ = try await stage.sync(fixture.item, context: first)
+        let digest = SourceDigest(sha256: try Self.sha256(of: first, key: "game1.mp4"), stat: try #require(FileStat(path: source.path.path)))
+        var item = fixture.item
+        item.sources = item.sources.map { ItemSource(key: $0.key, path: $0.path, digest: $0.key == source.key ? digest : nil) }
+
+        let swapped = Data(original.reversed())
+        try Self.overwrite(source.path, with: swapped, mtimeNanoseconds: digest.stat.mtimeNanoseconds)
+        #expect(FileStat(path: source.path.path) == digest.stat)
+        let second = try fixture.context(parameters, attempt: 2)
+        let unchanged = try await stage.sync(item, context: second)
+        #expect(unchanged.sent == 0)
+        #expect(try Self.sha256(of: second, key: "game1.mp4") == digest.sha256)
+
+        let rewritten = Data(original.map { $0 ^ 0x5a })
+        try Self.overwrite(source.path, with: rewritten, mtimeNanoseconds: digest.stat.mtimeNanoseconds + 1_000_000_000)
+        let third = try fixture.context(parameters, attempt: 3)
+        let changed = try await stage.sync(item, context: third)
+        #expect(changed.sent == 1)
+        #expect(try Self.sha256(of: third, key: "game1.mp4") != digest.sha256)
+        let input = LocalDatasource(root: fixture.directory.url.appendingPathComponent("ds/input"))
+        #expect(try await input.get("game1.mp4", range: nil) == rewritten)
+    }
+
+    /// The SHA-256 in the `input` receipt of `key`.
+    private static func sha256(of context: TestStageContext, key: String) throws -> String {
+        let receipt = context.receipts.first { $0.objectValue?["datasource"] == .string("input") && $0.objectValue?["key"] == .string(key) }
+        return try #require(receipt?.objectValue?["sha256"]?.stringValue)
+    }
+
+    /// Writes `data` over the file in place (same inode) and sets its mtime to `mtimeNanoseconds`.
+    private static func overwrite(_ file: URL, with data: Data, mtimeNanoseconds: Int64) throws {
+        let handle = try FileHandle(forWritingTo: file)
+        try handle.write(contentsOf: data)
+        try handle.close()
+        let seconds = mtimeNanoseconds / 1_000_000_000
+        let times = [timespec(tv_sec: Int(seconds), tv_nsec: Int(mtimeNanoseconds - seconds * 1_000_000_000))]
+        var both = times + times
+        guard utimensat(AT_FDCWD, file.path, &both, 0) == 0 else { throw TestSupportError("cannot set the mtime of '\(file.path)'") }
     }
 
     @Test func aKeyThatEscapesTheRootFailsBeforeAnythingIsWritten() async throws {

@@ -41,20 +41,8 @@ with mock.patch.object(botocore.auth.datetime, "datetime", FrozenDatetime):
         print(json.dumps({"url": request.url}))
 """#
 
-    static func sign(_ request: Request) throws -> [String: String] {
-        let process = Process()
-        process.executableURL = MotoServer.pythonPath
-        process.arguments = ["-c", script]
-        let input = Pipe()
-        let output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        try process.run()
-        input.fileHandleForWriting.write(try JSONEncoder().encode(request))
-        try input.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw TestSupportError("botocore signing failed") }
-        return try JSONDecoder().decode([String: String].self, from: data)
+    static func sign(_ request: Request) async throws -> [String: String] {
+        let output = try await ChildProcess.checked(MotoServer.pythonPath.path, ["-c", script], stdin: try JSONEncoder().encode(request)).stdout
+        return try JSONDecoder().decode([String: String].self, from: output)
     }
 }

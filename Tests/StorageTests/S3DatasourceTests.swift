@@ -97,8 +97,8 @@ import FoundationNetworking
     }
 
     // moto 5.2.5 does not check the expiry of presigned URLs (its s3 package never reads
-    // X-Amz-Expires), so expiry is tested against the signer's own verification, which checks
-    // the signature and the validity window exactly as S3 documents them.
+    // X-Amz-Expires): here the signer's own verification checks the window a URL is signed for,
+    // and StagesTests' ExportReadURLExpiryTests has LocalStack refuse an expired one.
     @Test func anExpiredReadURLIsRefusedByTheSignersVerification() async throws {
         let store = try await Self.makeStore()
         try await store.put("a.png", data: Data("png".utf8))

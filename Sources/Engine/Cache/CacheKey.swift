@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import JSON
 import PluginAPI
 
 /// The parts of an item's cache key (design §5). The key is the SHA-256 of their canonical JSON.

@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import PluginAPI
 
 /// One committed output file of an item: its path relative to the item's output directory.

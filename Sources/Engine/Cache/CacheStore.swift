@@ -109,28 +109,28 @@ public final class CacheStore: Sendable {
 
     // MARK: Stat memo
 
-    func loadStatMemo() throws -> [String: SourceDigester.Memo] {
+    func loadStatMemo() throws -> [String: SourceDigest] {
         try wrap("reading the stat memo") {
             try pool.read { db in
-                var memo: [String: SourceDigester.Memo] = [:]
+                var memo: [String: SourceDigest] = [:]
                 for row in try Row.fetchAll(db, sql: "SELECT path, dev, ino, size, mtime_ns, digest FROM stat_memo") {
-                    memo[row[0]] = SourceDigester.Memo(
-                        stat: FileStat(device: row[1], inode: row[2], size: row[3], mtimeNanoseconds: row[4]),
-                        digest: row[5])
+                    memo[row[0]] = SourceDigest(
+                        sha256: row[5],
+                        stat: FileStat(device: row[1], inode: row[2], size: row[3], mtimeNanoseconds: row[4]))
                 }
                 return memo
             }
         }
     }
 
-    func saveStatMemo(_ entries: [String: SourceDigester.Memo]) throws {
+    func saveStatMemo(_ entries: [String: SourceDigest]) throws {
         try wrap("saving the stat memo") {
             try pool.write { db in
                 for (path, memo) in entries {
                     try db.execute(
                         sql: "INSERT OR REPLACE INTO stat_memo(path, dev, ino, size, mtime_ns, digest) VALUES (?,?,?,?,?,?)",
                         arguments: [path, memo.stat.device, memo.stat.inode, memo.stat.size,
-                                    memo.stat.mtimeNanoseconds, memo.digest])
+                                    memo.stat.mtimeNanoseconds, memo.sha256])
                 }
             }
         }

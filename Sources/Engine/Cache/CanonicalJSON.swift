@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import PluginAPI
 
 /// A fast canonical JSON writer: sorted keys, no whitespace, minimal escaping.

@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import PluginAPI
 
 /// The item-level values `${item.path}`, `${item.name}`, `${item.stem}`, `${out}` and

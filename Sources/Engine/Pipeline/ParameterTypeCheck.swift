@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import PluginAPI
 
 /// Checks `with:` values against a plugin's declared ``ParameterType``s.

@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import PluginAPI
 
 /// A loaded and validated pipeline file (design §3).

@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import PluginAPI
 
 /// What the evaluator knows of an upstream item.

@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import PluginAPI
 
 /// Whether an item can come from the cache, and why not.
@@ -95,9 +96,11 @@ struct ItemEvaluator: Sendable {
         return "\(change.path) \(clip(change.old)) → \(clip(change.new))"
     }
 
-    /// The `StageItem` a stage sees, with `${in.STAGE}` directories.
+    /// The `StageItem` a stage sees, with `${in.STAGE}` directories and the sources' memoised
+    /// digests (a `foreach` stage upstream has hashed them), so a stage need not read them again.
     func stageItem(_ index: Int, inputs: [String: URL]) -> StageItem {
         let item = plan.items[index]
-        return StageItem(key: item.id.key, sources: item.sources, inputs: inputs)
+        let sources = item.sources.map { ItemSource(key: $0.key, path: $0.path, digest: digester.knownDigest(of: $0.path)) }
+        return StageItem(key: item.id.key, sources: sources, inputs: inputs)
     }
 }

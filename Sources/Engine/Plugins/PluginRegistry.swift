@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import PluginAPI
 
 /// Built-in stages, the engine's own `exec`, and the external plugins found in

@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import PluginAPI
 
 /// One attempt of one item, as handed to an executor.

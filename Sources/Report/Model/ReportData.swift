@@ -1,5 +1,5 @@
 import Foundation
-public import PluginAPI
+public import JSON
 
 /// Everything a selection run's report shows: the `report.json` a `schedule` run writes.
 ///

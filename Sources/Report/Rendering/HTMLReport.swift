@@ -1,5 +1,5 @@
 import Foundation
-import PluginAPI
+import JSON
 
 /// The self-contained HTML report: inline CSS, plots as SVG and crops as PNG in `data:` URLs,
 /// no scripts and no external references, so it opens from disk with no network.

@@ -1,3 +1,4 @@
+import JSON
 import Lightly
 import PluginAPI
 
@@ -10,7 +11,7 @@ struct MetadataField {
     }
 
     /// `undefined` for strings (as the tutorial), `false`, or zero.
-    static func defaultValue(for type: MetadataValueDataType) -> LightlyJSON {
+    static func defaultValue(for type: MetadataValueDataType) -> JSONValue {
         switch type.kind {
         case .string, nil: .string("undefined")
         case .boolean: .bool(false)
@@ -21,12 +22,12 @@ struct MetadataField {
 
     /// The static user fields of the `fields` parameter: nested objects become dot-joined
     /// paths; `{value: …, type: …}` (optionally with `name`) sets the type explicitly.
-    static func userFields(_ fields: [String: JSONValue]) throws -> [(MetadataField, LightlyJSON)] {
-        var result: [(MetadataField, LightlyJSON)] = []
+    static func userFields(_ fields: [String: JSONValue]) throws -> [(MetadataField, JSONValue)] {
+        var result: [(MetadataField, JSONValue)] = []
         func visit(_ value: JSONValue, path: String) throws {
             if case .object(let object) = value, let explicitType = object["type"]?.stringValue, let raw = object["value"] {
                 let type = MetadataValueDataType(rawValue: explicitType)
-                let json = LightlyJSON(raw)
+                let json = raw
                 guard type.kind != nil, type.accepts(json) else {
                     throw StageError("parameter 'fields.\(path)': \(json) is not a value of type '\(explicitType)'",
                                      code: .invalidParameter)
@@ -48,7 +49,7 @@ struct MetadataField {
                 throw StageError("parameter 'fields.\(path)': a field needs a string, number or boolean value",
                                  code: .invalidParameter)
             }
-            result.append((MetadataField(path, path: path, type: type), LightlyJSON(value)))
+            result.append((MetadataField(path, path: path, type: type), value))
         }
         for key in fields.keys.sorted() {
             guard !key.isEmpty, !key.contains("."), key != "lightly" else {
@@ -61,23 +62,9 @@ struct MetadataField {
     }
 }
 
-extension LightlyJSON {
-    init(_ value: JSONValue) {
-        switch value {
-        case .null: self = .null
-        case .bool(let b): self = .bool(b)
-        case .int(let i): self = .int(i)
-        case .double(let d): self = .double(d)
-        case .string(let s): self = .string(s)
-        case .array(let a): self = .array(a.map(LightlyJSON.init))
-        case .object(let o): self = .object(o.mapValues(LightlyJSON.init))
-        }
-    }
-}
-
-extension Dictionary where Key == String, Value == LightlyJSON {
+extension Dictionary where Key == String, Value == JSONValue {
     /// Sets `value` at a dot-joined path, creating nested objects.
-    mutating func set(_ value: LightlyJSON, atPath path: String) {
+    mutating func set(_ value: JSONValue, atPath path: String) {
         let keys = path.split(separator: ".").map(String.init)
         guard let first = keys.first else { return }
         if keys.count == 1 {

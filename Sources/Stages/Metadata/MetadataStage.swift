@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import Lightly
 import PluginAPI
 
@@ -54,7 +55,7 @@ public struct MetadataStage: Stage {
         let writer = LightlyTreeWriter(root: context.outputDirectory)
         try writer.writeMetadataSchema((builtIn.map(\.entry) + userFields.map(\.0.entry)))
 
-        var metadata: [String: LightlyJSON] = [
+        var metadata: [String: JSONValue] = [
             "video_name": .string(item.key),
             "width": .int(manifest.width),
             "height": .int(manifest.height),
@@ -74,7 +75,7 @@ public struct MetadataStage: Stage {
                                  code: .invalidInput)
             }
             let name = FrameName(videoPath: item.key, index: frame.index, frameCount: manifest.frameCount)
-            var values: [String: LightlyJSON] = ["frame_index": .int(frame.index)]
+            var values: [String: JSONValue] = ["frame_index": .int(frame.index)]
             if let seconds = timestamp(frame, manifest) { values["timestamp"] = .double(seconds) }
             if let key = frame.key { values["key_frame"] = .bool(key) }
             try writer.writeMetadata(MetadataFile(fileName: name.description, type: .frame, metadata: values))

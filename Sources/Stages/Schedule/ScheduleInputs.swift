@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import Lightly
 import PluginAPI
 import Selection
@@ -167,7 +168,7 @@ struct ScheduleInputs: Sendable {
         return values
     }
 
-    static func metadataValue(_ json: LightlyJSON) -> MetadataValue? {
+    static func metadataValue(_ json: JSONValue) -> MetadataValue? {
         if let bool = json.boolValue { return .bool(bool) }
         if let string = json.stringValue { return .string(string) }
         if let number = json.doubleValue { return .number(number) }

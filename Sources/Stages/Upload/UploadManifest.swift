@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import PluginAPI
 
 /// `upload.json`: what each datasource holds after the upload. No timestamps, sorted, so an

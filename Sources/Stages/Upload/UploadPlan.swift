@@ -12,6 +12,14 @@ struct UploadPlan: Sendable {
         var role: Role
         var key: String
         var file: URL
+        /// The engine's digest of a source file, reused while the file's stat is unchanged.
+        var digest: SourceDigest?
+
+        /// The file's SHA-256: the known digest if the file is unchanged since, else read from the file.
+        func sha256() throws -> String {
+            if let known = digest?.currentSHA256(of: file) { return known }
+            return try mapped { try FileDigest.sha256(of: file) }
+        }
     }
 
     var entries: [Entry]
@@ -19,7 +27,7 @@ struct UploadPlan: Sendable {
     /// Collects the item's files. Two upstream items offering the same `.lightly` key with
     /// different bytes is an error (which one would win is arbitrary).
     static func make(for item: StageItem) throws -> UploadPlan {
-        var entries: [Entry] = item.sources.map { Entry(role: .input, key: $0.key, file: $0.path) }
+        var entries: [Entry] = item.sources.map { Entry(role: .input, key: $0.key, file: $0.path, digest: $0.digest) }
         var lightly: [String: URL] = [:]
         for stage in item.inputs.keys.sorted() {
             guard let directory = item.inputs[stage] else { continue }

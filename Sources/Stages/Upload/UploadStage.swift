@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import PluginAPI
 import Storage
 
@@ -7,7 +8,8 @@ import Storage
 /// three `aws s3 cp` commands.
 ///
 /// Idempotent: an object whose size and SHA-256 (or single-part ETag) already match is not sent
-/// again. Resumable: each stored part of a multipart upload is committed as a checkpoint, and a
+/// again. A source file is not read to compute its SHA-256 while its stat equals the one of the
+/// engine's memoised digest. Resumable: each stored part of a multipart upload is committed as a checkpoint, and a
 /// new attempt sends only the missing parts. Every object leaves a receipt (datasource, key, size,
 /// ETag or SHA-256) that ``verify(receipts:item:context:)`` checks with HEAD requests. Its output,
 /// `upload.json`, lists what each datasource holds and has no timestamps.
@@ -63,7 +65,7 @@ public struct UploadStage: Stage {
         for (index, entry) in plan.entries.enumerated() {
             try Task.checkCancellation()
             guard let store = stores[entry.role] else { continue }
-            let sha256 = try mapped { try FileDigest.sha256(of: entry.file) }
+            let sha256 = try entry.sha256()
             var object = try await mapped { try await store.head(entry.key) }
             if let existing = object, try matches(existing, file: entry.file, sha256: sha256) {
                 summary.skipped += 1

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Engine
 import Foundation
+import JSON
 import PluginAPI
 
 struct PluginsCommand: AsyncParsableCommand {

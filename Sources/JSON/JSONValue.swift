@@ -1,15 +1,23 @@
-/// A JSON value inside a Lightly file: metadata values and keys the typed models do not know.
+import Foundation
+
+/// A JSON value: stage parameters, receipts and protocol messages of the plugin API, and the
+/// values inside Lightly files that the typed models do not know (metadata, extra keys).
 ///
 /// Numbers compare by value, as JSON has a single number type: `.int(25) == .double(25)`.
 /// (Swift writes the double 25.0 as `25`, Python as `25.0`; both read back equal.)
-public enum LightlyJSON: Sendable, Hashable, Codable {
+///
+/// ```swift
+/// let value = try JSONDecoder().decode(JSONValue.self, from: Data(#"{"a": {"b": 1}}"#.utf8))
+/// value.value(atPath: "a.b")  // .int(1)
+/// ```
+public enum JSONValue: Sendable, Hashable, Codable {
     case null
     case bool(Bool)
     case int(Int)
     case double(Double)
     case string(String)
-    case array([LightlyJSON])
-    case object([String: LightlyJSON])
+    case array([JSONValue])
+    case object([String: JSONValue])
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
@@ -20,8 +28,8 @@ public enum LightlyJSON: Sendable, Hashable, Codable {
         else if let value = try? container.decode(Int.self) { self = .int(value) }
         else if let value = try? container.decode(Double.self) { self = .double(value) }
         else if let value = try? container.decode(String.self) { self = .string(value) }
-        else if let value = try? container.decode([LightlyJSON].self) { self = .array(value) }
-        else { self = .object(try container.decode([String: LightlyJSON].self)) }
+        else if let value = try? container.decode([JSONValue].self) { self = .array(value) }
+        else { self = .object(try container.decode([String: JSONValue].self)) }
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -38,8 +46,8 @@ public enum LightlyJSON: Sendable, Hashable, Codable {
     }
 }
 
-extension LightlyJSON {
-    public static func == (lhs: LightlyJSON, rhs: LightlyJSON) -> Bool {
+extension JSONValue {
+    public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
         switch (lhs, rhs) {
         case (.null, .null): true
         case (.bool(let a), .bool(let b)): a == b
@@ -62,11 +70,13 @@ extension LightlyJSON {
         case .object(let o): hasher.combine(o)
         }
     }
+}
 
+extension JSONValue {
     public var stringValue: String? { if case .string(let s) = self { s } else { nil } }
     public var boolValue: Bool? { if case .bool(let b) = self { b } else { nil } }
-    public var arrayValue: [LightlyJSON]? { if case .array(let a) = self { a } else { nil } }
-    public var objectValue: [String: LightlyJSON]? { if case .object(let o) = self { o } else { nil } }
+    public var arrayValue: [JSONValue]? { if case .array(let a) = self { a } else { nil } }
+    public var objectValue: [String: JSONValue]? { if case .object(let o) = self { o } else { nil } }
 
     /// An integer, also from a double with no fractional part (`3.0`).
     public var intValue: Int? {
@@ -86,8 +96,8 @@ extension LightlyJSON {
     }
 
     /// The value at a dot-joined key path (`weather.temperature`), or nil.
-    public func value(atPath path: String) -> LightlyJSON? {
-        var current: LightlyJSON = self
+    public func value(atPath path: String) -> JSONValue? {
+        var current: JSONValue = self
         for key in path.split(separator: ".", omittingEmptySubsequences: false) {
             guard let next = current.objectValue?[String(key)] else { return nil }
             current = next
@@ -95,15 +105,15 @@ extension LightlyJSON {
         return current
     }
 
-    /// A short name of the JSON type, for messages.
-    var typeName: String {
-        switch self {
-        case .null: "null"
-        case .bool: "a boolean"
-        case .int, .double: "a number"
-        case .string: "a string"
-        case .array: "a list"
-        case .object: "an object"
-        }
+    /// Canonical JSON: sorted keys, no whitespace. Cache keys hash this form.
+    public func canonicalData() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(self)
+    }
+
+    /// Decodes this value into a Codable model (for structured parameters such as `selection_config`).
+    public func decode<T: Decodable>(_ type: T.Type) throws -> T {
+        try JSONDecoder().decode(T.self, from: canonicalData())
     }
 }
