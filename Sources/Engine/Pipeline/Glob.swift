@@ -33,7 +33,7 @@ public struct Glob: Sendable, Hashable {
     ///
     /// - Throws: the file system's error when a folder on the way cannot be read.
     public func matches(in directory: URL, excluding workdir: URL?) throws -> [ItemSource] {
-        guard var walker = try walk(in: directory, excluding: workdir, stopAtFirstMatch: false) else { return [] }
+        guard let walker = try walk(in: directory, excluding: workdir, stopAtFirstMatch: false) else { return [] }
         return walker.found
             .sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
             .map { ItemSource(key: $0.key, path: URL(fileURLWithPath: $0.value, isDirectory: false)) }
