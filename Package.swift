@@ -13,6 +13,9 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "orchestrate", targets: ["orchestrate"]),
+        // The libtorch shim as its own library: Inference loads it on the first model load, so
+        // only processes that run `detect` pay for loading and initialising libtorch.
+        .library(name: "CTorchShim", type: .dynamic, targets: ["CTorchShim"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -66,7 +69,8 @@ let package = Package(
                 .linkedLibrary("dl"),
             ]
         ),
-        .target(name: "Inference", dependencies: ["CTorchShim"]),
+        .systemLibrary(name: "CTorchAPI"),
+        .target(name: "Inference", dependencies: ["CTorchAPI"]),
         .target(name: "Lightly", dependencies: ["JSON"]),
         .target(name: "Selection"),
         .target(

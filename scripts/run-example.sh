@@ -11,7 +11,8 @@ cd "$(dirname "$0")/.."
 
 scripts/setup.sh
 
-echo "run-example: building orchestrate"
+echo "run-example: building orchestrate and the libtorch shim it loads for detect"
+swift build --product CTorchShim
 swift build --product orchestrate
 orchestrate=.build/debug/orchestrate
 

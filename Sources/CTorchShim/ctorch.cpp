@@ -14,7 +14,16 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <vector>
+
+// The pointer types that Swift binds with dlsym must match the definitions.
+static_assert(std::is_same_v<decltype(&ctorch_load_operator_library), ctorch_load_operator_library_fn>);
+static_assert(std::is_same_v<decltype(&ctorch_model_load), ctorch_model_load_fn>);
+static_assert(std::is_same_v<decltype(&ctorch_model_free), ctorch_model_free_fn>);
+static_assert(std::is_same_v<decltype(&ctorch_model_detect), ctorch_model_detect_fn>);
+static_assert(std::is_same_v<decltype(&ctorch_result_frame), ctorch_result_frame_fn>);
+static_assert(std::is_same_v<decltype(&ctorch_result_free), ctorch_result_free_fn>);
 
 struct ctorch_model {
     torch::jit::Module module;

@@ -10,6 +10,8 @@ public struct InferenceError: Error, Sendable, Hashable, CustomStringConvertible
         public static let modelNotFound = Code("model_not_found")
         /// libtorch could not load the file as TorchScript (corrupt, truncated, not a model).
         public static let modelUnreadable = Code("model_unreadable")
+        /// The libtorch shim (`libCTorchShim.so`) or libtorch itself is missing or could not be loaded.
+        public static let torchUnavailable = Code("torch_unavailable")
         /// torchvision's operator library is missing or could not be loaded.
         public static let operatorsUnavailable = Code("operators_unavailable")
         /// The requested device is not available to this libtorch.

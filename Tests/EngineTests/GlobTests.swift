@@ -78,6 +78,20 @@ import TestSupport
         #expect(Glob("*.mp4").baseDirectoryPath == "")
     }
 
+    @Test(arguments: [
+        ("data/*.mp4", true), ("data/*.mov", false), ("**/*.txt", true), ("work/*.json", true),
+        ("*/*.json", false), ("nowhere/**/*.mp4", false), ("data", false), ("", false),
+    ])
+    func hasMatchesAgreesWithMatches(pattern: String, expected: Bool) throws {
+        let directory = try tree(["data/a.mp4", "data/b.mp4", "data/sub/c.txt", "work/d.json"])
+        defer { directory.remove() }
+        let workdir = directory.url.appendingPathComponent("work")
+        // `work/*.json` names the workdir itself as its base, so only walks *through* it are excluded.
+        let glob = Glob(pattern)
+        #expect(try glob.hasMatches(in: directory.url, excluding: workdir) == expected)
+        #expect(try !glob.matches(in: directory.url, excluding: workdir).isEmpty == expected)
+    }
+
     @Test func absolutePatternsAndMissingFoldersWork() throws {
         let directory = try tree(["data/a.mp4", "data/b.txt"])
         defer { directory.remove() }

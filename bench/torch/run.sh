@@ -25,6 +25,7 @@ model="$WORK/keypointrcnn-random-$MIN_SIZE.pt"
 [ -f "$model" ] || /usr/bin/python3 examples/export_keypoint_rcnn.py --random-init --min-size "$MIN_SIZE" \
   --output "$model"
 
+swift build --product CTorchShim
 swift build --product TorchBench
 bench=$(swift build --show-bin-path)/TorchBench
 results="$WORK/results.jsonl"

@@ -4,6 +4,11 @@
 // Plain C interface over libtorch. No C++ type or exception crosses it: every
 // fallible call returns CTORCH_OK or CTORCH_ERROR and writes a NUL-terminated
 // message into the caller's `error` buffer (truncated to `error_capacity`).
+//
+// The shim is built as its own shared library (libCTorchShim.so) and loaded at
+// run time: Swift code sees this header through the CTorchAPI module and calls
+// the functions through the `*_fn` pointer types below, bound with dlsym, so
+// that processes which never load a model never load libtorch.
 
 #include <stddef.h>
 #include <stdint.h>
@@ -89,6 +94,15 @@ ctorch_frame_detections ctorch_result_frame(const ctorch_result *result, int64_t
 
 /// Frees a result; NULL is ignored.
 void ctorch_result_free(ctorch_result *result);
+
+// Pointer types of the functions above, for callers that bind them with dlsym.
+typedef int32_t (*ctorch_load_operator_library_fn)(const char *, char *, size_t);
+typedef int32_t (*ctorch_model_load_fn)(const char *, int32_t, int32_t, ctorch_model **, char *, size_t);
+typedef void (*ctorch_model_free_fn)(ctorch_model *);
+typedef int32_t (*ctorch_model_detect_fn)(ctorch_model *, const ctorch_frame *, int64_t, ctorch_result **,
+                                          char *, size_t);
+typedef ctorch_frame_detections (*ctorch_result_frame_fn)(const ctorch_result *, int64_t);
+typedef void (*ctorch_result_free_fn)(ctorch_result *);
 
 #ifdef __cplusplus
 }

@@ -63,7 +63,34 @@ public struct CacheKeyFields: Sendable, Hashable {
         )
     }
 
-    public var canonicalJSON: String { CanonicalJSON.string(json) }
+    /// ``json`` in canonical form. Written field by field, in the bytewise key order that
+    /// ``CanonicalJSON`` sorts into, because a no-op run computes it for every item: the same
+    /// bytes as `CanonicalJSON.string(json)` without building and sorting that value first.
+    public var canonicalJSON: String {
+        var out = "{"
+        out.reserveCapacity(512)
+        if let external {
+            out += "\"external\":"
+            CanonicalJSON.writeString(external, into: &out)
+            out += ","
+        }
+        out += "\"files\":"
+        CanonicalJSON.write(files, into: &out)
+        out += ",\"inputs\":"
+        CanonicalJSON.write(inputs, into: &out)
+        out += ",\"item\":"
+        CanonicalJSON.writeString(item, into: &out)
+        out += ",\"params\":"
+        CanonicalJSON.write(.object(params), into: &out)
+        out += ",\"plugin\":"
+        CanonicalJSON.writeString(plugin, into: &out)
+        out += ",\"sources\":"
+        CanonicalJSON.write(sources, into: &out)
+        out += ",\"version\":"
+        CanonicalJSON.writeString(version, into: &out)
+        out += "}"
+        return out
+    }
 
     /// The cache key: lowercase hex SHA-256 of ``canonicalJSON``.
     public var digest: String { Digest.hex(SHA256.hash(data: Data(canonicalJSON.utf8))) }

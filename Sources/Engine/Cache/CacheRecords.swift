@@ -52,7 +52,11 @@ public struct ItemRecord: Sendable {
     public var state: State
     /// The cache key of the last attempt or hit.
     public var cacheKey: String
-    public var fields: CacheKeyFields?
+    /// The key's fields as stored (canonical JSON); decoded only when asked for, because a run
+    /// reads every item's record and needs the fields only of items whose key changed.
+    var fieldsJSON: String?
+    /// The key's fields, or `nil` when the stored form cannot be read (a newer schema).
+    public var fields: CacheKeyFields? { CacheStore.decodeFields(fieldsJSON) }
     public var error: String?
     public var runID: String
     /// Whether `runID` computed the item (`true`) or reused a cache entry.

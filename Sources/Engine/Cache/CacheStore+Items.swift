@@ -15,7 +15,7 @@ extension CacheStore {
         ItemRecord(
             id: ItemID(stage: row["stage"], key: row["item_key"]),
             state: ItemRecord.State(rawValue: row["state"]) ?? .failed,
-            cacheKey: row["cache_key"], fields: decodeFields(row["fields"]), error: row["error"],
+            cacheKey: row["cache_key"], fieldsJSON: row["fields"], error: row["error"],
             runID: row["run_id"], ran: row["ran"], updatedAt: Date(timeIntervalSince1970: row["updated_at"]))
     }
 

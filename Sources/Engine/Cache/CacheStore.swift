@@ -13,14 +13,16 @@ public final class CacheStore: Sendable {
     let pool: DatabasePool
 
     public var databaseURL: URL { workdir.appendingPathComponent("orchestrate.sqlite") }
-    public var stagingDirectory: URL { workdir.appendingPathComponent("staging", isDirectory: true) }
-    public var outDirectory: URL { workdir.appendingPathComponent("out", isDirectory: true) }
+    public let stagingDirectory: URL
+    public let outDirectory: URL
 
     /// Opens (creating when needed) the workdir and its database, migrating the schema.
     /// - Throws: ``CacheError`` with code `database` or `io`.
     public init(workdir: URL) throws {
         self.workdir = workdir.standardizedFileURL
         objects = ObjectStore(root: self.workdir.appendingPathComponent("objects", isDirectory: true))
+        stagingDirectory = self.workdir.appendingPathComponent("staging", isDirectory: true)
+        outDirectory = self.workdir.appendingPathComponent("out", isDirectory: true)
         do {
             for folder in ["objects", "staging", "out"] {
                 try FileManager.default.createDirectory(

@@ -32,7 +32,7 @@ enum CanonicalJSON {
         case .object(let object):
             out += "{"
             // Bytewise order of UTF-8 keys, so the form does not depend on locale.
-            for (index, key) in object.keys.sorted(by: { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) })
+            for (index, key) in object.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) })
                 .enumerated() {
                 if index > 0 { out += "," }
                 writeString(key, into: &out)
@@ -43,7 +43,20 @@ enum CanonicalJSON {
         }
     }
 
-    private static func writeString(_ s: String, into out: inout String) {
+    /// Writes an object of strings: the same bytes as `write(.object(...))` of its values as
+    /// `.string`, without building that value first.
+    static func write(_ object: [String: String], into out: inout String) {
+        out += "{"
+        for (index, key) in object.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }).enumerated() {
+            if index > 0 { out += "," }
+            writeString(key, into: &out)
+            out += ":"
+            writeString(object[key] ?? "", into: &out)
+        }
+        out += "}"
+    }
+
+    static func writeString(_ s: String, into out: inout String) {
         out += "\""
         for scalar in s.unicodeScalars {
             switch scalar {

@@ -1,5 +1,8 @@
 import Foundation
 import PluginAPI
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A `foreach` glob: `*`, `?`, `[…]` (`[a-c]`, `[!a]`) and `**` (zero or more directories),
 /// relative to the pipeline's directory.
@@ -30,7 +33,20 @@ public struct Glob: Sendable, Hashable {
     ///
     /// - Throws: the file system's error when a folder on the way cannot be read.
     public func matches(in directory: URL, excluding workdir: URL?) throws -> [ItemSource] {
-        guard !pattern.isEmpty else { return [] }
+        guard let walker = try walk(in: directory, excluding: workdir, stopAtFirstMatch: false) else { return [] }
+        return walker.found
+            .sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+            .map { ItemSource(key: $0.key, path: URL(fileURLWithPath: $0.value, isDirectory: false)) }
+    }
+
+    /// Whether anything matches: the walk stops at the first match (validation's empty-glob check).
+    /// - Throws: the file system's error when a folder on the way cannot be read.
+    public func hasMatches(in directory: URL, excluding workdir: URL?) throws -> Bool {
+        try walk(in: directory, excluding: workdir, stopAtFirstMatch: true).map { !$0.found.isEmpty } ?? false
+    }
+
+    private func walk(in directory: URL, excluding workdir: URL?, stopAtFirstMatch: Bool) throws -> GlobWalker? {
+        guard !pattern.isEmpty else { return nil }
         let segments = pattern.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         let basePath = baseDirectoryPath
         let baseCount = basePath.isEmpty ? (pattern.hasPrefix("/") ? 1 : 0)
@@ -42,11 +58,10 @@ public struct Glob: Sendable, Hashable {
             base = basePath.isEmpty ? directory : directory.appendingPathComponent(basePath, isDirectory: true)
         }
         let rest = segments.dropFirst(baseCount).filter { !$0.isEmpty }.map(GlobSegment.init)
-        var walker = GlobWalker(excluded: workdir.map { $0.standardizedFileURL.resolvingSymlinksInPath().path })
-        try walker.walk(base.standardizedFileURL, relative: "", segments: rest[...])
-        return walker.found
-            .sorted { Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8)) }
-            .map { ItemSource(key: $0.key, path: $0.value) }
+        var walker = GlobWalker(
+            excluded: workdir.map { $0.standardizedFileURL.resolvingSymlinksInPath().path }, stopAtFirstMatch: stopAtFirstMatch)
+        try walker.walk(base.standardizedFileURL.path, relative: "", segments: rest[...])
+        return walker
     }
 }
 
@@ -65,16 +80,23 @@ enum GlobSegment: Hashable {
 }
 
 /// Walks the file tree, collecting the files that match the remaining segments.
+///
+/// It works on path strings with one `stat` per candidate: a `foreach` over 10 000 files is
+/// globbed on every run, and URL values cost several times the system calls here.
 private struct GlobWalker {
     let excluded: String?
-    var found: [String: URL] = [:]
-    private let fileManager = FileManager.default
+    let stopAtFirstMatch: Bool
+    /// Matched paths by key (`**` can reach a file along several routes).
+    var found: [String: String] = [:]
 
-    init(excluded: String?) {
+    init(excluded: String?, stopAtFirstMatch: Bool) {
         self.excluded = excluded
+        self.stopAtFirstMatch = stopAtFirstMatch
     }
 
-    mutating func walk(_ directory: URL, relative: String, segments: ArraySlice<GlobSegment>) throws {
+    private var done: Bool { stopAtFirstMatch && !found.isEmpty }
+
+    mutating func walk(_ directory: String, relative: String, segments: ArraySlice<GlobSegment>) throws {
         guard let segment = segments.first else { return }
         let rest = segments.dropFirst()
         switch segment {
@@ -82,53 +104,47 @@ private struct GlobWalker {
             // `x/**` means every file below x.
             let afterwards = rest.isEmpty ? [GlobSegment.name(GlobNamePattern("*"))][...] : rest
             try walk(directory, relative: relative, segments: afterwards)
-            for name in try children(of: directory) where !name.hasPrefix(".") {
-                let child = directory.appendingPathComponent(name)
-                guard isPlainDirectory(child), !isExcluded(child) else { continue }
-                try walk(child, relative: join(relative, name), segments: segments)
+            // `**` descends only into folders that are not symbolic links, so link loops cannot hang it.
+            for name in try children(of: directory) where !name.hasPrefix(".") && !done {
+                let child = Self.join(directory, name)
+                guard Self.kind(of: child, followingLinks: false) == S_IFDIR, !isExcluded(child) else { continue }
+                try walk(child, relative: relative.isEmpty ? name : relative + "/" + name, segments: segments)
             }
         case .name(let namePattern):
-            for name in try children(of: directory) where namePattern.matches(name) {
-                let child = directory.appendingPathComponent(name)
-                guard !isExcluded(child) else { continue }
+            for name in try children(of: directory) where !done && namePattern.matches(name) {
+                let child = Self.join(directory, name)
+                let kind = Self.kind(of: child, followingLinks: true)
+                let key = relative.isEmpty ? name : relative + "/" + name
                 if rest.isEmpty {
-                    if isRegularFile(child) { found[join(relative, name)] = child }
-                } else if isDirectory(child) {
-                    try walk(child, relative: join(relative, name), segments: rest)
+                    // A regular file is never the workdir (a folder): only folders are checked against it.
+                    if kind == S_IFREG { found[key] = child }
+                } else if kind == S_IFDIR, !isExcluded(child) {
+                    try walk(child, relative: key, segments: rest)
                 }
             }
         }
     }
 
-    private func children(of directory: URL) throws -> [String] {
-        guard isDirectory(directory) else { return [] }
-        return try fileManager.contentsOfDirectory(atPath: directory.path)
+    private func children(of directory: String) throws -> [String] {
+        guard Self.kind(of: directory, followingLinks: true) == S_IFDIR else { return [] }
+        return try FileManager.default.contentsOfDirectory(atPath: directory)
     }
 
-    private func join(_ relative: String, _ name: String) -> String {
-        relative.isEmpty ? name : relative + "/" + name
+    private static func join(_ directory: String, _ name: String) -> String {
+        directory.hasSuffix("/") ? directory + name : directory + "/" + name
     }
 
-    private func isExcluded(_ url: URL) -> Bool {
+    private func isExcluded(_ path: String) -> Bool {
         guard let excluded else { return false }
-        return url.resolvingSymlinksInPath().path == excluded
+        return URL(fileURLWithPath: path, isDirectory: true).resolvingSymlinksInPath().path == excluded
     }
 
-    private func isDirectory(_ url: URL) -> Bool {
-        var isDirectory: ObjCBool = false
-        return fileManager.fileExists(atPath: url.path, isDirectory: &isDirectory) && isDirectory.boolValue
-    }
-
-    /// A directory that is not a symbolic link: `**` descends only into these, so link loops cannot hang it.
-    private func isPlainDirectory(_ url: URL) -> Bool {
-        let values = try? url.resourceValues(forKeys: [.isDirectoryKey, .isSymbolicLinkKey])
-        // An entry we cannot stat is simply not descended into.
-        return values?.isDirectory == true && values?.isSymbolicLink != true
-    }
-
-    private func isRegularFile(_ url: URL) -> Bool {
-        var isDirectory: ObjCBool = false
-        return fileManager.fileExists(atPath: url.path, isDirectory: &isDirectory) && !isDirectory.boolValue
+    /// The file type bits (`S_IFREG`, `S_IFDIR`, …); 0 for an entry that cannot be stat'ed,
+    /// which is then neither matched nor descended into.
+    private static func kind(of path: String, followingLinks: Bool) -> mode_t {
+        var info = stat()
+        let status = followingLinks ? stat(path, &info) : lstat(path, &info)
+        return status == 0 ? info.st_mode & S_IFMT : 0
     }
 }
 

@@ -224,7 +224,7 @@ struct PipelineValidator {
         let resolved = Interpolation.resolveParams(.string(text), params: draft.params).stringValue ?? text
         let pattern = resolved.replacingOccurrences(of: "$${", with: "${")
         do {
-            if try Glob(pattern).matches(in: directory, excluding: workdir).isEmpty {
+            if try !Glob(pattern).hasMatches(in: directory, excluding: workdir) {
                 problems.error(at: node, "foreach '\(pattern)' matches no files")
             }
         } catch {

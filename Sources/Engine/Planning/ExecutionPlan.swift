@@ -8,6 +8,9 @@ public struct ExecutionPlan: Sendable {
     public struct PlannedStage: Sendable {
         public var spec: StageSpec
         public var plugin: any Stage
+        /// `plugin.descriptor`, read once: a plugin may build it on every access, and a run
+        /// consults it for every item.
+        public var descriptor: PluginDescriptor
         public var mode: PluginDescriptor.Mode
         /// Indices into ``ExecutionPlan/items``.
         public var items: [Int]
@@ -42,7 +45,8 @@ public struct ExecutionPlan: Sendable {
             guard let plugin = registry.stage(id: spec.uses) else {
                 throw PipelineError(diagnostics: [Diagnostic(location: spec.location, message: "unknown plugin '\(spec.uses)'")])
             }
-            let mode = Self.mode(of: plugin, spec: spec)
+            let descriptor = plugin.descriptor
+            let mode = PluginRegistry.mode(of: descriptor, with: spec.with)
             let stageIndex = stages.count
             stageIndexByName[spec.name] = stageIndex
             let upstreamStages = spec.needs.compactMap { stageIndexByName[$0] }
@@ -79,7 +83,7 @@ public struct ExecutionPlan: Sendable {
                 indices.append(items.count)
                 items.append(item)
             }
-            stages.append(PlannedStage(spec: spec, plugin: plugin, mode: mode, items: indices))
+            stages.append(PlannedStage(spec: spec, plugin: plugin, descriptor: descriptor, mode: mode, items: indices))
         }
     }
 
@@ -89,11 +93,6 @@ public struct ExecutionPlan: Sendable {
         if let found = index[ItemID(stage: stage.spec.name, key: key)] { return found }
         if stage.items.count == 1, items[stage.items[0]].id.key == "all" { return stage.items[0] }
         return nil
-    }
-
-    /// `gather: true` turns a plugin that declares a `gather` parameter (such as `exec`) into a gather stage.
-    static func mode(of plugin: any Stage, spec: StageSpec) -> PluginDescriptor.Mode {
-        PluginRegistry.mode(of: plugin.descriptor, with: spec.with)
     }
 
     private static func dependencyOrder(_ pipeline: Pipeline) throws -> [StageSpec] {

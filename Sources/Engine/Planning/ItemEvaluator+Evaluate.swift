@@ -52,7 +52,7 @@ extension ItemEvaluator {
         // skip it for the engine's own plugins, which read no external state and record no receipts.
         let needsContext = !(stage.plugin is ExecStage || stage.plugin is ExternalStage)
         do {
-            let context = needsContext || stage.plugin.descriptor.kind == .effect
+            let context = needsContext || stage.descriptor.kind == .effect
                 ? makeContext(index, stageItem: stageItem, store: store, scratch: scratch, observer: observer) : nil
             var external: String?
             if let context { external = try await stage.plugin.externalStateDigest(stageItem, context: context) }
@@ -66,7 +66,7 @@ extension ItemEvaluator {
                 evaluation.verdict = .toRun(reason: "forced with --force \(item.id.stage)")
                 evaluation.replacesEntry = true
             } else if let digest = entryDigests[key] {
-                if stage.plugin.descriptor.kind == .effect, let context {
+                if stage.descriptor.kind == .effect, let context {
                     let receipts = try store.entry(key)?.receipts ?? []
                     guard try await stage.plugin.verify(receipts: receipts, item: stageItem, context: context) else {
                         evaluation.verdict = .toRun(reason: "receipts no longer hold")

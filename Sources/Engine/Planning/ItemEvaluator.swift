@@ -37,7 +37,7 @@ struct ItemEvaluator: Sendable {
         self.force = force
         defaultedParameters = plan.stages.map { stage in
             var values = stage.spec.with
-            for spec in stage.plugin.descriptor.parameters where values[spec.name] == nil {
+            for spec in stage.descriptor.parameters where values[spec.name] == nil {
                 if let value = spec.defaultValue { values[spec.name] = value }
             }
             return values
@@ -64,12 +64,12 @@ struct ItemEvaluator: Sendable {
         }
         var files: [String: String] = [:]
         let values = Parameters(values: params, baseDirectory: plan.pipeline.directory)
-        for spec in stage.plugin.descriptor.parameters where spec.type == .file {
+        for spec in stage.descriptor.parameters where spec.type == .file {
             guard let text = values.optionalString(spec.name), !text.contains("${") else { continue }
             files[spec.name] = try digester.digest(of: try values.url(spec.name))
         }
         return CacheKeyFields(
-            plugin: stage.plugin.descriptor.id, version: stage.plugin.descriptor.version, params: params,
+            plugin: stage.descriptor.id, version: stage.descriptor.version, params: params,
             item: item.id.key, inputs: inputs, sources: sources, files: files, external: external)
     }
 

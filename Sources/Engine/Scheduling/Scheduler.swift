@@ -29,11 +29,13 @@ struct Scheduler {
     private var running = 0
     private var stopLaunching = false
     private var hits: [(item: ItemID, cacheKey: String, fields: CacheKeyFields)] = []
+    private let outPath: String
 
     init(environment: RunEnvironment, entryDigests: [String: String], selected: Set<String>) {
         self.environment = environment
         self.entryDigests = entryDigests
         self.selected = selected
+        outPath = environment.store.outDirectory.path
         let plan = environment.plan
         let count = plan.items.count
         states = Array(repeating: nil, count: count)
@@ -117,9 +119,11 @@ struct Scheduler {
     /// re-publish `out/STAGE/KEY` and record the item's new key.
     private mutating func refreshView(of id: ItemID, key: String, fields: CacheKeyFields) async throws {
         let record = evaluator.records[id]
-        let view = store.outDirectory.appendingPathComponent(id.stage).appendingPathComponent(id.key)
+        // A path string, not a URL: this runs for every cached item of a no-op run.
+        let viewPath = outPath + "/" + id.stage + "/" + id.key
         let isCurrent = record?.cacheKey == key && record?.state == .done
-        if isCurrent && FileManager.default.fileExists(atPath: view.path) { return }
+        if isCurrent && FileManager.default.fileExists(atPath: viewPath) { return }
+        let view = URL(fileURLWithPath: viewPath, isDirectory: true)
         if let entry = try store.entry(key) {
             try OutputView.publish(entry.outputs, at: view, objects: store.objects, scratch: staging.directory)
         }

@@ -1,4 +1,4 @@
-internal import CTorchShim
+internal import CTorchAPI
 import Foundation
 
 /// A TorchScript detection model (torchvision's Keypoint R-CNN or any module with its interface)
@@ -19,6 +19,7 @@ import Foundation
 public final class DetectionModel: @unchecked Sendable {
     // @unchecked: `handle` is immutable after init and every use of it holds `lock`.
     private let handle: OpaquePointer
+    private let shim: TorchShim
     private let lock = NSLock()
     /// The TorchScript file this model came from.
     public let url: URL
@@ -30,19 +31,21 @@ public final class DetectionModel: @unchecked Sendable {
     /// ``TorchvisionOperators/locate(environment:)``).
     /// - Parameters:
     ///   - threads: libtorch's intra-op threads for this model's calls; 0 means one per core.
-    /// - Throws: ``InferenceError``: `modelNotFound`, `modelUnreadable`, `operatorsUnavailable`,
-    ///   `deviceUnavailable`.
+    /// - Throws: ``InferenceError``: `modelNotFound`, `torchUnavailable` (the libtorch shim, loaded on
+    ///   the first model load, is missing or cannot load libtorch), `modelUnreadable`,
+    ///   `operatorsUnavailable`, `deviceUnavailable`.
     public init(url: URL, threads: Int = 0, device: ComputeDevice = .cpu, operatorLibrary: URL? = nil) throws {
         let path = url.path
         guard FileManager.default.fileExists(atPath: path) else {
             throw InferenceError(.modelNotFound, file: path, "the model file does not exist")
         }
+        let shim = try TorchShim.shared()
         try TorchvisionOperators.load(operatorLibrary ?? TorchvisionOperators.locate())
         let resolvedThreads = threads > 0 ? threads : ProcessInfo.processInfo.activeProcessorCount
         var model: OpaquePointer?
         try TorchStatus.check(file: path, code: device == .cuda ? .deviceUnavailable : .modelUnreadable) {
             error, capacity in
-            ctorch_model_load(
+            shim.modelLoad(
                 path, device == .cuda ? Int32(CTORCH_DEVICE_CUDA) : Int32(CTORCH_DEVICE_CPU),
                 Int32(resolvedThreads), &model, error, capacity)
         }
@@ -50,13 +53,14 @@ public final class DetectionModel: @unchecked Sendable {
             throw InferenceError(.modelUnreadable, file: path, "libtorch returned no model")
         }
         self.handle = model
+        self.shim = shim
         self.url = url
         self.threads = resolvedThreads
         self.device = device
     }
 
     deinit {
-        ctorch_model_free(handle)
+        shim.modelFree(handle)
     }
 
     /// Runs one forward pass over `batch` and returns one ``Detections`` per frame, in order.
@@ -84,14 +88,14 @@ public final class DetectionModel: @unchecked Sendable {
         defer { lock.unlock() }
         var result: OpaquePointer?
         try TorchStatus.check(file: url.path, code: .inferenceFailed) { error, capacity in
-            ctorch_model_detect(handle, frames, Int64(frames.count), &result, error, capacity)
+            shim.modelDetect(handle, frames, Int64(frames.count), &result, error, capacity)
         }
         guard let result else {
             throw InferenceError(.inferenceFailed, file: url.path, "libtorch returned no result")
         }
-        defer { ctorch_result_free(result) }
+        defer { shim.resultFree(result) }
         return batch.enumerated().map { position, frame in
-            Detections(ctorch_result_frame(result, Int64(position)), index: frame.index)
+            Detections(shim.resultFrame(result, Int64(position)), index: frame.index)
         }
     }
 

@@ -1,4 +1,4 @@
-internal import CTorchShim
+internal import CTorchAPI
 
 /// Turns the shim's status codes and message buffer into ``InferenceError``s.
 enum TorchStatus {

@@ -1,4 +1,3 @@
-internal import CTorchShim
 import Foundation
 import Synchronization
 
@@ -30,7 +29,8 @@ public enum TorchvisionOperators {
     }
 
     /// Loads the library at `url` into this process (once per path; thread-safe).
-    /// - Throws: ``InferenceError`` `operatorsUnavailable` naming the file and the loader's reason.
+    /// - Throws: ``InferenceError`` `operatorsUnavailable` naming the file and the loader's reason;
+    ///   `torchUnavailable` when the libtorch shim cannot be loaded.
     public static func load(_ url: URL) throws {
         let path = url.path
         try loaded.withLock { loaded in
@@ -41,8 +41,9 @@ public enum TorchvisionOperators {
                     "torchvision's operator library does not exist; install python3-torchvision or set "
                         + "\(environmentVariable) to the library file")
             }
+            let shim = try TorchShim.shared()
             try TorchStatus.check(file: path, code: .operatorsUnavailable) { error, capacity in
-                ctorch_load_operator_library(path, error, capacity)
+                shim.loadOperatorLibrary(path, error, capacity)
             }
             loaded.insert(path)
         }

@@ -1,0 +1,102 @@
+internal import CTorchAPI
+import Foundation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The libtorch shim (`libCTorchShim.so`, the `CTorchShim` product), loaded on first use.
+///
+/// Linking libtorch into the executable costs every command about a second of CPU at start-up
+/// (relocating ~280 libraries and running libtorch's static initialisers), though only `detect`
+/// uses it. So the shim is a library of its own, `dlopen`ed by the first model load and bound
+/// function by function with `dlsym`; the types come from `ctorch.h` through `CTorchAPI`.
+///
+/// Where it is looked for: `ORCHESTRATE_TORCH_SHIM` when set, else next to the executable
+/// (`.build/<config>/`, where SwiftPM puts it beside `orchestrate` and the test runner), else
+/// in `../lib/` beside the executable's folder (an installed `bin/` + `lib/` layout).
+struct TorchShim: @unchecked Sendable {
+    // @unchecked: C function pointers into a library that is never unloaded; immutable.
+    static let environmentVariable = "ORCHESTRATE_TORCH_SHIM"
+    static let fileName = "libCTorchShim.so"
+
+    let loadOperatorLibrary: ctorch_load_operator_library_fn
+    let modelLoad: ctorch_model_load_fn
+    let modelFree: ctorch_model_free_fn
+    let modelDetect: ctorch_model_detect_fn
+    let resultFrame: ctorch_result_frame_fn
+    let resultFree: ctorch_result_free_fn
+
+    // dlopen is process-wide anyway: the bound shim is kept once loaded. A failure is not kept,
+    // so a later call after fixing the environment can still succeed.
+    private static let loaded = Mutex<TorchShim?>(nil)
+
+    /// The shim of this process, loading it on the first call (thread-safe).
+    /// - Throws: ``InferenceError`` `torchUnavailable` naming the library file and what is wrong.
+    static func shared() throws -> TorchShim {
+        try loaded.withLock { loaded in
+            if let loaded { return loaded }
+            let shim = try load(locate())
+            loaded = shim
+            return shim
+        }
+    }
+
+    /// The library file to load (see the type's documentation for the order).
+    /// - Throws: ``InferenceError`` `torchUnavailable` listing the places looked in.
+    static func locate(
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        executable: URL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+    ) throws -> URL {
+        if let override = environment[environmentVariable], !override.isEmpty {
+            return URL(fileURLWithPath: override)
+        }
+        let folder = executable.deletingLastPathComponent()
+        let candidates = [
+            folder.appendingPathComponent(fileName),
+            folder.deletingLastPathComponent().appendingPathComponent("lib").appendingPathComponent(fileName),
+        ]
+        if let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0.path) }) { return found }
+        throw InferenceError(
+            .torchUnavailable, file: candidates[0].path,
+            "the libtorch shim was not found (looked for '\(candidates[0].path)' and '\(candidates[1].path)'); "
+                + "build it with `swift build --product CTorchShim` or set \(environmentVariable) to the library file")
+    }
+
+    /// Loads the shim at `url` and binds its functions.
+    /// - Throws: ``InferenceError`` `torchUnavailable` with the loader's reason (a missing file,
+    ///   a missing libtorch) or the first function the library lacks.
+    static func load(_ url: URL) throws -> TorchShim {
+        let path = url.path
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw InferenceError(
+                .torchUnavailable, file: path,
+                "the libtorch shim does not exist; build it with `swift build --product CTorchShim` or set "
+                    + "\(environmentVariable) to the library file")
+        }
+        // RTLD_GLOBAL, as when libtorch was linked into the executable: torchvision's operator
+        // library, loaded later, resolves against the same libtorch.
+        guard let handle = dlopen(path, RTLD_NOW | RTLD_GLOBAL) else {
+            throw InferenceError(.torchUnavailable, file: path, "cannot be loaded: \(lastLoaderError())")
+        }
+        func bind<Function>(_ name: String, as _: Function.Type) throws -> Function {
+            guard let symbol = dlsym(handle, name) else {
+                throw InferenceError(
+                    .torchUnavailable, file: path, "does not export '\(name)'; rebuild it with `swift build --product CTorchShim`")
+            }
+            return unsafeBitCast(symbol, to: Function.self)
+        }
+        return TorchShim(
+            loadOperatorLibrary: try bind("ctorch_load_operator_library", as: ctorch_load_operator_library_fn.self),
+            modelLoad: try bind("ctorch_model_load", as: ctorch_model_load_fn.self),
+            modelFree: try bind("ctorch_model_free", as: ctorch_model_free_fn.self),
+            modelDetect: try bind("ctorch_model_detect", as: ctorch_model_detect_fn.self),
+            resultFrame: try bind("ctorch_result_frame", as: ctorch_result_frame_fn.self),
+            resultFree: try bind("ctorch_result_free", as: ctorch_result_free_fn.self))
+    }
+
+    private static func lastLoaderError() -> String {
+        guard let message = dlerror() else { return "unknown loader error" }
+        return String(cString: message)
+    }
+}
