@@ -102,9 +102,9 @@ struct AppearanceEmbedder {
                 let x = left + (Double(column) + 0.5) * scale - 0.5
                 let x0 = Int(x.rounded(.down)), fx = x - Double(x0)
                 for channel in 0 ..< 3 {
-                    let top = pixel(x0, y0, channel) * (1 - fx) + pixel(x0 + 1, y0, channel) * fx
-                    let bottom = pixel(x0, y0 + 1, channel) * (1 - fx) + pixel(x0 + 1, y0 + 1, channel) * fx
-                    output[channel * plane + row * size + column] = Float((top * (1 - fy) + bottom * fy) / 255)
+                    let upper = pixel(x0, y0, channel) * (1 - fx) + pixel(x0 + 1, y0, channel) * fx
+                    let lower = pixel(x0, y0 + 1, channel) * (1 - fx) + pixel(x0 + 1, y0 + 1, channel) * fx
+                    output[channel * plane + row * size + column] = Float((upper * (1 - fy) + lower * fy) / 255)
                 }
             }
         }
