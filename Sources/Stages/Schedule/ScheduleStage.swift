@@ -81,7 +81,7 @@ public struct ScheduleStage: Stage {
         ]
         if let model = settings.embeddingModel {
             // An unreadable model fails the run right after, with the error of loading it.
-            let digest = (try? Data(contentsOf: model)).map(DatasourceSnapshot.sha256) ?? "unreadable"
+            let digest = (try? Data(contentsOf: model)).map { DatasourceSnapshot.sha256($0) } ?? "unreadable"
             identity["embedding_model"] = .object([
                 "sha256": .string(digest), "input_size": .int(settings.embeddingInputSize),
             ])
@@ -183,7 +183,8 @@ public struct ScheduleStage: Stage {
         log.info("report written")
         try writer.write(Data(log.text.utf8), to: "log.txt")
         let total = seconds(started, clock.now)
-        context.logger.info("run \(runID) took \(String(format: "%.2f", total)) s (\(timings.map { "\($0.0) \(String(format: "%.2f", $0.1)) s" }.joined(separator: ", ")))")
+        let durations = timings.map { name, seconds in "\(name) \(String(format: "%.2f", seconds)) s" }.joined(separator: ", ")
+        context.logger.info("run \(runID) took \(String(format: "%.2f", total)) s (\(durations))")
         let timingsJSON = JSONValue.object([
             "run_id": .string(runID), "total_seconds": .double(total),
             "steps": .array(timings.map { .object(["name": .string($0.0), "seconds": .double($0.1)]) }),
