@@ -112,8 +112,10 @@ struct ScheduleStageTests {
         let (second, _) = try await fixture.run("second", parameters: parameters)
 
         var firstLocal = try Self.contents(of: first), secondLocal = try Self.contents(of: second)
-        let timings = try #require(firstLocal.removeValue(forKey: "timings.json"))
-        #expect(secondLocal.removeValue(forKey: "timings.json") != nil)
+        let removedTimings = firstLocal.removeValue(forKey: "timings.json")
+        let timings = try #require(removedTimings)
+        let secondTimings = secondLocal.removeValue(forKey: "timings.json")
+        #expect(secondTimings != nil)
         #expect(firstLocal.keys.sorted() == secondLocal.keys.sorted())
         #expect(firstLocal.keys.contains("report.pdf") && firstLocal.keys.contains("log.txt"))
         for (file, data) in firstLocal { #expect(secondLocal[file] == data, "\(file) differs between identical runs") }
