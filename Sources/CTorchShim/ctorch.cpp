@@ -8,6 +8,7 @@
 
 #include <dlfcn.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <set>
@@ -245,6 +246,41 @@ extern "C" int32_t ctorch_model_detect(ctorch_model *model, const ctorch_frame *
         for (size_t i = 0; i < detections.size(); ++i) owned->frames.push_back(frame_outputs(detections.get(i), i));
         *result = owned.release();
     });
+}
+
+extern "C" int32_t ctorch_model_embed(ctorch_model *model, const float *input, int64_t batch, int64_t channels,
+                                      int64_t height, int64_t width, float **output, int64_t *dimension,
+                                      char *error, size_t error_capacity) {
+    *output = nullptr;
+    *dimension = 0;
+    return guarded(error, error_capacity, "inference failed", [&] {
+        at::set_num_threads(model->threads);
+        c10::InferenceMode inference_mode;
+        torch::jit::GraphOptimizerEnabledGuard no_optimization(false);
+        at::Tensor tensor = torch::from_blob(const_cast<float *>(input), {batch, channels, height, width},
+                                             at::TensorOptions().dtype(at::kFloat));
+        c10::IValue result = model->module.forward({model->device.is_cpu() ? tensor : tensor.to(model->device)});
+        if (!result.isTensor()) {
+            throw BadOutput("model returned " + result.type()->str() + ", expected a Tensor of shape [" +
+                            std::to_string(batch) + ", D]");
+        }
+        at::Tensor values = result.toTensor();
+        if (values.dim() != 2 || values.size(0) != batch || !values.is_floating_point()) {
+            throw BadOutput("model returned a " + std::string(c10::toString(values.scalar_type())) + " tensor of shape " +
+                            shape_of(values) + " for " + std::to_string(batch) + " inputs, expected a float tensor [" +
+                            std::to_string(batch) + ", D]");
+        }
+        values = values.to(at::kCPU, at::kFloat).contiguous();
+        auto *copy = static_cast<float *>(std::malloc(sizeof(float) * static_cast<size_t>(std::max<int64_t>(values.numel(), 1))));
+        if (copy == nullptr) throw std::bad_alloc();
+        std::memcpy(copy, values.data_ptr<float>(), sizeof(float) * static_cast<size_t>(values.numel()));
+        *output = copy;
+        *dimension = values.size(1);
+    });
+}
+
+extern "C" void ctorch_floats_free(float *values) {
+    std::free(values);
 }
 
 extern "C" int64_t ctorch_result_frame_count(const ctorch_result *result) {

@@ -1,4 +1,4 @@
-/// An error from loading or running a detection model, naming the model file.
+/// An error from loading or running a model (detection or embedding), naming the model file.
 public struct InferenceError: Error, Sendable, Hashable, CustomStringConvertible {
     /// What kind of failure this is; new codes may be added.
     public struct Code: Sendable, Hashable, CustomStringConvertible {

@@ -4,15 +4,17 @@
 //
 // Distances only shrink as the selection grows, so a unit's nearest distances are brought up to
 // date lazily: `checked[row]` says how many selected rows its nearest distance already accounts
-// for, and `evaluate` folds in only the rows selected since, and only for the rows that can decide
-// the unit's maximum. A full pass over all objects per pick is never needed.
+// for (always a prefix of the selection), and `refresh` folds in only the rows selected since, only
+// for the rows that can decide the unit's maximum, and only until the maximum is known or known
+// to be too small to matter. A full pass over all objects per pick is never needed.
 final class DiversityState {
     let dimension: Int
     let vectors: [Float]
     /// Rows of unit u: rowIndex[unitStart[u] ..< unitStart[u + 1]].
     let unitStart: [Int]
     let rowIndex: [Int32]
-    /// Squared distance of each row to the nearest selected row checked so far.
+    /// Squared distance of each row to the nearest of the first `checked[row]` selected rows: an
+    /// upper bound of its distance to the whole selection.
     private var nearest: [Float]
     private var checked: [Int]
     /// The selected rows, transposed in blocks of 8: value d of selected row 8b + l is at
@@ -57,55 +59,128 @@ final class DiversityState {
 
     /// The unit's distance to the selected set: infinity when nothing is selected, 0 for a unit
     /// without rows.
-    ///
-    /// Only the rows that can decide the maximum are brought up to date: rows are taken by
-    /// decreasing stale distance (an upper bound of the true one), and once an updated row is at
-    /// least as far as every remaining stale bound, the maximum is known exactly.
     func evaluate(_ unit: Int) -> Double {
+        bound(unit, cutoff: nil).distance
+    }
+
+    /// An upper bound of the unit's distance to the selected set, exact (`isExact`) unless the
+    /// distance is at most `cutoff`: a caller that only needs to know whether the distance beats
+    /// `cutoff` is spared the rest of the work, and the bound stays valid for later calls.
+    ///
+    /// Rows are taken by decreasing stale distance (an upper bound of the true one). A row is
+    /// brought up to date selected block by block, and left as soon as its distance is no larger
+    /// than the largest exact distance found so far or than `cutoff`: then it cannot decide the
+    /// maximum. The walk ends when the next stale bound is no larger than either.
+    func bound(_ unit: Int, cutoff: Double?) -> (distance: Double, isExact: Bool) {
         let rows = unitStart[unit] ..< unitStart[unit + 1]
-        guard !rows.isEmpty else { return 0 }
-        guard selectedCount > 0 else { return .infinity }
+        guard !rows.isEmpty else { return (0, true) }
+        guard selectedCount > 0 else { return (.infinity, true) }
+        let floor = cutoff.map { Float($0 * $0) } ?? -1
         var pending = rows.map { Int(rowIndex[$0]) }
         var largest: Float = -1
+        var isUpdated = false
         while !pending.isEmpty {
             var position = 0
             for index in pending.indices.dropFirst() where nearest[pending[index]] > nearest[pending[position]] {
                 position = index
             }
             let row = pending[position]
-            if largest >= nearest[row] { break }
-            update(row)
-            largest = max(largest, nearest[row])
+            let cut = max(largest, floor)
+            if nearest[row] <= cut { break }
+            isUpdated = isUpdated || checked[row] < selectedCount
+            update(row, stoppingAt: cut)
+            if checked[row] == selectedCount { largest = max(largest, nearest[row]) }
             pending.swapAt(position, pending.count - 1)
             pending.removeLast()
         }
-        return Double(largest.squareRoot())
+        // The largest bound is exact when a row that is up to date holds it.
+        var bound: Float = -1, isExact = false
+        for position in rows {
+            let row = Int(rowIndex[position])
+            let isCurrent = checked[row] == selectedCount
+            if nearest[row] > bound {
+                (bound, isExact) = (nearest[row], isCurrent)
+            } else if nearest[row] == bound, isCurrent {
+                isExact = true
+            }
+        }
+        // A bound at the cutoff already (a tie, or rounding between the caller's score and the
+        // cutoff) would come back unchanged forever: such a call does the exact work instead.
+        if !isExact, !isUpdated, cutoff != nil { return self.bound(unit, cutoff: nil) }
+        return (Double(bound.squareRoot()), isExact)
     }
 
-    /// Folds the rows selected since the row's last update into its nearest distance. Blocks are
-    /// taken whole: lanes checked before are checked again, which leaves the minimum unchanged.
-    private func update(_ row: Int) {
+    /// Folds the rows selected since the row's last update into its nearest distance, in order,
+    /// stopping once it is at most `cut`. Blocks are taken whole: lanes checked before are checked
+    /// again, which leaves the minimum unchanged. Each pair's squared distance is summed over the
+    /// dimensions in order, so the result does not depend on how the blocks are grouped.
+    private func update(_ row: Int, stoppingAt cut: Float) {
         let from = checked[row]
         guard from < selectedCount else { return }
         let dimension = dimension
+        let end = (selectedCount + 7) / 8
+        var block = from / 8
         var best = SIMD8<Float>(repeating: nearest[row])
         vectors.withUnsafeBufferPointer { all in
             selectedBlocks.withUnsafeBytes { blocks in
                 // Both buffers are non-empty: the row exists and selectedCount > 0.
                 let vector = all.baseAddress! + row * dimension
-                for block in from / 8 ..< (selectedCount + 7) / 8 {
-                    var sum = SIMD8<Float>()
-                    let start = block * dimension * 8 * 4
-                    for d in 0 ..< dimension {
-                        let lanes = blocks.loadUnaligned(fromByteOffset: start + d * 32, as: SIMD8<Float>.self)
-                        let difference = SIMD8<Float>(repeating: vector[d]) - lanes
-                        sum += difference * difference
+                let stride = dimension * 8 * 4
+                while block < end {
+                    if block + 4 <= end {
+                        best = Self.minimum(best, Self.nearestOfFour(vector, blocks, block * stride, dimension))
+                        block += 4
+                    } else {
+                        best = Self.minimum(best, Self.squaredDistances(vector, blocks, block * stride, dimension))
+                        block += 1
                     }
-                    best = pointwiseMin(best, sum)
+                    if best.min() <= cut { break }
                 }
             }
         }
         nearest[row] = best.min()
-        checked[row] = selectedCount
+        checked[row] = min(block * 8, selectedCount)
+    }
+
+    /// The squared distances from `vector` to the 8 selected rows of the block at `offset`.
+    @inline(__always)
+    private static func squaredDistances(
+        _ vector: UnsafePointer<Float>, _ blocks: UnsafeRawBufferPointer, _ offset: Int, _ dimension: Int
+    ) -> SIMD8<Float> {
+        var sum = SIMD8<Float>()
+        for d in 0 ..< dimension {
+            let difference = SIMD8<Float>(repeating: vector[d]) - blocks.loadUnaligned(fromByteOffset: offset + d * 32, as: SIMD8<Float>.self)
+            sum += difference * difference
+        }
+        return sum
+    }
+
+    /// The lane-wise minimum of the squared distances to four consecutive blocks: four independent
+    /// sums, so the additions do not wait on each other.
+    @inline(__always)
+    private static func nearestOfFour(
+        _ vector: UnsafePointer<Float>, _ blocks: UnsafeRawBufferPointer, _ offset: Int, _ dimension: Int
+    ) -> SIMD8<Float> {
+        let stride = dimension * 32
+        var sum0 = SIMD8<Float>(), sum1 = SIMD8<Float>(), sum2 = SIMD8<Float>(), sum3 = SIMD8<Float>()
+        for d in 0 ..< dimension {
+            let value = SIMD8<Float>(repeating: vector[d])
+            let at = offset + d * 32
+            let d0 = value - blocks.loadUnaligned(fromByteOffset: at, as: SIMD8<Float>.self)
+            let d1 = value - blocks.loadUnaligned(fromByteOffset: at + stride, as: SIMD8<Float>.self)
+            let d2 = value - blocks.loadUnaligned(fromByteOffset: at + 2 * stride, as: SIMD8<Float>.self)
+            let d3 = value - blocks.loadUnaligned(fromByteOffset: at + 3 * stride, as: SIMD8<Float>.self)
+            sum0 += d0 * d0
+            sum1 += d1 * d1
+            sum2 += d2 * d2
+            sum3 += d3 * d3
+        }
+        return minimum(minimum(sum0, sum1), minimum(sum2, sum3))
+    }
+
+    /// Lane-wise minimum; the standard library's `pointwiseMin` is not inlined into the kernels.
+    @inline(__always)
+    private static func minimum(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
+        a.replacing(with: b, where: b .< a)
     }
 }

@@ -6,8 +6,11 @@
 // * lazy: DIVERSITY distances only shrink, so a candidate's last evaluated score (without BALANCE)
 //   is an upper bound of its current one. Candidates sit in one max-heap per combination of
 //   BALANCE categories; the BALANCE factor is the same for a whole heap, so the best bound of a
-//   step is the best heap top times its heap's BALANCE factor. The top candidate is re-evaluated;
-//   if it still beats every other bound it is picked, else it goes back with its new score.
+//   step is the best heap top times its heap's BALANCE factor. The top candidate is re-evaluated
+//   just far enough to tell whether it beats the best other bound; if it does, exactly, it is
+//   picked, else it goes back with its new (possibly partial, still upper) bound.
+//
+// Both pick the exact best (score, then rank), so they agree pick for pick.
 struct Greedy {
     let run: SelectionRun
     private(set) var droppedForDistance = false
@@ -52,7 +55,7 @@ struct Greedy {
         var kept: [Int] = []
         kept.reserveCapacity(alive.count)
         for unit in alive {
-            let (base, isEligible) = run.evaluate(unit)
+            let (base, isEligible, _) = run.evaluate(unit)
             guard isEligible else {
                 drop(unit)
                 continue
@@ -91,7 +94,7 @@ struct Greedy {
         }
         var entries = Array(repeating: [CandidateHeap.Entry](), count: heaps.count)
         for unit in alive {
-            let (base, isEligible) = run.evaluate(unit)
+            let (base, isEligible, _) = run.evaluate(unit)
             guard isEligible else {
                 drop(unit)
                 continue
@@ -125,18 +128,20 @@ struct Greedy {
             }
             guard bestGroup >= 0, let entry = heaps[bestGroup].pop() else { return nil }
             let unit = Int(entry.unit)
-            let (base, isEligible) = run.evaluate(unit)
+            var rival: (Double, UInt64)?
+            for group in heaps.indices {
+                guard let top = heaps[group].top else { continue }
+                let key = (top.score + logs[group], top.rank)
+                if rival == nil || better(key, than: rival!) { rival = key }
+            }
+            let (base, isEligible, isExact) = run.evaluate(unit, mustBeat: rival.map { $0.0 - logs[bestGroup] })
             guard isEligible else {
                 drop(unit)
                 logs = groupLogs()
                 continue
             }
             let key = (base + logs[bestGroup], entry.rank)
-            let isBeaten = heaps.indices.contains { group in
-                guard let top = heaps[group].top else { return false }
-                return better((top.score + logs[group], top.rank), than: key)
-            }
-            if !isBeaten { return unit }
+            if isExact, !(rival.map { better($0, than: key) } ?? false) { return unit }
             heaps[bestGroup].push(CandidateHeap.Entry(score: base, rank: entry.rank, unit: entry.unit))
         }
     }

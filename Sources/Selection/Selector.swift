@@ -374,14 +374,27 @@ final class SelectionRun {
     }
 
     /// The unit's log score without BALANCE, and whether DIVERSITY's minimum distance allows it.
-    func evaluate(_ unit: Int) -> (score: Double, isEligible: Bool) {
+    ///
+    /// With `mustBeat`, a caller that only needs to know whether the score beats it may get an
+    /// upper bound instead (`isExact` false, score at most about `mustBeat`); the work saved is the
+    /// distance updates of rows that cannot lift the score above it. Only a single DIVERSITY of
+    /// positive strength without a minimum distance takes the shortcut, so eligibility is always
+    /// decided on exact distances.
+    func evaluate(_ unit: Int, mustBeat: Double? = nil) -> (score: Double, isEligible: Bool, isExact: Bool) {
         var score = staticLog[unit]
-        var isEligible = true
+        var isEligible = true, isExact = true
         for diversity in diversities {
-            let distance = diversity.state.evaluate(unit)
+            var cutoff: Double?
+            if let mustBeat, diversities.count == 1, diversity.strength > 0, diversity.minimumDistance == nil {
+                // staticLog + strength · log(d) > mustBeat  ⇔  d > exp((mustBeat − staticLog) / strength)
+                let distance = exp((mustBeat - staticLog[unit]) / diversity.strength)
+                cutoff = distance.isFinite ? distance : nil
+            }
+            let (distance, exact) = diversity.state.bound(unit, cutoff: cutoff)
             if let minimum = diversity.minimumDistance, distance < minimum { isEligible = false }
             score += diversityLog(diversity, distance: distance)
+            isExact = isExact && exact
         }
-        return (score, isEligible)
+        return (score, isEligible, isExact)
     }
 }

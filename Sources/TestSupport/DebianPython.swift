@@ -20,4 +20,18 @@ public enum DebianPython {
             "--random-init", "--tiny", "--seed", String(seed), "--output", output.path,
         ])
     }
+
+    /// Exports the small random-weight crop embedder of `examples/export_crop_embedder.py`
+    /// (`forward([N, 3, inputSize, inputSize]) -> [N, dimension]`) to `output`; with `reference`,
+    /// also writes 5 random crops and the model's output for them there (`crops.f32`,
+    /// `embeddings.f32`). Takes a few seconds.
+    public static func exportCropEmbedder(
+        to output: URL, dimension: Int = 16, inputSize: Int = 32, seed: Int = 0, reference: URL? = nil
+    ) throws {
+        try run([
+            MotoServer.packageRoot.appendingPathComponent("examples/export_crop_embedder.py").path,
+            "--output", output.path, "--dimension", String(dimension), "--input-size", String(inputSize),
+            "--seed", String(seed),
+        ] + (reference.map { ["--reference", $0.path] } ?? []))
+    }
 }

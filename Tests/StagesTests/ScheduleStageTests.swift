@@ -99,6 +99,49 @@ struct ScheduleStageTests {
         #expect(try await ScheduleStage().verify(receipts: context.receipts, item: item, context: context) == false)
     }
 
+    @Test("two identical runs write identical bytes; the durations are only in the local timings.json")
+    func identicalRunsWriteIdenticalFiles() async throws {
+        let fixture = try ScheduleFixture(videos: ["clip.mp4": 30, "other.mp4": 24])
+        defer { fixture.directory.remove() }
+        let parameters = ["selection_config": fixture.tutorialConfig(samples: 6)]
+        let (first, _) = try await fixture.run("first", parameters: parameters)
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: first.appendingPathComponent("report.json"))) as? [String: Any])
+        let runID = try #require((report["run"] as? [String: Any])?["run_id"] as? String)
+        let remote = fixture.lightly.appendingPathComponent(".lightly/runs/\(runID)")
+        let firstRemote = try Self.contents(of: remote)
+        let (second, _) = try await fixture.run("second", parameters: parameters)
+
+        var firstLocal = try Self.contents(of: first), secondLocal = try Self.contents(of: second)
+        let removedTimings = firstLocal.removeValue(forKey: "timings.json")
+        let timings = try #require(removedTimings)
+        let secondTimings = secondLocal.removeValue(forKey: "timings.json")
+        #expect(secondTimings != nil)
+        #expect(firstLocal.keys.sorted() == secondLocal.keys.sorted())
+        #expect(firstLocal.keys.contains("report.pdf") && firstLocal.keys.contains("log.txt"))
+        for (file, data) in firstLocal { #expect(secondLocal[file] == data, "\(file) differs between identical runs") }
+        #expect(try Self.contents(of: remote) == firstRemote)
+        #expect(firstRemote == firstLocal, "the datasource's run folder holds the local files except timings.json")
+
+        let times = try #require(try JSONSerialization.jsonObject(with: timings) as? [String: Any])
+        #expect(times["run_id"] as? String == runID)
+        #expect((times["total_seconds"] as? Double ?? -1) >= 0)
+        #expect((times["steps"] as? [[String: Any]])?.map { $0["name"] as? String } == ["load datasources", "selection", "frames and crops", "report"])
+        #expect(!String(decoding: try #require(firstLocal["report.json"]), as: UTF8.self).contains("seconds"))
+    }
+
+    /// Every file under `folder` by relative path.
+    static func contents(of folder: URL) throws -> [String: Data] {
+        var files: [String: Data] = [:]
+        let base = folder.standardizedFileURL.path + "/"
+        let enumerator = try #require(FileManager.default.enumerator(at: folder, includingPropertiesForKeys: nil))
+        for case let url as URL in enumerator {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
+            files[String(url.standardizedFileURL.path.dropFirst(base.count))] = try Data(contentsOf: url)
+        }
+        return files
+    }
+
     @Test("the external state digest follows predictions, not run folders")
     func externalState() async throws {
         let fixture = try await ScheduleFixture(videos: ["clip.mp4": 40])

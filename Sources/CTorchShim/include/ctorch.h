@@ -85,6 +85,17 @@ void ctorch_model_free(ctorch_model *model);
 int32_t ctorch_model_detect(ctorch_model *model, const ctorch_frame *frames, int64_t frame_count,
                             ctorch_result **result, char *error, size_t error_capacity);
 
+/// Runs the model's forward on one float32 NCHW tensor of `batch` x `channels` x `height` x
+/// `width` values (read in place, not copied) and expects a float [batch, D] tensor back. On
+/// success `*output` holds batch * D values, row-major (free it with ctorch_floats_free), and
+/// `*dimension` is D; a model returning anything else gives CTORCH_BAD_OUTPUT.
+int32_t ctorch_model_embed(ctorch_model *model, const float *input, int64_t batch, int64_t channels,
+                           int64_t height, int64_t width, float **output, int64_t *dimension,
+                           char *error, size_t error_capacity);
+
+/// Frees values returned by ctorch_model_embed; NULL is ignored.
+void ctorch_floats_free(float *values);
+
 /// Number of frames in a result.
 int64_t ctorch_result_frame_count(const ctorch_result *result);
 

@@ -92,12 +92,13 @@ public struct RunInformation: Sendable, Equatable, Codable {
     public var lightlyDatasource: String
     /// The `selection_config` as given.
     public var selectionConfig: JSONValue
-    /// Wall time of the whole run, seconds.
-    public var totalSeconds: Double
+    /// Wall time of the whole run, seconds; nil when not recorded (a run whose files must be the
+    /// same bytes every time keeps its durations elsewhere).
+    public var totalSeconds: Double?
 
     public init(
         runId: String, tag: String, created: String, inputDatasource: String, lightlyDatasource: String,
-        selectionConfig: JSONValue, totalSeconds: Double
+        selectionConfig: JSONValue, totalSeconds: Double? = nil
     ) {
         self.runId = runId
         self.tag = tag
@@ -121,9 +122,10 @@ public struct StageSummary: Sendable, Equatable, Codable {
     /// Samples that entered the step and samples it kept (the rest it removed).
     public var input: Int
     public var kept: Int
-    public var seconds: Double
+    /// Wall time of the step; nil when not recorded.
+    public var seconds: Double?
 
-    public init(name: String, input: Int, kept: Int, seconds: Double) {
+    public init(name: String, input: Int, kept: Int, seconds: Double? = nil) {
         self.name = name
         self.input = input
         self.kept = kept

@@ -38,12 +38,14 @@ struct ReportFigures {
 
     static let width = 720.0
 
+    /// The time chart; nil unless every step has a measured time.
     var stageTimes: Figure? {
-        guard !data.stages.isEmpty else { return nil }
+        let seconds = data.stages.compactMap(\.seconds)
+        guard !data.stages.isEmpty, seconds.count == data.stages.count else { return nil }
         let chart = BarChart(
             title: "Processing time per stage", valueLabel: "seconds",
             categories: data.stages.map(\.name),
-            series: [BarChart.Series(name: "time (s)", color: .input, values: data.stages.map(\.seconds))]
+            series: [BarChart.Series(name: "time (s)", color: .input, values: seconds)]
         )
         return Figure(
             id: "stage-times", caption: "Processing time per stage, in seconds", width: Self.width,

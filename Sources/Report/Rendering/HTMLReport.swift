@@ -40,8 +40,7 @@ struct HTMLReport {
                 rows: [
                     ["Run id", data.run.runId], ["Tag", data.run.tag], ["Created", data.run.created],
                     ["Input datasource", data.run.inputDatasource], ["Lightly datasource", data.run.lightlyDatasource],
-                    ["Total processing time", "\(Self.seconds(data.run.totalSeconds))"],
-                ]
+                ] + (data.run.totalSeconds.map { [["Total processing time", Self.seconds($0)]] } ?? [])
             ) + "<h3>Selection config</h3>\n<pre>\(escape(try Self.prettyJSON(data.run.selectionConfig)))</pre>\n"
         case .sizes:
             let sizes = statistics.datasetSizes
@@ -57,12 +56,15 @@ struct HTMLReport {
                 numeric: true
             )
         case .stages:
-            guard let figure = figures.stageTimes else { return note("No stage timings in this run.") }
+            guard !data.stages.isEmpty else { return note("No steps recorded in this run.") }
+            let timed = figures.stageTimes
             return table(
-                header: ["Stage", "input", "kept", "removed", "time"],
-                rows: data.stages.map { [$0.name, "\($0.input)", "\($0.kept)", "\($0.removed)", Self.seconds($0.seconds)] },
+                header: ["Stage", "input", "kept", "removed"] + (timed == nil ? [] : ["time"]),
+                rows: data.stages.map { step in
+                    [step.name, "\(step.input)", "\(step.kept)", "\(step.removed)"] + (timed == nil ? [] : [Self.seconds(step.seconds ?? 0)])
+                },
                 numeric: true
-            ) + (try image(figure))
+            ) + (try timed.map(image) ?? "")
         case .objects:
             return try image(figures.objectsPerFrame) + metricsTable([("objects per frame", statistics.objectsPerFrame)])
         case .scores:

@@ -29,8 +29,7 @@ struct PDFReport {
                 [
                     ["Run id", data.run.runId], ["Tag", data.run.tag], ["Created", data.run.created],
                     ["Input datasource", data.run.inputDatasource], ["Lightly datasource", data.run.lightlyDatasource],
-                    ["Total processing time", HTMLReport.seconds(data.run.totalSeconds)],
-                ],
+                ] + (data.run.totalSeconds.map { [["Total processing time", HTMLReport.seconds($0)]] } ?? []),
                 columns: [150, 365]
             )
             try layout.text("Selection config", bold: true)
@@ -48,13 +47,17 @@ struct PDFReport {
                 columns: [180, 90, 90], header: true
             )
         case .stages:
-            guard let figure = figures.stageTimes else { return try layout.text("No stage timings in this run.") }
+            guard !data.stages.isEmpty else { return try layout.text("No steps recorded in this run.") }
+            let timed = figures.stageTimes
             try layout.table(
-                [["Stage", "input", "kept", "removed", "time"]]
-                    + data.stages.map { [$0.name, "\($0.input)", "\($0.kept)", "\($0.removed)", HTMLReport.seconds($0.seconds)] },
-                columns: [200, 75, 75, 75, 90], header: true
+                [["Stage", "input", "kept", "removed"] + (timed == nil ? [] : ["time"])]
+                    + data.stages.map { step in
+                        [step.name, "\(step.input)", "\(step.kept)", "\(step.removed)"]
+                            + (timed == nil ? [] : [HTMLReport.seconds(step.seconds ?? 0)])
+                    },
+                columns: timed == nil ? [200, 75, 75, 75] : [200, 75, 75, 75, 90], header: true
             )
-            try layout.figure(figure)
+            if let timed { try layout.figure(timed) }
         case .objects:
             try layout.figure(figures.objectsPerFrame)
             try metrics([("objects per frame", statistics.objectsPerFrame)], layout)

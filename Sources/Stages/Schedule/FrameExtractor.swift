@@ -8,23 +8,33 @@ enum FrameExtractor {
     /// The pictures of `indices` (any order); frames past the end of the video are an error.
     /// - Parameter datasource: for messages: the video's datasource URL.
     static func frames(_ indices: Set<Int>, of video: URL, datasource: String) throws -> [Int: RGBImage] {
-        guard let last = indices.max() else { return [:] }
         var images: [Int: RGBImage] = [:]
+        try forEach(indices, of: video, datasource: datasource) { images[$0] = $1 }
+        return images
+    }
+
+    /// Calls `body` with each frame of `indices` in video order, holding one picture at a time;
+    /// frames past the end of the video are an error.
+    static func forEach(
+        _ indices: Set<Int>, of video: URL, datasource: String, _ body: (Int, RGBImage) throws -> Void
+    ) throws {
+        guard let last = indices.max() else { return }
+        var reached = -1
         do {
             let decoder = try VideoDecoder(url: video, threads: 0)
             while let frame = try decoder.next() {
-                if indices.contains(frame.index) { images[frame.index] = try frame.rgbImage() }
+                reached = frame.index
+                if indices.contains(frame.index) { try body(frame.index, try frame.rgbImage()) }
                 if frame.index >= last { break }
             }
         } catch let error as MediaError {
             throw StageError("input datasource \(datasource): \(error.description)", code: .invalidInput)
         }
-        if let missing = indices.subtracting(images.keys).min() {
+        if let missing = indices.filter({ $0 > reached }).min() {
             throw StageError(
                 "input datasource \(datasource): '\(video.lastPathComponent)' has no frame \(missing) (it ends before), but its predictions name it",
                 code: .invalidInput)
         }
-        return images
     }
 
     /// The pixel box of an object: its `bbox`, else the tight box over keypoints with a positive

@@ -16,7 +16,7 @@ enum RunReport {
 
     static func make(
         runID: String, tag: String, snapshot: DatasourceSnapshot, settings: ScheduleSettings, inputs: ScheduleInputs,
-        result: SelectionResult, crops: [RunImages.Crop], steps: [StageSummary], totalSeconds: Double,
+        result: SelectionResult, crops: [RunImages.Crop], steps: [StageSummary],
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws -> ReportData {
         let selected = Set(result.selectedFrames)
@@ -42,7 +42,7 @@ enum RunReport {
             run: RunInformation(
                 runId: runID, tag: tag, created: created(environment: environment),
                 inputDatasource: snapshot.input.location.description, lightlyDatasource: snapshot.lightly.location.description,
-                selectionConfig: settings.selectionConfigJSON, totalSeconds: totalSeconds),
+                selectionConfig: settings.selectionConfigJSON),
             stages: steps, frames: records, videoTarget: videoTarget(settings.selectionConfig),
             embedding: embeddingView(inputs: inputs, objectTask: objectTask, status: status),
             gallery: crops.map { GalleryCrop(path: $0.path, frame: $0.frame, score: $0.score, keypoints: $0.keypoints) })

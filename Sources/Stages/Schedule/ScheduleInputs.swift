@@ -23,7 +23,7 @@ struct ScheduleInputs: Sendable {
     var objects: [[Lightly.Prediction]]
     /// Frame embeddings written to `embeddings.csv`, one row per candidate.
     var frameEmbeddings: EmbeddingMatrix?
-    /// Where the frame embeddings came from (`pose`, `custom:<file>`).
+    /// Where the frame embeddings came from (pose, appearance, custom file).
     var frameEmbeddingSource: String
     var warnings: [String]
 
@@ -93,6 +93,15 @@ struct ScheduleInputs: Sendable {
 
         let objectTask = primaryTask(settings.selectionConfig, datasource: datasource)
         let objects: [[Lightly.Prediction]] = objectTask.flatMap { predictionsByTask[$0] } ?? candidates.map { _ in [] }
+        var objectEmbedding = "pose"
+        if let url = settings.embeddingModel {
+            guard let index = tasks.firstIndex(where: { $0.name == objectTask }) else {
+                throw StageError("embedding_model: the datasource \(lightlyURL) has no task to embed the objects of", code: .missingInput)
+            }
+            let embedder = try AppearanceEmbedder(url: url, inputSize: settings.embeddingInputSize)
+            tasks[index].objectEmbeddings = try await embedder.embed(candidates: candidates, objects: objects, snapshot: snapshot)
+            objectEmbedding = "appearance (\(url.lastPathComponent))"
+        }
 
         var frameEmbeddings: EmbeddingMatrix?
         var source = "none"
@@ -104,7 +113,7 @@ struct ScheduleInputs: Sendable {
             var offsets = [0]
             for detections in task.detections { offsets.append(offsets[offsets.count - 1] + detections.count) }
             frameEmbeddings = objectEmbeddings.groupMeans(offsets: offsets)
-            source = "pose (mean of the objects of task '\(task.name)')"
+            source = "\(task.name == objectTask ? objectEmbedding : "pose") (mean of the objects of task '\(task.name)')"
         }
         if settings.normalizesEmbeddings { frameEmbeddings = frameEmbeddings?.normalizedRows() }
 

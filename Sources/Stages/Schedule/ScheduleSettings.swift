@@ -19,6 +19,10 @@ struct ScheduleSettings: Sendable {
     var usesDatapool: Bool
     /// `worker_config.normalize_embeddings` (default true): frame embeddings scaled to unit length.
     var normalizesEmbeddings: Bool
+    /// `embedding_model`: a TorchScript crop embedder for appearance object embeddings (else pose).
+    var embeddingModel: URL?
+    /// `embedding_input_size`: the side of the square crops the model takes.
+    var embeddingInputSize: Int
     /// Options that were set but have no effect here, for the log.
     var ignoredOptions: [String]
 
@@ -72,6 +76,13 @@ struct ScheduleSettings: Sendable {
         }
         usesDatapool = try Self.boolean(workerConfig["use_datapool"], "worker_config.use_datapool") ?? true
         normalizesEmbeddings = try Self.boolean(workerConfig["normalize_embeddings"], "worker_config.normalize_embeddings") ?? true
+        if let path = parameters.optionalString("embedding_model"), !path.isEmpty {
+            embeddingModel = try parameters.url("embedding_model")
+        }
+        embeddingInputSize = try Self.integer(parameters["embedding_input_size"], "embedding_input_size") ?? 224
+        guard embeddingInputSize >= 1 else {
+            throw StageError("embedding_input_size: must be at least 1, got \(embeddingInputSize)", code: .invalidParameter)
+        }
         ignoredOptions = workerConfig.keys.filter { !Self.usedWorkerKeys.contains($0) }.sorted().map { "worker_config.\($0)" }
             + lightlyConfig.keys.filter { $0 != "seed" }.sorted().map { "lightly_config.\($0)" }
     }

@@ -13,8 +13,9 @@ import Storage
 /// frames with the `selection_config`, and writes a run folder `.lightly/runs/<run id>/` in the
 /// Lightly datasource, whose files are also the stage's outputs: `selected_filenames.txt`,
 /// `scores.csv`, `embeddings.csv`, `frames/`, `crops/`, `report.json`, `report.html`,
-/// `report.pdf`, `log.txt`. Earlier runs in the datasource form the datapool. See
-/// `docs/stages/schedule.md`.
+/// `report.pdf`, `log.txt`; these hold no clock readings, so identical runs write identical bytes.
+/// The measured durations go to `timings.json`, which stays in the local output folder. Earlier
+/// runs in the datasource form the datapool. See `docs/stages/schedule.md`.
 public struct ScheduleStage: Stage {
     /// Where credentials and endpoint variables come from (the process environment by default).
     let environment: [String: String]
@@ -35,6 +36,10 @@ public struct ScheduleStage: Stage {
                               doc: "Lightly worker options; used: embeddings, selected_sequence_length, use_datapool, normalize_embeddings."),
                 ParameterSpec("lightly_config", .object, default: .object([:]),
                               doc: "Lightly options; used: seed."),
+                ParameterSpec("embedding_model", .file, default: .null,
+                              doc: "A TorchScript crop embedder ([N, 3, S, S] -> [N, D]) for appearance object embeddings; default: pose embeddings."),
+                ParameterSpec("embedding_input_size", .integer, default: .int(224),
+                              doc: "The side S of the square object crops embedding_model takes."),
                 ParameterSpec("seed", .any, default: .null,
                               doc: "Integer seed of RANDOM inputs and tie-breaks; overrides lightly_config.seed; default 0."),
             ])
@@ -65,17 +70,29 @@ public struct ScheduleStage: Stage {
         return try await DatasourceSnapshot.list(input: input, lightly: lightly)
     }
 
-    /// The run id: a digest of the settings and of the listing (keys, sizes, ETags), no times.
+    /// The run id: a digest of the settings (with the embedding model's bytes) and of the listing
+    /// (keys, sizes, ETags), no times.
     static func runID(settings: ScheduleSettings, snapshot: DatasourceSnapshot) throws -> String {
-        let identity = JSONValue.object([
+        var identity: [String: JSONValue] = [
             "selection_config": settings.selectionConfigJSON,
             "worker_config": .object(settings.workerConfig),
             "lightly_config": .object(settings.lightlyConfig),
             "seed": .string(String(settings.seed)),
             "listing": .string(snapshot.contentDigest),
-        ])
-        return "run-" + DatasourceSnapshot.sha256(try identity.canonicalData()).prefix(16)
+        ]
+        if let model = settings.embeddingModel {
+            // An unreadable model fails the run right after, with the error of loading it.
+            let digest = (try? Data(contentsOf: model)).map { DatasourceSnapshot.sha256($0) } ?? "unreadable"
+            identity["embedding_model"] = .object([
+                "sha256": .string(digest), "input_size": .int(settings.embeddingInputSize),
+            ])
+        }
+        return "run-" + DatasourceSnapshot.sha256(try JSONValue.object(identity).canonicalData()).prefix(16)
     }
+
+    /// The durations of the run's steps: in the local output folder only, never in the datasource's
+    /// run folder, whose files are the same bytes for identical runs.
+    static let timingsFile = "timings.json"
 
     /// Runs the selection and writes the run; returns the run folder's contents.
     func select(context: any StageContext) async throws -> ScheduleRun {
@@ -83,6 +100,7 @@ public struct ScheduleStage: Stage {
         let started = clock.now
         var log = RunLog(logger: context.logger)
         var steps: [StageSummary] = []
+        var timings: [(String, Double)] = []
 
         var mark = clock.now
         let settings = try ScheduleSettings(context.parameters)
@@ -120,8 +138,8 @@ public struct ScheduleStage: Stage {
         let objectCount = inputs.objects.reduce(0) { $0 + $1.count }
         log.info("\(inputs.candidates.count) candidate frames (\(datapoolCount) in the datapool), object task: \(inputs.objectTask ?? "none") (\(objectCount) objects), frame embeddings: \(inputs.frameEmbeddingSource)")
         steps.append(StageSummary(
-            name: "load datasources", input: snapshot.videos.count + snapshot.lightlyFiles.count,
-            kept: inputs.candidates.count, seconds: seconds(mark, clock.now)))
+            name: "load datasources", input: snapshot.videos.count + snapshot.lightlyFiles.count, kept: inputs.candidates.count))
+        timings.append(("load datasources", seconds(mark, clock.now)))
 
         mark = clock.now
         let result: SelectionResult
@@ -134,9 +152,8 @@ public struct ScheduleStage: Stage {
         }
         for warning in result.warnings { log.warning("selection: \(warning)") }
         log.info("selected \(result.selectedFrames.count) of \(inputs.candidates.count - datapoolCount) frames (stop: \(result.stopReason.rawValue))")
-        steps.append(StageSummary(
-            name: "selection", input: inputs.candidates.count - datapoolCount, kept: result.selectedFrames.count,
-            seconds: seconds(mark, clock.now)))
+        steps.append(StageSummary(name: "selection", input: inputs.candidates.count - datapoolCount, kept: result.selectedFrames.count))
+        timings.append(("selection", seconds(mark, clock.now)))
 
         let writer = RunWriter(folder: context.outputDirectory)
         try writer.removeAll()
@@ -150,21 +167,30 @@ public struct ScheduleStage: Stage {
         let crops = try await RunImages(inputs: inputs, selected: result.selectedFrames, snapshot: snapshot, writer: writer)
             .write { done, total in context.reportProgress(completed: done, total: total, unit: "videos") }
         log.info("wrote \(selectedNames.count) frames and \(crops.count) crops")
-        steps.append(StageSummary(
-            name: "frames and crops", input: selectedNames.count, kept: selectedNames.count, seconds: seconds(mark, clock.now)))
+        steps.append(StageSummary(name: "frames and crops", input: selectedNames.count, kept: selectedNames.count))
+        timings.append(("frames and crops", seconds(mark, clock.now)))
 
         mark = clock.now
         let report = try RunReport.make(
             runID: runID, tag: tag, snapshot: snapshot, settings: settings, inputs: inputs, result: result, crops: crops,
-            steps: steps, totalSeconds: seconds(started, clock.now))
+            steps: steps)
         do {
             try ReportRenderer.writeJSON(report, runFolder: writer.folder)
             try ReportRenderer().render(report, runFolder: writer.folder)
         } catch {
             throw StageError("cannot write the report of run \(runID) in '\(writer.folder.path)': \(error)")
         }
-        log.info("report written in \(String(format: "%.2f", seconds(mark, clock.now))) s; run took \(String(format: "%.2f", seconds(started, clock.now))) s")
+        timings.append(("report", seconds(mark, clock.now)))
+        log.info("report written")
         try writer.write(Data(log.text.utf8), to: "log.txt")
+        let total = seconds(started, clock.now)
+        let durations = timings.map { name, seconds in "\(name) \(String(format: "%.2f", seconds)) s" }.joined(separator: ", ")
+        context.logger.info("run \(runID) took \(String(format: "%.2f", total)) s (\(durations))")
+        let timingsJSON = JSONValue.object([
+            "run_id": .string(runID), "total_seconds": .double(total),
+            "steps": .array(timings.map { .object(["name": .string($0.0), "seconds": .double($0.1)]) }),
+        ])
+        try writer.write(try timingsJSON.canonicalData(), to: Self.timingsFile)
 
         let receipt = try await upload(writer: writer, runID: runID, to: snapshot.lightly)
         context.recordReceipt(receipt)
@@ -175,7 +201,7 @@ public struct ScheduleStage: Stage {
     /// interrupted before it is not part of any later run's datapool.
     private func upload(writer: RunWriter, runID: String, to lightly: any BlobStore) async throws -> JSONValue {
         let prefix = DatasourceSnapshot.runsPrefix + runID + "/"
-        let files = try writer.files().sorted { a, b in
+        let files = try writer.files().filter { $0 != Self.timingsFile }.sorted { a, b in
             (a == DatasourceSnapshot.selectedFilenames ? 1 : 0, a) < (b == DatasourceSnapshot.selectedFilenames ? 1 : 0, b)
         }
         var last: ObjectInfo?
@@ -204,8 +230,8 @@ struct ScheduleRun: Sendable {
     var folder: URL
 }
 
-/// The run's `log.txt`, mirrored to the engine's logger. No timestamps: the lines are the same
-/// for the same run, apart from measured durations.
+/// The run's `log.txt`, mirrored to the engine's logger. No timestamps or durations: the lines are
+/// the same for the same run.
 struct RunLog {
     let logger: Logging.Logger
     private(set) var lines: [String] = []
