@@ -27,8 +27,8 @@ public enum DebianPython {
     /// `embeddings.f32`). Takes a few seconds.
     public static func exportCropEmbedder(
         to output: URL, dimension: Int = 16, inputSize: Int = 32, seed: Int = 0, reference: URL? = nil
-    ) throws {
-        try run([
+    ) async throws {
+        try await run([
             MotoServer.packageRoot.appendingPathComponent("examples/export_crop_embedder.py").path,
             "--output", output.path, "--dimension", String(dimension), "--input-size", String(inputSize),
             "--seed", String(seed),

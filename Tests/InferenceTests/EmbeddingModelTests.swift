@@ -8,11 +8,11 @@ import Testing
         try Data(contentsOf: url).withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
     }
 
-    @Test func embeddingsEqualPythonsForTheSameCrops() throws {
+    @Test func embeddingsEqualPythonsForTheSameCrops() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let model = directory.url.appendingPathComponent("crops.pt")
-        try DebianPython.exportCropEmbedder(to: model, dimension: 12, inputSize: 24, seed: 3, reference: directory.url)
+        try await DebianPython.exportCropEmbedder(to: model, dimension: 12, inputSize: 24, seed: 3, reference: directory.url)
         let crops = try Self.floats(directory.url.appendingPathComponent("crops.f32"))
         let expected = try Self.floats(directory.url.appendingPathComponent("embeddings.f32"))
         let rows = try EmbeddingModel(url: model, threads: 1).embed(ImageBatch(count: 5, height: 24, width: 24, values: crops))
@@ -39,11 +39,11 @@ import Testing
         #expect(error.description.contains("'\(url.path)'"))
     }
 
-    @Test func aBatchOfTheWrongLengthIsRejected() throws {
+    @Test func aBatchOfTheWrongLengthIsRejected() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let url = directory.url.appendingPathComponent("crops.pt")
-        try DebianPython.exportCropEmbedder(to: url)
+        try await DebianPython.exportCropEmbedder(to: url)
         let error = try #require(throws: InferenceError.self) {
             try EmbeddingModel(url: url, threads: 1).embed(ImageBatch(count: 2, height: 4, width: 4, values: [0, 1]))
         }

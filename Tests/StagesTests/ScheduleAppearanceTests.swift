@@ -9,10 +9,10 @@ import TestSupport
 struct ScheduleAppearanceTests {
     @Test("object DIVERSITY on a TorchScript crop embedder's embeddings")
     func selectsWithAnEmbeddingModel() async throws {
-        let fixture = try ScheduleFixture(videos: ["clip.mp4": 30, "other.mp4": 24])
+        let fixture = try await ScheduleFixture(videos: ["clip.mp4": 30, "other.mp4": 24])
         defer { fixture.directory.remove() }
         let model = fixture.directory.url.appendingPathComponent("crops.pt")
-        try DebianPython.exportCropEmbedder(to: model, dimension: 8, inputSize: 16)
+        try await DebianPython.exportCropEmbedder(to: model, dimension: 8, inputSize: 16)
         let (run, _) = try await fixture.run("appearance", parameters: [
             "selection_config": fixture.tutorialConfig(samples: 10), "embedding_model": .string(model.path),
             "embedding_input_size": .int(16),
@@ -31,7 +31,7 @@ struct ScheduleAppearanceTests {
 
     @Test("a missing or corrupt model is named; the model file is part of the cache key")
     func badModels() async throws {
-        let fixture = try ScheduleFixture(videos: ["clip.mp4": 12])
+        let fixture = try await ScheduleFixture(videos: ["clip.mp4": 12])
         defer { fixture.directory.remove() }
         let missing = fixture.directory.url.appendingPathComponent("missing.pt")
         let corrupt = fixture.directory.url.appendingPathComponent("corrupt.pt")

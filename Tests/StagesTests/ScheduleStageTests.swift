@@ -101,7 +101,7 @@ struct ScheduleStageTests {
 
     @Test("two identical runs write identical bytes; the durations are only in the local timings.json")
     func identicalRunsWriteIdenticalFiles() async throws {
-        let fixture = try ScheduleFixture(videos: ["clip.mp4": 30, "other.mp4": 24])
+        let fixture = try await ScheduleFixture(videos: ["clip.mp4": 30, "other.mp4": 24])
         defer { fixture.directory.remove() }
         let parameters = ["selection_config": fixture.tutorialConfig(samples: 6)]
         let (first, _) = try await fixture.run("first", parameters: parameters)

@@ -114,6 +114,9 @@ typedef int32_t (*ctorch_model_detect_fn)(ctorch_model *, const ctorch_frame *, 
                                           char *, size_t);
 typedef ctorch_frame_detections (*ctorch_result_frame_fn)(const ctorch_result *, int64_t);
 typedef void (*ctorch_result_free_fn)(ctorch_result *);
+typedef int32_t (*ctorch_model_embed_fn)(ctorch_model *, const float *, int64_t, int64_t, int64_t, int64_t, float **,
+                                         int64_t *, char *, size_t);
+typedef void (*ctorch_floats_free_fn)(float *);
 
 #ifdef __cplusplus
 }

@@ -1,4 +1,4 @@
-internal import CTorchShim
+internal import CTorchAPI
 import Foundation
 
 /// A TorchScript model that maps a batch of images to one embedding each: `forward` takes a float
@@ -13,29 +13,33 @@ import Foundation
 public final class EmbeddingModel: @unchecked Sendable {
     // @unchecked: `handle` is immutable after init and every use of it holds `lock`.
     private let handle: OpaquePointer
+    private let shim: TorchShim
     private let lock = NSLock()
     /// The TorchScript file this model came from.
     public let url: URL
 
     /// Loads `url` on the CPU.
     /// - Parameter threads: libtorch's intra-op threads for this model's calls; 0 means one per core.
-    /// - Throws: ``InferenceError``: `modelNotFound`, `modelUnreadable`.
+    /// - Throws: ``InferenceError``: `modelNotFound`, `torchUnavailable`, `modelUnreadable`.
     public init(url: URL, threads: Int = 0) throws {
         let path = url.path
         guard FileManager.default.fileExists(atPath: path) else {
             throw InferenceError(.modelNotFound, file: path, "the model file does not exist")
         }
+        let shim = try TorchShim.shared()
+        let resolvedThreads = threads > 0 ? threads : ProcessInfo.processInfo.activeProcessorCount
         var model: OpaquePointer?
         try TorchStatus.check(file: path, code: .modelUnreadable) { error, capacity in
-            ctorch_model_load(path, Int32(CTORCH_DEVICE_CPU), Int32(threads), &model, error, capacity)
+            shim.modelLoad(path, Int32(CTORCH_DEVICE_CPU), Int32(resolvedThreads), &model, error, capacity)
         }
         guard let model else { throw InferenceError(.modelUnreadable, file: path, "libtorch returned no model") }
         handle = model
+        self.shim = shim
         self.url = url
     }
 
     deinit {
-        ctorch_model_free(handle)
+        shim.modelFree(handle)
     }
 
     /// One forward pass: one embedding (a row of D floats) per image of `batch`, in order.
@@ -55,12 +59,12 @@ public final class EmbeddingModel: @unchecked Sendable {
         var dimension: Int64 = 0
         try batch.values.withUnsafeBufferPointer { values in
             try TorchStatus.check(file: url.path, code: .inferenceFailed) { error, capacity in
-                ctorch_model_embed(
+                shim.modelEmbed(
                     handle, values.baseAddress, Int64(batch.count), 3, Int64(batch.height), Int64(batch.width),
                     &output, &dimension, error, capacity)
             }
         }
-        defer { ctorch_floats_free(output) }
+        defer { shim.floatsFree(output) }
         let width = Int(dimension)
         guard let output, width > 0 else {
             throw InferenceError(.unexpectedOutput, file: url.path, "model returned embeddings of dimension 0")

@@ -26,6 +26,8 @@ struct TorchShim: @unchecked Sendable {
     let modelDetect: ctorch_model_detect_fn
     let resultFrame: ctorch_result_frame_fn
     let resultFree: ctorch_result_free_fn
+    let modelEmbed: ctorch_model_embed_fn
+    let floatsFree: ctorch_floats_free_fn
 
     // dlopen is process-wide anyway: the bound shim is kept once loaded. A failure is not kept,
     // so a later call after fixing the environment can still succeed.
@@ -92,7 +94,9 @@ struct TorchShim: @unchecked Sendable {
             modelFree: try bind("ctorch_model_free", as: ctorch_model_free_fn.self),
             modelDetect: try bind("ctorch_model_detect", as: ctorch_model_detect_fn.self),
             resultFrame: try bind("ctorch_result_frame", as: ctorch_result_frame_fn.self),
-            resultFree: try bind("ctorch_result_free", as: ctorch_result_free_fn.self))
+            resultFree: try bind("ctorch_result_free", as: ctorch_result_free_fn.self),
+            modelEmbed: try bind("ctorch_model_embed", as: ctorch_model_embed_fn.self),
+            floatsFree: try bind("ctorch_floats_free", as: ctorch_floats_free_fn.self))
     }
 
     private static func lastLoaderError() -> String {
