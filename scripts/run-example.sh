@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/setup.sh
+scripts/setup.sh --runtime
 
 echo "run-example: building orchestrate and the libtorch shim it loads for detect"
 swift build --product CTorchShim

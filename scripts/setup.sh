@@ -1,18 +1,26 @@
 #!/usr/bin/env bash
 # Installs everything orchestrate needs on a fresh Debian 12 machine. Idempotent:
 # a second run installs nothing and takes a second.
+#
+#   scripts/setup.sh             # build, run, test and benchmark (scripts/test.sh)
+#   scripts/setup.sh --runtime   # build and run only (scripts/run-example.sh): no test servers,
+#                                # no browser, no Python test helpers
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+runtime_only=false
+[ "${1:-}" = "--runtime" ] && runtime_only=true
 
 debian_packages=(
   pkg-config
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev ffmpeg
   libtorch-dev python3-torch python3-torchvision libopenblas0-pthread
   libsqlite3-dev libcairo2-dev
-  python3-venv python3-numpy python3-av
-  poppler-utils
-  chromium fonts-dejavu-core
+  python3-numpy fonts-dejavu-core
 )
+if ! $runtime_only; then
+  debian_packages+=(python3-venv python3-av poppler-utils chromium)
+fi
 
 missing=()
 for package in "${debian_packages[@]}"; do
@@ -25,6 +33,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo_cmd apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+
+$runtime_only && exit 0
 
 # Python helpers for tests and benchmarks, beside Debian's torch (hence system site packages).
 python_packages=(moto[server] pycocotools)
