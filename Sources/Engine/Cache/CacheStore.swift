@@ -35,14 +35,34 @@ public final class CacheStore: Sendable {
                 // drop the last transactions, never corrupt the file.
                 try db.execute(sql: "PRAGMA synchronous = NORMAL")
             }
-            pool = try DatabasePool(path: self.workdir.appendingPathComponent("orchestrate.sqlite").path,
-                                    configuration: configuration)
-            try Self.migrator.migrate(pool)
+            // Two processes opening a new workdir together race to switch it to WAL and to create
+            // the tables: open and migrate under an exclusive lock on a file beside the database
+            // (the kernel releases it if this process dies).
+            let databasePath = self.workdir.appendingPathComponent("orchestrate.sqlite").path
+            pool = try Self.whileLocking(self.workdir.appendingPathComponent("open.lock")) {
+                let pool = try DatabasePool(path: databasePath, configuration: configuration)
+                try Self.migrator.migrate(pool)
+                return pool
+            }
         } catch let error as CacheError {
             throw error
         } catch {
             throw CacheError("cannot open the cache in '\(workdir.path)'", code: .database, cause: error)
         }
+    }
+
+    private static func whileLocking<T>(_ lockFile: URL, _ body: () throws -> T) throws -> T {
+        let descriptor = open(lockFile.path, O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            throw CacheError("cannot open '\(lockFile.path)': \(String(cString: strerror(errno)))", code: .io)
+        }
+        defer { close(descriptor) }
+        while flock(descriptor, LOCK_EX) != 0 {
+            guard errno == EINTR else {
+                throw CacheError("cannot lock '\(lockFile.path)': \(String(cString: strerror(errno)))", code: .io)
+            }
+        }
+        return try body()
     }
 
     static var migrator: DatabaseMigrator {
