@@ -41,18 +41,8 @@ public final class DetectionModel: @unchecked Sendable {
         }
         let shim = try TorchShim.shared()
         try TorchvisionOperators.load(operatorLibrary ?? TorchvisionOperators.locate())
-        let resolvedThreads = threads > 0 ? threads : ProcessInfo.processInfo.activeProcessorCount
-        var model: OpaquePointer?
-        try TorchStatus.check(file: path, code: device == .cuda ? .deviceUnavailable : .modelUnreadable) {
-            error, capacity in
-            shim.modelLoad(
-                path, device == .cuda ? Int32(CTORCH_DEVICE_CUDA) : Int32(CTORCH_DEVICE_CPU),
-                Int32(resolvedThreads), &model, error, capacity)
-        }
-        guard let model else {
-            throw InferenceError(.modelUnreadable, file: path, "libtorch returned no model")
-        }
-        self.handle = model
+        let resolvedThreads = TorchShim.intraOpThreads(threads)
+        handle = try shim.loadModel(path, device: device, threads: resolvedThreads)
         self.shim = shim
         self.url = url
         self.threads = resolvedThreads

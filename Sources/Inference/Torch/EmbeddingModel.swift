@@ -27,13 +27,7 @@ public final class EmbeddingModel: @unchecked Sendable {
             throw InferenceError(.modelNotFound, file: path, "the model file does not exist")
         }
         let shim = try TorchShim.shared()
-        let resolvedThreads = threads > 0 ? threads : ProcessInfo.processInfo.activeProcessorCount
-        var model: OpaquePointer?
-        try TorchStatus.check(file: path, code: .modelUnreadable) { error, capacity in
-            shim.modelLoad(path, Int32(CTORCH_DEVICE_CPU), Int32(resolvedThreads), &model, error, capacity)
-        }
-        guard let model else { throw InferenceError(.modelUnreadable, file: path, "libtorch returned no model") }
-        handle = model
+        handle = try shim.loadModel(path, device: .cpu, threads: TorchShim.intraOpThreads(threads))
         self.shim = shim
         self.url = url
     }

@@ -44,6 +44,25 @@ struct TorchShim: @unchecked Sendable {
         }
     }
 
+    /// libtorch's intra-op thread count for a request: `requested` when positive, else one per core.
+    static func intraOpThreads(_ requested: Int) -> Int {
+        requested > 0 ? requested : ProcessInfo.processInfo.activeProcessorCount
+    }
+
+    /// Loads the TorchScript file at `path` on `device` with `threads` intra-op threads.
+    /// - Throws: ``InferenceError``: `deviceUnavailable` (CUDA) or `modelUnreadable`.
+    func loadModel(_ path: String, device: ComputeDevice, threads: Int) throws -> OpaquePointer {
+        var model: OpaquePointer?
+        try TorchStatus.check(file: path, code: device == .cuda ? .deviceUnavailable : .modelUnreadable) {
+            error, capacity in
+            modelLoad(
+                path, device == .cuda ? Int32(CTORCH_DEVICE_CUDA) : Int32(CTORCH_DEVICE_CPU), Int32(threads),
+                &model, error, capacity)
+        }
+        guard let model else { throw InferenceError(.modelUnreadable, file: path, "libtorch returned no model") }
+        return model
+    }
+
     /// The library file to load (see the type's documentation for the order).
     /// - Throws: ``InferenceError`` `torchUnavailable` listing the places looked in.
     static func locate(
