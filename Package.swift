@@ -95,6 +95,9 @@ let package = Package(
 
         // Benchmarks
         .executableTarget(name: "TorchBench", dependencies: ["Inference"], path: "bench/torch/TorchBench"),
+        .executableTarget(
+            name: "SelectionBench", dependencies: ["Selection", "TestSupport"], path: "bench/selection/SelectionBench"
+        ),
 
         // Tests
         .target(

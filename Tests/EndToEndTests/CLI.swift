@@ -42,7 +42,7 @@ struct Workspace {
         let data = root.appendingPathComponent("data")
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
         for (name, text) in sources { try Data(text.utf8).write(to: data.appendingPathComponent(name)) }
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
     }
 
     func write(pipeline: String) throws {

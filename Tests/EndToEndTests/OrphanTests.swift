@@ -39,9 +39,9 @@ import TestSupport
                 with:
                   argv: [sh, -c, 'until sqlite3 "$5" "SELECT count(*) FROM leases WHERE process_group IS NOT NULL" | grep -q 1; do sleep 0.1; done; first=$(wc -l < "$0"); echo $$ >> "$0"; if [ "$first" -eq 0 ]; then i=0; while [ ! -e "$4" ] && [ $i -lt 6000 ]; do sleep 0.1; i=$((i+1)); done; fi; echo $$ >> "$1"; cp "$2" "$3/copy.txt"', "\(started.path)", "\(markers.path)", "${item.path}", "${out}", "\(go.path)", "\(database.path)"]
             """)
-        FileManager.default.createFile(atPath: started.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: started.path, contents: nil)
         // Whatever happens, let a surviving orphan finish.
-        defer { FileManager.default.createFile(atPath: go.path, contents: nil) }
+        defer { _ = FileManager.default.createFile(atPath: go.path, contents: nil) }
         let first = try CLI.start(["run", "p.yaml"], in: workspace.root)
         // Wait for the child (generously: a niced test on a loaded machine may wait long for the
         // CPU). The test spawns nothing meanwhile, as in ResumeTests: with `sqlite3` children of
@@ -64,7 +64,7 @@ import TestSupport
         let staging = workspace.root.appendingPathComponent(".orchestrate/staging")
         #expect(try FileManager.default.contentsOfDirectory(atPath: staging.path).isEmpty, "the killed run's staging is kept")
         // Released now, a surviving orphan would write its marker within moments.
-        FileManager.default.createFile(atPath: go.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: go.path, contents: nil)
         try await Task.sleep(nanoseconds: 1_000_000_000)
         #expect(try lines(markers) == Array(children.dropFirst()), "the orphan wrote after the next run began")
     }

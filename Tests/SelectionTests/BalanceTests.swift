@@ -1,4 +1,5 @@
 import Selection
+import TestSupport
 import Testing
 
 @Suite struct BalanceTests {

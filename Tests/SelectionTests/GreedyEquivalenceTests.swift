@@ -1,4 +1,5 @@
 import Selection
+import TestSupport
 import Testing
 
 /// The lazy greedy against picks recorded from the implementation before its bounds were

@@ -1,5 +1,6 @@
 import Foundation
 import Selection
+import TestSupport
 import Testing
 
 @Suite struct CombinationTests {

@@ -30,17 +30,3 @@ func framesWithMetadata(_ columns: [String: [Double]], datapool: Set<Int> = []) 
 func strategy(_ input: SelectionInput, _ kind: SelectionStrategy.Kind, strength: Double = 1) -> StrategyEntry {
     StrategyEntry(input: input, strategy: SelectionStrategy(kind: kind, strength: strength))
 }
-
-/// A deterministic generator for test data.
-struct TestRandom {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func unit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
-    mutating func int(_ range: Range<Int>) -> Int { range.lowerBound + Int(next() % UInt64(range.count)) }
-}

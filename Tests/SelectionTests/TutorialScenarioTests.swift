@@ -1,5 +1,6 @@
 import Foundation
 import Selection
+import TestSupport
 import Testing
 
 /// The tutorial's selection config on five synthetic volleyball videos of different lengths.

@@ -101,7 +101,7 @@ private struct ContextWithStore: StageContext {
 
     private func makeContext(_ name: String, checkpoints: String, _ parameters: [String: JSONValue] = [:]) throws -> TestStageContext {
         var values: [String: JSONValue] = [
-            "model": .string(fixture.model.path), "batch_size": .int(2), "threads": .int(1), "score_threshold": .int(0),
+            "model": .string(fixture.model.path), "batch_size": .int(2), "threads": .int(1), "replicas": .int(0), "score_threshold": .int(0),
             "device": .string("cpu"), "checkpoint_every": .int(2),
         ]
         values.merge(parameters) { $1 }
@@ -154,6 +154,42 @@ private struct ContextWithStore: StageContext {
         #expect(Set(json.keys) == ["file", "frame_count", "width", "height", "frames"])
         let first = try #require((json["frames"] as? [[String: Any]])?.first)
         #expect(Set(first.keys) == ["index", "boxes", "labels", "scores", "keypoints", "keypoints_scores", "embeddings", "frame_embedding"])
+    }
+
+    @Test func twoReplicasWriteWhatOneWritesAndResumeAlike() async throws {
+        defer { scratch.remove() }
+        let item = fixture.item(inputs: ["frames": fixture.allFrames])
+        let single = try makeContext("single", checkpoints: "single-checkpoints", ["replicas": .int(1)])
+        try await DetectStage().run(item, context: single)
+
+        // Two batches run at once (one thread each, as the single replica has); units still come in order.
+        let work = WorkLog()
+        let pair = try makeContext("pair", checkpoints: "pair-checkpoints", ["replicas": .int(2), "threads": .int(2)])
+        try await DetectStage(observer: work.observer).run(item, context: pair)
+        #expect(work.inferred == [[0, 1], [2, 3], [4, 5], [6, 7]])
+        #expect(try await pair.checkpoints.committedUnits().map(\.cursor) == [2, 4, 6, 8])
+        #expect(try output(pair) == output(single))
+
+        // Cancelled after the first unit while the next batch is still running: that batch ends
+        // before the stage returns, and a resumed run completes the same file.
+        let killed = try makeContext("killed", checkpoints: "killed-checkpoints", ["replicas": .int(2), "threads": .int(2)])
+        let cancelling = ContextWithStore(base: killed, checkpoints: CancellingCheckpointStore(base: killed.checkpoints, cancelAfter: 1))
+        let attempt = Task { try await DetectStage().run(item, context: cancelling) }
+        await #expect(throws: CancellationError.self) { try await attempt.value }
+        #expect(try await killed.checkpoints.committedUnits().map(\.cursor) == [2])
+        let resumed = try makeContext("resumed", checkpoints: "killed-checkpoints", ["replicas": .int(2), "threads": .int(2)])
+        try await DetectStage().run(item, context: resumed)
+        #expect(try output(resumed) == output(single))
+    }
+
+    @Test func aNegativeReplicaCountIsRefused() async throws {
+        defer { scratch.remove() }
+        let context = try makeContext("negative", checkpoints: "negative-checkpoints", ["replicas": .int(-1)])
+        let error = try await #require(throws: StageError.self) {
+            try await DetectStage().run(fixture.item(inputs: ["frames": fixture.allFrames]), context: context)
+        }
+        #expect(error.code == .invalidParameter)
+        #expect(error.message == "parameter 'replicas' must be 0 (automatic) or positive, got -1")
     }
 
     @Test func sampledFramesAreTheOnlyOnesInferredAndTheScoreThresholdDropsDetections() async throws {

@@ -10,11 +10,12 @@ dimension=${BENCH_DIM:-64}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
-swift build -c release --build-tests
+swift build -c release --product SelectionBench
+bench=$(swift build -c release --show-bin-path)/SelectionBench
 
-export ORCHESTRATE_BENCH=1 BENCH_FRAMES=$frames BENCH_SELECT=$select BENCH_DIM=$dimension
+export BENCH_FRAMES=$frames BENCH_SELECT=$select BENCH_DIM=$dimension
 export BENCH_REPEATS=${BENCH_REPEATS:-3} BENCH_SCALING=${BENCH_SCALING:-1} BENCH_OUT=$out
-swift test -c release --skip-build --filter SelectionBenchmark | grep '^{' > "$out/swift.jsonl"
+"$bench" > "$out/swift.jsonl"
 /usr/bin/python3 bench/selection/numpy_peer.py "$out" "$select" "$dimension" > "$out/numpy.jsonl"
 
 /usr/bin/python3 - "$out" > bench/selection/results.md <<'PY'

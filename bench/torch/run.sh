@@ -3,15 +3,17 @@
 # frames of a 960x540 clip, full-size Keypoint R-CNN with random weights. Results: JSON lines on
 # stdout (and in $WORK/results.jsonl); docs/benchmarks.md "## Inference" records them.
 #
-#   bench/torch/run.sh               # headline: FRAMES=100 THREADS=2 BATCH=2
+#   bench/torch/run.sh               # headline: FRAMES=100 THREADS=2 BATCH=2 REPLICAS=2
 #   SWEEP=1 FRAMES=20 bench/torch/run.sh
-#                                    # batch sizes 1/2/4, one thread, no_grad, and with
-#                                    # REFERENCE_BLAS=DIR (holds libblas.so.3) reference BLAS
+#                                    # batch sizes 1/2/4 and replicas 1/2 at THREADS threads in all,
+#                                    # one thread, no_grad, and with REFERENCE_BLAS=DIR (holds
+#                                    # libblas.so.3) reference BLAS
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 FRAMES=${FRAMES:-100}
 BATCH=${BATCH:-2}
 THREADS=${THREADS:-2}
+REPLICAS=${REPLICAS:-2}
 MIN_SIZE=${MIN_SIZE:-800}
 WORK=${WORK:-.build/bench-torch}
 mkdir -p "$WORK"
@@ -25,22 +27,24 @@ model="$WORK/keypointrcnn-random-$MIN_SIZE.pt"
 [ -f "$model" ] || /usr/bin/python3 examples/export_keypoint_rcnn.py --random-init --min-size "$MIN_SIZE" \
   --output "$model"
 
-swift build --product CTorchShim
-swift build --product TorchBench
-bench=$(swift build --show-bin-path)/TorchBench
+swift build -c release --product CTorchShim
+swift build -c release --product TorchBench
+bench=$(swift build -c release --show-bin-path)/TorchBench
 results="$WORK/results.jsonl"
 : > "$results"
 run() { "$@" | tee -a "$results"; }
 
 if [ -z "${SWEEP:-}" ]; then
   # The acceptance pair: the tutorial's loop exactly as written (torch's default thread count), the
-  # same loop given THREADS threads, and the Swift shim with THREADS threads.
+  # same loop given THREADS threads, and the Swift pool with THREADS threads in all.
   run /usr/bin/python3 bench/torch/tutorial_loop.py "$clip" --frames "$FRAMES" --min-size "$MIN_SIZE"
   run /usr/bin/python3 bench/torch/tutorial_loop.py "$clip" --frames "$FRAMES" --threads "$THREADS" --min-size "$MIN_SIZE"
-  run "$bench" "$model" "$raw" 960 540 "$FRAMES" "$THREADS" "$BATCH"
+  run "$bench" "$model" "$raw" 960 540 "$FRAMES" "$THREADS" "$BATCH" "$REPLICAS"
 else
   run /usr/bin/python3 bench/torch/tutorial_loop.py "$clip" --frames "$FRAMES" --threads "$THREADS" --min-size "$MIN_SIZE" --no-grad
-  for batch in 1 2 4; do run "$bench" "$model" "$raw" 960 540 "$FRAMES" "$THREADS" "$batch"; done
+  for replicas in 1 2; do
+    for batch in 1 2 4; do run "$bench" "$model" "$raw" 960 540 "$FRAMES" "$THREADS" "$batch" "$replicas"; done
+  done
   run /usr/bin/python3 bench/torch/tutorial_loop.py "$clip" --frames "$FRAMES" --threads 1 --min-size "$MIN_SIZE"
   run "$bench" "$model" "$raw" 960 540 "$FRAMES" 1 1
   if [ -n "${REFERENCE_BLAS:-}" ]; then

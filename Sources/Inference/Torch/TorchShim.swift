@@ -49,6 +49,16 @@ struct TorchShim: @unchecked Sendable {
         requested > 0 ? requested : ProcessInfo.processInfo.activeProcessorCount
     }
 
+    /// Caps OpenBLAS's own thread pool (libtorch's linear layers) at `threads`, when libtorch uses
+    /// OpenBLAS; with several forward passes at once its default, one thread per core for each
+    /// pass, oversubscribes the cores. Process-wide.
+    func limitBLASThreads(_ threads: Int) {
+        typealias SetThreads = @convention(c) (Int32) -> Void
+        // The shim was loaded RTLD_GLOBAL, so its libopenblas is visible to a global lookup.
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "openblas_set_num_threads") else { return }
+        unsafeBitCast(symbol, to: SetThreads.self)(Int32(threads))
+    }
+
     /// Loads the TorchScript file at `path` on `device` with `threads` intra-op threads.
     /// - Throws: ``InferenceError``: `deviceUnavailable` (CUDA) or `modelUnreadable`.
     func loadModel(_ path: String, device: ComputeDevice, threads: Int) throws -> OpaquePointer {

@@ -6,8 +6,8 @@ import PluginAPI
 /// The built-in `detect` stage (design §7): runs a TorchScript Keypoint R-CNN over the frames
 /// that `decode`'s `manifest.json` keeps and writes `detections.json` (docs/stage-outputs.md).
 ///
-/// Frames are decoded in batches on one thread while the model runs the previous batch on
-/// another. Every `checkpoint_every` frames (rounded up to whole batches), or when 30 s have
+/// Frames are decoded in batches on one thread while the model runs earlier batches: up to
+/// `replicas` at once, each on its own copy of the model. Every `checkpoint_every` frames (rounded up to whole batches), or when 30 s have
 /// passed, the detections so far are committed as a checkpoint unit; a new attempt with the same
 /// cache key resumes after the last unit with an exact seek, and `detections.json` is always
 /// written from the units, so a resumed run's file equals an uninterrupted run's byte for byte.
@@ -36,7 +36,11 @@ public struct DetectStage: Stage {
             parameters: [
                 ParameterSpec("model", .file, doc: "The TorchScript model (examples/export_keypoint_rcnn.py)."),
                 ParameterSpec("batch_size", .integer, default: .int(1), doc: "Frames per forward pass."),
-                ParameterSpec("threads", .integer, default: .int(0), doc: "libtorch intra-op threads; 0 uses every core."),
+                ParameterSpec("threads", .integer, default: .int(0), doc: "libtorch intra-op threads in all; 0 uses every core."),
+                ParameterSpec(
+                    "replicas", .integer, default: .int(0),
+                    doc: "Batches run at once, each on its own copy of the model, sharing `threads`; "
+                        + "0: one per thread, at most 4 (cpu), 1 (cuda)."),
                 ParameterSpec("score_threshold", .number, default: .int(0), doc: "Drop detections scoring below this."),
                 ParameterSpec("device", .oneOf(["cpu", "cuda"]), default: .string("cpu"), doc: "Where the model runs."),
                 ParameterSpec(
@@ -50,6 +54,7 @@ public struct DetectStage: Stage {
         var model: URL
         var batchSize: Int
         var threads: Int
+        var replicas: Int
         var scoreThreshold: Float
         var device: ComputeDevice
         var checkpointEvery: Int
@@ -58,6 +63,7 @@ public struct DetectStage: Stage {
             model = try parameters.url("model")
             batchSize = try parameters.int("batch_size")
             threads = try parameters.int("threads")
+            replicas = try parameters.int("replicas")
             scoreThreshold = Float(try parameters.double("score_threshold"))
             checkpointEvery = try parameters.int("checkpoint_every")
             let deviceName = try parameters.string("device")
@@ -67,6 +73,9 @@ public struct DetectStage: Stage {
             self.device = device
             guard batchSize >= 1 else { throw StageError("parameter 'batch_size' must be at least 1, got \(batchSize)", code: .invalidParameter) }
             guard threads >= 0 else { throw StageError("parameter 'threads' must be 0 (all cores) or positive, got \(threads)", code: .invalidParameter) }
+            guard replicas >= 0 else {
+                throw StageError("parameter 'replicas' must be 0 (automatic) or positive, got \(replicas)", code: .invalidParameter)
+            }
             guard checkpointEvery >= 1 else {
                 throw StageError("parameter 'checkpoint_every' must be at least 1, got \(checkpointEvery)", code: .invalidParameter)
             }
@@ -106,7 +115,8 @@ public struct DetectStage: Stage {
         let interrupt = DecoderInterrupt()
         do {
             return try await withTaskCancellationHandler {
-                let model = try await DetectorRunner.load(url: options.model, threads: options.threads, device: options.device)
+                let model = try await DetectionModelPool.load(
+                    url: options.model, replicas: options.replicas, threads: options.threads, device: options.device)
                 let reader = try await FrameBatchReader.open(
                     video, frames: Array(frames[start...]), interrupt: interrupt, onDecoded: observer?.decoded)
                 return try await detect(
@@ -125,25 +135,36 @@ public struct DetectStage: Stage {
         }
     }
 
-    /// The batch loop: decoding of batch k+1 overlaps inference of batch k. Units end on batch
-    /// boundaries, so a resumed attempt forms the same batches as an uninterrupted one.
+    /// The batch loop: while the model's replicas run the oldest batches, the next one is decoded.
+    /// Results are taken in order and units end on batch boundaries, so a resumed attempt forms the
+    /// same batches and writes the same units as an uninterrupted one.
     private func detect(
-        reader: FrameBatchReader, model: DetectorRunner, from start: Int, total: Int, options: Options,
+        reader: FrameBatchReader, model: DetectionModelPool, from start: Int, total: Int, options: Options,
         interrupt: DecoderInterrupt, context: any StageContext
     ) async throws -> [DetectionCheckpoint] {
         let batchSize = options.batchSize
         var prefetch = Task { try await reader.read(batchSize) }
+        var running: [(frames: [Int], detections: Task<[Detections], any Error>)] = []
         do {
             var committed: [DetectionCheckpoint] = []
             var unit = DetectionCheckpoint(start: start, frames: [])
             var lastCommit = ContinuousClock.now
+            var decodedAll = false
             while true {
-                let batch = try await prefetch.value
-                if batch.isEmpty { break }
-                prefetch = Task { try await reader.read(batchSize) }
-                try Task.checkCancellation()
-                let detections = try await model.detect(batch)
-                observer?.inferred(batch.map(\.index))
+                while running.count < model.replicas, !decodedAll {
+                    let batch = try await prefetch.value
+                    if batch.isEmpty {
+                        decodedAll = true
+                        break
+                    }
+                    prefetch = Task { try await reader.read(batchSize) }
+                    try Task.checkCancellation()
+                    running.append((batch.map(\.index), Task { try await model.detect(batch) }))
+                }
+                guard !running.isEmpty else { break }
+                let oldest = running.removeFirst()
+                let detections = try await oldest.detections.value
+                observer?.inferred(oldest.frames)
                 unit.frames += detections.map { $0.filtered(minimumScore: options.scoreThreshold) }
                 let isLast = unit.end == total
                 if isLast || unit.frames.count >= options.checkpointEvery
@@ -159,9 +180,11 @@ public struct DetectStage: Stage {
             }
             return committed
         } catch {
-            // Stop the read in flight before the reader goes away.
+            // Stop the read in flight and let the passes in flight end before the reader and
+            // the frames go away.
             interrupt.trigger()
             _ = await prefetch.result
+            for batch in running { _ = await batch.detections.result }
             throw error
         }
     }

@@ -1,7 +1,8 @@
-// Times DetectionModel on the frames of a raw rgb24 file (as `ffmpeg -f rawvideo -pix_fmt rgb24`
+// Times DetectionModelPool on the frames of a raw rgb24 file (as `ffmpeg -f rawvideo -pix_fmt rgb24`
 // writes it): conversion to float CHW plus inference, per frame, with a given batch size.
 //
-// Usage: TorchBench MODEL RAW_RGB24 WIDTH HEIGHT FRAMES THREADS BATCH
+// Usage: TorchBench MODEL RAW_RGB24 WIDTH HEIGHT FRAMES THREADS BATCH [REPLICAS]
+// THREADS are shared among REPLICAS (default 1) forward passes running at once.
 // Prints one JSON object: per-frame wall seconds (batch time / batch size), median, fps, process CPU
 // seconds per frame (user + system, all threads), peak RSS.
 import Foundation
@@ -26,12 +27,13 @@ func rgb24ToPlanarFloat(_ bytes: Data, width: Int, height: Int) -> [Float] {
 }
 
 let arguments = CommandLine.arguments
-guard arguments.count == 8, let width = Int(arguments[3]), let height = Int(arguments[4]),
-    let frameCount = Int(arguments[5]), let threads = Int(arguments[6]), let batchSize = Int(arguments[7])
+guard arguments.count == 8 || arguments.count == 9, let width = Int(arguments[3]), let height = Int(arguments[4]),
+    let frameCount = Int(arguments[5]), let threads = Int(arguments[6]), let batchSize = Int(arguments[7]),
+    let replicas = arguments.count == 9 ? Int(arguments[8]) : 1
 else {
-    throw BenchError(description: "usage: TorchBench MODEL RAW_RGB24 WIDTH HEIGHT FRAMES THREADS BATCH")
+    throw BenchError(description: "usage: TorchBench MODEL RAW_RGB24 WIDTH HEIGHT FRAMES THREADS BATCH [REPLICAS]")
 }
-let model = try DetectionModel(url: URL(fileURLWithPath: arguments[1]), threads: threads)
+let pool = try await DetectionModelPool.load(url: URL(fileURLWithPath: arguments[1]), replicas: replicas, threads: threads)
 let raw = try FileHandle(forReadingFrom: URL(fileURLWithPath: arguments[2]))
 let frameBytes = 3 * width * height
 
@@ -43,27 +45,40 @@ func cpuSeconds() -> Double {
     return user + system
 }
 
-var times: [Double] = []
-var index = 0
-let cpuStart = cpuSeconds()
-while index < frameCount {
-    let start = Date()
-    var batch: [FrameTensor] = []
-    while batch.count < batchSize, index < frameCount {
+func readBatch(from start: Int) throws -> [FrameTensor] {
+    try (start..<min(start + batchSize, frameCount)).map { index in
         guard let bytes = try raw.read(upToCount: frameBytes), bytes.count == frameBytes else {
             throw BenchError(description: "the raw file holds fewer than \(frameCount) frames")
         }
-        batch.append(
-            FrameTensor(
-                index: index, pixels: rgb24ToPlanarFloat(bytes, width: width, height: height), height: height,
-                width: width))
-        index += 1
+        return FrameTensor(
+            index: index, pixels: rgb24ToPlanarFloat(bytes, width: width, height: height), height: height, width: width)
     }
-    let detections = try model.detect(frames: batch)
-    precondition(detections.count == batch.count)
-    let perFrame = Date().timeIntervalSince(start) / Double(batch.count)
-    times.append(contentsOf: Array(repeating: perFrame, count: batch.count))
 }
+
+// Up to `replicas` batches in flight, as the detect stage runs them; a frame's time is the time
+// between two batch completions divided by the batch size (with one replica: the batch's time).
+var times: [Double] = []
+var inFlight: [Task<Int, any Error>] = []
+var lastCompletion = Date()
+@MainActor func completeOldest() async throws {
+    let count = try await inFlight.removeFirst().value
+    let now = Date()
+    times += Array(repeating: now.timeIntervalSince(lastCompletion) / Double(count), count: count)
+    lastCompletion = now
+}
+let cpuStart = cpuSeconds()
+var next = 0
+while next < frameCount {
+    let batch = try readBatch(from: next)
+    next += batch.count
+    inFlight.append(Task { [pool] in
+        let detections = try await pool.detect(batch)
+        precondition(detections.count == batch.count)
+        return batch.count
+    })
+    if inFlight.count == replicas { try await completeOldest() }
+}
+while !inFlight.isEmpty { try await completeOldest() }
 
 var usage = rusage()
 getrusage(RUSAGE_SELF.rawValue, &usage)
@@ -71,7 +86,7 @@ let sorted = times.sorted()
 let median = sorted.count % 2 == 1
     ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
 let result: [String: Any] = [
-    "peer": "swift DetectionModel", "threads": threads, "batch": batchSize, "frames": times.count,
+    "peer": "swift DetectionModelPool", "threads": threads, "batch": batchSize, "replicas": replicas, "frames": times.count,
     "seconds_per_frame": times, "median_seconds": median, "fps": Double(times.count) / times.reduce(0, +),
     "cpu_seconds_per_frame": (cpuSeconds() - cpuStart) / Double(times.count),
     "peak_rss_mib": Double(usage.ru_maxrss) / 1024,
