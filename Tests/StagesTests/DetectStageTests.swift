@@ -170,8 +170,8 @@ private struct ContextWithStore: StageContext {
         #expect(try await pair.checkpoints.committedUnits().map(\.cursor) == [2, 4, 6, 8])
         #expect(try output(pair) == output(single))
 
-        // Cancelled after the first unit while the next batch is still running: that batch ends
-        // before the stage returns, and a resumed run completes the same file.
+        // Cancelled after the first unit while later batches are queued or running: nothing past
+        // the first unit is committed, and a resumed run completes the same file.
         let killed = try makeContext("killed", checkpoints: "killed-checkpoints", ["replicas": .int(2), "threads": .int(2)])
         let cancelling = ContextWithStore(base: killed, checkpoints: CancellingCheckpointStore(base: killed.checkpoints, cancelAfter: 1))
         let attempt = Task { try await DetectStage().run(item, context: cancelling) }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Inference benchmark: Swift DetectionModel (libtorch) against the tutorial's Python loop on the same
+# Inference benchmark: Swift DetectionModelPool (libtorch) against the tutorial's Python loop on the same
 # frames of a 960x540 clip, full-size Keypoint R-CNN with random weights. Results: JSON lines on
 # stdout (and in $WORK/results.jsonl); docs/benchmarks.md "## Inference" records them.
 #
@@ -18,10 +18,10 @@ MIN_SIZE=${MIN_SIZE:-800}
 WORK=${WORK:-.build/bench-torch}
 mkdir -p "$WORK"
 
-clip="$WORK/clip-960x540.mp4"
+clip="$WORK/clip-960x540-$FRAMES.mp4"
 [ -f "$clip" ] || ffmpeg -loglevel error -f lavfi -i "testsrc2=size=960x540:rate=25" -frames:v "$FRAMES" \
   -c:v libx264 -pix_fmt yuv420p "$clip"
-raw="$WORK/clip-960x540.rgb24"
+raw="$WORK/clip-960x540-$FRAMES.rgb24"
 ffmpeg -loglevel error -y -i "$clip" -frames:v "$FRAMES" -f rawvideo -pix_fmt rgb24 "$raw"
 model="$WORK/keypointrcnn-random-$MIN_SIZE.pt"
 [ -f "$model" ] || /usr/bin/python3 examples/export_keypoint_rcnn.py --random-init --min-size "$MIN_SIZE" \

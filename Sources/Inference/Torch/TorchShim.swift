@@ -49,17 +49,19 @@ struct TorchShim: @unchecked Sendable {
         requested > 0 ? requested : ProcessInfo.processInfo.activeProcessorCount
     }
 
-    /// Caps OpenBLAS's own thread pool (libtorch's linear layers) at `threads`, when libtorch uses
-    /// OpenBLAS; with several forward passes at once its default, one thread per core for each
-    /// pass, oversubscribes the cores. Process-wide.
-    func limitBLASThreads(_ threads: Int) {
+    /// Sets OpenBLAS's own thread pool (libtorch's linear layers) to `threads`, when libtorch uses
+    /// OpenBLAS. Process-wide.
+    private func setBLASThreads(_ threads: Int) {
         typealias SetThreads = @convention(c) (Int32) -> Void
         // The shim was loaded RTLD_GLOBAL, so its libopenblas is visible to a global lookup.
         guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "openblas_set_num_threads") else { return }
         unsafeBitCast(symbol, to: SetThreads.self)(Int32(threads))
     }
 
-    /// Loads the TorchScript file at `path` on `device` with `threads` intra-op threads.
+    /// Loads the TorchScript file at `path` on `device` with `threads` intra-op threads, and sets
+    /// OpenBLAS's pool to `threads` too: its default (a thread per core) oversubscribes the cores
+    /// when several passes run at once, and its thread count changes results in the last bits, so
+    /// it is set, never inherited. The last model loaded sets it for the process.
     /// - Throws: ``InferenceError``: `deviceUnavailable` (CUDA) or `modelUnreadable`.
     func loadModel(_ path: String, device: ComputeDevice, threads: Int) throws -> OpaquePointer {
         var model: OpaquePointer?
@@ -70,6 +72,7 @@ struct TorchShim: @unchecked Sendable {
                 &model, error, capacity)
         }
         guard let model else { throw InferenceError(.modelUnreadable, file: path, "libtorch returned no model") }
+        setBLASThreads(threads)
         return model
     }
 

@@ -7,10 +7,11 @@ import PluginAPI
 /// that `decode`'s `manifest.json` keeps and writes `detections.json` (docs/stage-outputs.md).
 ///
 /// Frames are decoded in batches on one thread while the model runs earlier batches: up to
-/// `replicas` at once, each on its own copy of the model. Every `checkpoint_every` frames (rounded up to whole batches), or when 30 s have
-/// passed, the detections so far are committed as a checkpoint unit; a new attempt with the same
-/// cache key resumes after the last unit with an exact seek, and `detections.json` is always
-/// written from the units, so a resumed run's file equals an uninterrupted run's byte for byte.
+/// `replicas` at once, each on its own copy of the model. Every `checkpoint_every` frames (rounded
+/// up to whole batches), or when 30 s have passed, the detections so far are committed as a
+/// checkpoint unit; a new attempt with the same cache key resumes after the last unit with an exact
+/// seek, and `detections.json` is always written from the units, so a resumed run's file equals an
+/// uninterrupted run's byte for byte.
 public struct DetectStage: Stage {
     /// Called with the index of every frame the decoder hands out and of every frame inferred:
     /// lets tests count the work an attempt does.
@@ -135,9 +136,10 @@ public struct DetectStage: Stage {
         }
     }
 
-    /// The batch loop: while the model's replicas run the oldest batches, the next one is decoded.
-    /// Results are taken in order and units end on batch boundaries, so a resumed attempt forms the
-    /// same batches and writes the same units as an uninterrupted one.
+    /// The batch loop: while the model's replicas run the oldest batches, the next ones are
+    /// decoded; up to two batches per replica are queued, so a replica that finishes early starts
+    /// the next batch at once. Results are taken in order and units end on batch boundaries, so a
+    /// resumed attempt forms the same batches and writes the same units as an uninterrupted one.
     private func detect(
         reader: FrameBatchReader, model: DetectionModelPool, from start: Int, total: Int, options: Options,
         interrupt: DecoderInterrupt, context: any StageContext
@@ -151,7 +153,8 @@ public struct DetectStage: Stage {
             var lastCommit = ContinuousClock.now
             var decodedAll = false
             while true {
-                while running.count < model.replicas, !decodedAll {
+                try Task.checkCancellation()
+                while running.count < 2 * model.replicas, !decodedAll {
                     let batch = try await prefetch.value
                     if batch.isEmpty {
                         decodedAll = true
@@ -161,7 +164,11 @@ public struct DetectStage: Stage {
                     try Task.checkCancellation()
                     running.append((batch.map(\.index), Task { try await model.detect(batch) }))
                 }
-                guard !running.isEmpty else { break }
+                guard !running.isEmpty else {
+                    throw StageError(
+                        "decoding ended after kept frame \(unit.end) of \(total), before the frames the manifest lists",
+                        code: .invalidInput)
+                }
                 let oldest = running.removeFirst()
                 let detections = try await oldest.detections.value
                 observer?.inferred(oldest.frames)
@@ -180,10 +187,11 @@ public struct DetectStage: Stage {
             }
             return committed
         } catch {
-            // Stop the read in flight and let the passes in flight end before the reader and
-            // the frames go away.
+            // Stop the read in flight, drop the batches not yet started, and let the passes
+            // running end, so that no libtorch work outlives the stage.
             interrupt.trigger()
             _ = await prefetch.result
+            for batch in running { batch.detections.cancel() }
             for batch in running { _ = await batch.detections.result }
             throw error
         }

@@ -6,7 +6,7 @@
 // with BENCH_OUT set, writes the main scene's arrays there for the NumPy peer.
 //
 // Environment: BENCH_FRAMES (200000), BENCH_SELECT (1000), BENCH_DIM (64), BENCH_REPEATS (3),
-// BENCH_SCALING (1: also time smaller scenes and other selection sizes), BENCH_OUT.
+// BENCH_SCALING (unset; 1 also times smaller scenes and other selection sizes), BENCH_OUT.
 import Foundation
 import Selection
 import TestSupport

@@ -1,10 +1,12 @@
 // Times DetectionModelPool on the frames of a raw rgb24 file (as `ffmpeg -f rawvideo -pix_fmt rgb24`
-// writes it): conversion to float CHW plus inference, per frame, with a given batch size.
+// writes it): conversion to float CHW plus inference, with a given batch size, batches queued as
+// the detect stage queues them (two per replica).
 //
 // Usage: TorchBench MODEL RAW_RGB24 WIDTH HEIGHT FRAMES THREADS BATCH [REPLICAS]
-// THREADS are shared among REPLICAS (default 1) forward passes running at once.
-// Prints one JSON object: per-frame wall seconds (batch time / batch size), median, fps, process CPU
-// seconds per frame (user + system, all threads), peak RSS.
+// THREADS are shared among REPLICAS (default 1; 0 = the pool's automatic choice) passes at once.
+// Prints one JSON object: per-frame wall seconds (time between batch completions / batch size),
+// median, fps (frames / total time), process CPU seconds per frame (user + system, all threads),
+// peak RSS.
 import Foundation
 import Inference
 
@@ -29,7 +31,7 @@ func rgb24ToPlanarFloat(_ bytes: Data, width: Int, height: Int) -> [Float] {
 let arguments = CommandLine.arguments
 guard arguments.count == 8 || arguments.count == 9, let width = Int(arguments[3]), let height = Int(arguments[4]),
     let frameCount = Int(arguments[5]), let threads = Int(arguments[6]), let batchSize = Int(arguments[7]),
-    let replicas = arguments.count == 9 ? Int(arguments[8]) : 1
+    let replicas = arguments.count == 9 ? Int(arguments[8]) : 1, replicas >= 0
 else {
     throw BenchError(description: "usage: TorchBench MODEL RAW_RGB24 WIDTH HEIGHT FRAMES THREADS BATCH [REPLICAS]")
 }
@@ -55,8 +57,8 @@ func readBatch(from start: Int) throws -> [FrameTensor] {
     }
 }
 
-// Up to `replicas` batches in flight, as the detect stage runs them; a frame's time is the time
-// between two batch completions divided by the batch size (with one replica: the batch's time).
+// Up to two batches per replica queued, as the detect stage queues them; a frame's time is the
+// time between two batch completions divided by the batch size (one replica: the batch's time).
 var times: [Double] = []
 var inFlight: [Task<Int, any Error>] = []
 var lastCompletion = Date()
@@ -76,7 +78,7 @@ while next < frameCount {
         precondition(detections.count == batch.count)
         return batch.count
     })
-    if inFlight.count == replicas { try await completeOldest() }
+    if inFlight.count == 2 * pool.replicas { try await completeOldest() }
 }
 while !inFlight.isEmpty { try await completeOldest() }
 
@@ -86,7 +88,8 @@ let sorted = times.sorted()
 let median = sorted.count % 2 == 1
     ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
 let result: [String: Any] = [
-    "peer": "swift DetectionModelPool", "threads": threads, "batch": batchSize, "replicas": replicas, "frames": times.count,
+    "peer": "swift DetectionModelPool", "threads": threads, "batch": batchSize, "replicas": pool.replicas,
+    "threads_per_replica": pool.threadsPerReplica, "frames": times.count,
     "seconds_per_frame": times, "median_seconds": median, "fps": Double(times.count) / times.reduce(0, +),
     "cpu_seconds_per_frame": (cpuSeconds() - cpuStart) / Double(times.count),
     "peak_rss_mib": Double(usage.ru_maxrss) / 1024,
