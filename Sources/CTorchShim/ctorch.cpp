@@ -185,14 +185,6 @@ extern "C" int32_t ctorch_load_operator_library(const char *path, char *error, s
     return CTORCH_OK;
 }
 
-extern "C" void ctorch_set_num_threads(int32_t threads) {
-    at::set_num_threads(effective_threads(threads));
-}
-
-extern "C" int32_t ctorch_get_num_threads(void) {
-    return static_cast<int32_t>(at::get_num_threads());
-}
-
 extern "C" int32_t ctorch_model_load(const char *path, int32_t device, int32_t threads, ctorch_model **model,
                                      char *error, size_t error_capacity) {
     *model = nullptr;

@@ -65,13 +65,6 @@ typedef struct {
 /// models using them load. Safe to call again with the same path.
 int32_t ctorch_load_operator_library(const char *path, char *error, size_t error_capacity);
 
-/// Sets libtorch's intra-op thread count for calls made from this thread
-/// (libtorch defaults to one here). `threads` <= 0 means one per core.
-void ctorch_set_num_threads(int32_t threads);
-
-/// The intra-op thread count in effect on this thread.
-int32_t ctorch_get_num_threads(void);
-
 /// Loads a TorchScript file onto `device` (CTORCH_DEVICE_*), in eval mode.
 /// `threads` is the intra-op thread count used by every ctorch_model_detect call.
 int32_t ctorch_model_load(const char *path, int32_t device, int32_t threads,

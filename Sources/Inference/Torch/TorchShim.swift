@@ -39,6 +39,7 @@ struct TorchShim: @unchecked Sendable {
         try loaded.withLock { loaded in
             if let loaded { return loaded }
             let shim = try load(locate())
+            setBLASThreads(1)
             loaded = shim
             return shim
         }
@@ -50,18 +51,18 @@ struct TorchShim: @unchecked Sendable {
     }
 
     /// Sets OpenBLAS's own thread pool (libtorch's linear layers) to `threads`, when libtorch uses
-    /// OpenBLAS. Process-wide.
-    private func setBLASThreads(_ threads: Int) {
+    /// OpenBLAS. Process-wide, so it is set once, when the shim loads, to one thread: its default
+    /// (a thread per core for every pass) oversubscribes the cores when several passes run at
+    /// once, and its thread count changes results in the last bits, so models loaded with
+    /// different thread counts must not change it under each other.
+    private static func setBLASThreads(_ threads: Int) {
         typealias SetThreads = @convention(c) (Int32) -> Void
         // The shim was loaded RTLD_GLOBAL, so its libopenblas is visible to a global lookup.
         guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "openblas_set_num_threads") else { return }
         unsafeBitCast(symbol, to: SetThreads.self)(Int32(threads))
     }
 
-    /// Loads the TorchScript file at `path` on `device` with `threads` intra-op threads, and sets
-    /// OpenBLAS's pool to `threads` too: its default (a thread per core) oversubscribes the cores
-    /// when several passes run at once, and its thread count changes results in the last bits, so
-    /// it is set, never inherited. The last model loaded sets it for the process.
+    /// Loads the TorchScript file at `path` on `device` with `threads` intra-op threads.
     /// - Throws: ``InferenceError``: `deviceUnavailable` (CUDA) or `modelUnreadable`.
     func loadModel(_ path: String, device: ComputeDevice, threads: Int) throws -> OpaquePointer {
         var model: OpaquePointer?
@@ -72,7 +73,6 @@ struct TorchShim: @unchecked Sendable {
                 &model, error, capacity)
         }
         guard let model else { throw InferenceError(.modelUnreadable, file: path, "libtorch returned no model") }
-        setBLASThreads(threads)
         return model
     }
 
