@@ -20,6 +20,8 @@ debian_packages=(
 )
 if ! $runtime_only; then
   debian_packages+=(python3-venv python3-av poppler-utils chromium)
+  # A private one-node Slurm cluster for the cluster executor's tests (scripts/slurm-cluster.sh).
+  debian_packages+=(slurmctld slurmd slurm-client munge)
 fi
 
 missing=()
