@@ -16,8 +16,8 @@ enum CLI {
     }
 
     /// Starts `orchestrate ARGS` in `directory`.
-    static func start(_ arguments: [String], in directory: URL) throws -> ChildProcess {
-        try ChildProcess.start(binary.path, arguments, in: directory)
+    static func start(_ arguments: [String], in directory: URL, environment: [String: String]? = nil) throws -> ChildProcess {
+        try ChildProcess.start(binary.path, arguments, in: directory, environment: environment)
     }
 
     static func finish(_ started: ChildProcess) async throws -> Result {
@@ -26,8 +26,8 @@ enum CLI {
     }
 
     @discardableResult
-    static func run(_ arguments: [String], in directory: URL) async throws -> Result {
-        try await finish(try start(arguments, in: directory))
+    static func run(_ arguments: [String], in directory: URL, environment: [String: String]? = nil) async throws -> Result {
+        try await finish(try start(arguments, in: directory, environment: environment))
     }
 }
 

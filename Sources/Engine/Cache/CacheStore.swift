@@ -114,6 +114,10 @@ public final class CacheStore: Sendable {
                 ALTER TABLE leases ADD COLUMN process_start INTEGER;
                 """)
         }
+        migrator.registerMigration("v3-lease-cluster-jobs") { db in
+            // The cluster job an item runs as, so the next run can cancel a dead driver's jobs.
+            try db.execute(sql: "ALTER TABLE leases ADD COLUMN cluster_job TEXT")
+        }
         return migrator
     }
 

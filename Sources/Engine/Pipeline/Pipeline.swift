@@ -12,6 +12,8 @@ public struct Pipeline: Sendable {
     /// Where the cache, objects, staging and `out/` live (default: `.orchestrate` beside the file).
     public var workdir: URL
     public var params: [String: JSONValue]
+    /// The pipeline's `executor:` (stages may override it); `nil` when the file names none.
+    public var executor: ExecutorKind?
     /// Stages in file order.
     public var stages: [StageSpec]
 
@@ -28,6 +30,14 @@ public struct Pipeline: Sendable {
     }
 
     public func stage(named name: String) -> StageSpec? { stages.first { $0.name == name } }
+}
+
+/// Where a stage's items run.
+public enum ExecutorKind: String, Sendable, CaseIterable, Codable {
+    /// In the `orchestrate run` process (the default).
+    case local
+    /// As Slurm jobs, one per item attempt (see docs/cluster.md).
+    case slurm
 }
 
 /// One entry of the pipeline's `stages:` map.
@@ -52,6 +62,10 @@ public struct StageSpec: Sendable {
     /// Per-item time limit in seconds.
     public var timeout: Double?
     public var onError: OnError
+    /// The stage's own `executor:`, overriding the run's and the pipeline's.
+    public var executor: ExecutorKind?
+    /// What a cluster job of this stage asks for (`resources:`); not part of cache keys.
+    public var resources: ClusterResources = ClusterResources()
     /// Where the stage is declared, for messages.
     public var location: SourceLocation
 

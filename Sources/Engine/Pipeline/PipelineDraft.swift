@@ -14,6 +14,7 @@ struct PipelineDraft {
     var name: String?
     var workdir: Located<String>?
     var params: [String: JSONValue] = [:]
+    var executor: ExecutorKind?
     var stages: [StageDraft] = []
 }
 
@@ -29,12 +30,14 @@ struct StageDraft {
     var retries = 0
     var timeout: Double?
     var onError = StageSpec.OnError.fail
+    var executor: ExecutorKind?
+    var resources = ClusterResources()
 }
 
 /// Reads the fixed keys of a pipeline file (design §3), reporting every shape problem.
 struct PipelineDraftReader {
-    static let topLevelKeys = ["version", "name", "workdir", "params", "stages"]
-    static let stageKeys = ["uses", "needs", "foreach", "with", "concurrency", "retries", "timeout", "on_error"]
+    static let topLevelKeys = ["version", "name", "workdir", "params", "executor", "stages"]
+    static let stageKeys = ["uses", "needs", "foreach", "with", "concurrency", "retries", "timeout", "on_error", "executor", "resources"]
     static let supportedVersion = 1
 
     var problems: DiagnosticList
@@ -68,6 +71,8 @@ struct PipelineDraftReader {
                 }
             case "params":
                 readParams(value, into: &draft)
+            case "executor":
+                draft.executor = readExecutor(value)
             case "stages":
                 sawStages = true
                 readStages(value, into: &draft)
@@ -157,6 +162,10 @@ struct PipelineDraftReader {
                     let hint = NameSuggestion.hint(for: text, in: ["fail", "skip"])
                     problems.error(at: value, "invalid on_error \(value.shortDescription); expected 'fail' or 'skip'\(hint)")
                 }
+            case "executor":
+                stage.executor = readExecutor(value)
+            case "resources":
+                stage.resources = readResources(value)
             default:
                 unknownKey(keyNode, key, expected: Self.stageKeys, context: " in stage '\(name)'")
             }
@@ -165,6 +174,74 @@ struct PipelineDraftReader {
             problems.error(at: location, "stage '\(name)' has no 'uses'")
         }
         return stage
+    }
+
+    private mutating func readExecutor(_ node: Node) -> ExecutorKind? {
+        let text = node.scalarText ?? ""
+        if let kind = ExecutorKind(rawValue: text) { return kind }
+        let names = ExecutorKind.allCases.map(\.rawValue)
+        let hint = NameSuggestion.hint(for: text, in: names)
+        problems.error(at: node, "invalid executor \(node.shortDescription); expected \(names.map { "'\($0)'" }.joined(separator: " or "))\(hint)")
+        return nil
+    }
+
+    /// A `resources:` block: sizes and counts checked here, so a typo fails at load time and
+    /// not after the job waited in the queue.
+    private mutating func readResources(_ node: Node) -> ClusterResources {
+        var resources = ClusterResources()
+        guard case .mapping(let mapping) = node else {
+            problems.error(at: node, "'resources' must be a mapping with keys among \(ClusterResources.keys.joined(separator: ", "))")
+            return resources
+        }
+        for (keyNode, value) in mapping {
+            let key = keyNode.string ?? ""
+            switch key {
+            case "cpus": resources.cpus = readCount(value, key, minimum: 1)
+            case "gpus": resources.gpus = readCount(value, key, minimum: 0)
+            case "mem":
+                if let text = value.scalarText, let megabytes = ClusterResources.megabytes(text) { resources.memoryMB = megabytes }
+                else { problems.error(at: value, "invalid mem \(value.shortDescription); expected \(ClusterResources.expectedMemory)") }
+            case "time":
+                if let text = value.scalarText, let seconds = DurationParser.seconds(text), seconds > 0 {
+                    resources.minutes = Int((seconds / 60).rounded(.up))
+                } else {
+                    problems.error(at: value, "invalid time \(value.shortDescription); expected \(DurationParser.expected)")
+                }
+            case "partition", "account", "qos":
+                guard let text = value.scalarText, !text.isEmpty else {
+                    problems.error(at: value, "'\(key)' must be a name, got \(value.shortDescription)")
+                    continue
+                }
+                switch key {
+                case "partition": resources.partition = text
+                case "account": resources.account = text
+                default: resources.qos = text
+                }
+            case "extra":
+                resources.extra = readExtra(value)
+            default:
+                unknownKey(keyNode, key, expected: ClusterResources.keys, context: " in 'resources'")
+            }
+        }
+        return resources
+    }
+
+    private mutating func readCount(_ node: Node, _ key: String, minimum: Int) -> Int? {
+        if let count = node.int, count >= minimum { return count }
+        let expected = minimum == 0 ? "a non-negative integer" : "a positive integer"
+        problems.error(at: node, "'\(key)' must be \(expected), got \(node.shortDescription)")
+        return nil
+    }
+
+    /// Raw `sbatch` arguments: a list, or one string split at spaces.
+    private mutating func readExtra(_ node: Node) -> [String] {
+        switch node {
+        case .scalar(let scalar): return scalar.string.split(separator: " ").map(String.init)
+        case .sequence(let sequence) where sequence.allSatisfy({ $0.scalarText != nil }): return sequence.compactMap(\.scalarText)
+        default:
+            problems.error(at: node, "'extra' must be a list of sbatch arguments such as ['--constraint=a100']")
+            return []
+        }
     }
 
     private mutating func readNeeds(_ node: Node) -> [Located<String>] {

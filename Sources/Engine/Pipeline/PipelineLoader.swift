@@ -51,9 +51,11 @@ public struct PipelineLoader: Sendable {
         var problems = reader.problems
         problems.append(contentsOf: validator.problems.diagnostics)
         guard problems.diagnostics.isEmpty else { throw PipelineError(diagnostics: problems.sorted) }
-        return Pipeline(
+        var pipeline = Pipeline(
             name: draft.name ?? absolute.deletingPathExtension().lastPathComponent,
             fileURL: absolute, directory: directory, workdir: workdir, params: draft.params, stages: stages
         )
+        pipeline.executor = draft.executor
+        return pipeline
     }
 }

@@ -95,6 +95,12 @@ struct PipelineValidator {
             foreach: nil, with: with, concurrency: draftStage.concurrency, retries: draftStage.retries,
             timeout: draftStage.timeout, onError: draftStage.onError, location: draftStage.location
         )
+        spec.executor = draftStage.executor
+        spec.resources = draftStage.resources
+        // A model on `cuda` needs a GPU on the node the job lands on.
+        if spec.resources.gpus == nil, with["device"]?.stringValue?.hasPrefix("cuda") == true {
+            spec.resources.gpus = 1
+        }
         if let foreach = draftStage.foreach {
             spec.foreach = checkedForeach(foreach.text, node: foreach.node, stage: draftStage, descriptor: descriptor)
         }

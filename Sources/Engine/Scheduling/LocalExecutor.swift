@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import PluginAPI
 
 /// Runs attempts in this process (design §5 `local` executor). Bounding concurrency is the
@@ -11,13 +12,20 @@ public struct LocalExecutor: ItemExecutor {
     }
 
     public func execute(_ job: ItemJob) async throws -> AttemptResult {
+        let receipts = try await Self.runStage(job)
+        let outputs = try OutputView.ingest(directory: job.outputDirectory, into: objects)
+        return AttemptResult(outputs: outputs, receipts: receipts)
+    }
+
+    /// Runs the stage on the item, leaving its outputs in `job.outputDirectory`; returns its receipts.
+    /// A cluster worker runs the same code in its job.
+    static func runStage(_ job: ItemJob) async throws -> [JSONValue] {
         try FileManager.default.createDirectory(at: job.outputDirectory, withIntermediateDirectories: true)
         let context = EngineStageContext(job: job)
-        try await Self.withTimeout(job.timeout, item: job.id) {
+        try await withTimeout(job.timeout, item: job.id) {
             try await job.stage.run(job.item, context: context)
         }
-        let outputs = try OutputView.ingest(directory: job.outputDirectory, into: objects)
-        return AttemptResult(outputs: outputs, receipts: context.recordedReceipts)
+        return context.recordedReceipts
     }
 
     /// Runs `body`, cancelling it and throwing a `timeout` ``PluginAPI/StageError`` after `seconds`.

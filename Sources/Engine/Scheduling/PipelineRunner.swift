@@ -45,6 +45,7 @@ public struct PipelineRunner: Sendable {
         let staging = StagingArea(root: store.stagingDirectory)
         if !options.dryRun {
             try store.killOrphans()
+            try await SlurmExecutor.cancelOrphans(of: store)
             StagingArea.sweep(store.stagingDirectory)
             try staging.create()
         }

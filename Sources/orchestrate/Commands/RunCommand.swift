@@ -27,11 +27,16 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "List each item as cached or to run, with the reason, and run nothing.")
     var dryRun = false
 
-    @Option(name: [.short, .long], help: "Items running at once (default: the number of cores).")
+    @Option(name: [.short, .long], help: "Items running at once (default: the number of cores; 256 when stages run on Slurm).")
     var jobs: Int?
 
     @Flag(name: .long, help: "Print JSON lines events on stdout instead of progress.")
     var json = false
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Where items run: 'local' or 'slurm' (one job per item; see docs/cluster.md). A stage's own 'executor:' wins.",
+        valueName: "executor"))
+    var executor: ExecutorKind?
 
     func validate() throws {
         if let jobs, jobs < 1 { throw ValidationError("Please specify '--jobs' of at least 1.") }
@@ -43,7 +48,7 @@ struct RunCommand: AsyncParsableCommand {
         if let from { try session.requireStage(from, option: "--from") }
         if let until { try session.requireStage(until, option: "--until") }
         let options = RunOptions(
-            jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount, force: Set(force), from: from,
+            jobs: jobs ?? defaultJobs(session.pipeline), force: Set(force), from: from,
             until: until, dryRun: dryRun, argv: CommandLine.arguments)
         if dryRun {
             try await printPlan(session, options: options)
@@ -52,6 +57,7 @@ struct RunCommand: AsyncParsableCommand {
         let display = ProgressDisplay(json: json)
         let runner = PipelineRunner(
             pipeline: session.pipeline, registry: session.registry, store: session.store, options: options,
+            executor: ExecutorRouter(pipeline: session.pipeline, store: session.store, runExecutor: executor),
             observer: { display.handle($0) })
         let summary: RunSummary
         do {
@@ -69,6 +75,15 @@ struct RunCommand: AsyncParsableCommand {
         report(summary)
         if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }
     }
+
+    /// The cores of this machine, or for a run that sends stages to Slurm enough items at once
+    /// for the cluster to schedule: Slurm, not this process, decides what runs where.
+    private func defaultJobs(_ pipeline: Pipeline) -> Int {
+        let usesCluster = pipeline.stages.contains { ExecutorRouter.kind(of: $0, pipeline: pipeline, runExecutor: executor) == .slurm }
+        return usesCluster ? Self.clusterJobs : ProcessInfo.processInfo.activeProcessorCount
+    }
+
+    static let clusterJobs = 256
 
     private func printPlan(_ session: PipelineSession, options: RunOptions) async throws {
         let runner = PipelineRunner(pipeline: session.pipeline, registry: session.registry, store: session.store, options: options)
@@ -105,3 +120,5 @@ struct RunCommand: AsyncParsableCommand {
         for (id, error) in failures { StandardError.write("  \(id): \(error)") }
     }
 }
+
+extension ExecutorKind: ExpressibleByArgument {}

@@ -1,0 +1,164 @@
+import Foundation
+import JSON
+import PluginAPI
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One item attempt as the driver hands it to a cluster job: the file `job.json` in the
+/// attempt's folder on the shared filesystem. Plain JSON of resolved values, so that a worker
+/// needs neither the database nor the pipeline's planning.
+public struct WorkerJob: Codable, Sendable {
+    public struct Source: Codable, Sendable {
+        var key: String
+        var path: String
+    }
+
+    /// The stage's plugin id (`uses:`).
+    public var uses: String
+    public var stage: String
+    public var key: String
+    public var sources: [Source]
+    public var inputs: [String: String]
+    public var parameters: [String: JSONValue]
+    public var pipelineDirectory: String
+    public var timeout: Double?
+
+    init(_ job: ItemJob, uses: String) {
+        self.uses = uses
+        stage = job.id.stage
+        key = job.id.key
+        sources = job.item.sources.map { Source(key: $0.key, path: $0.path.path) }
+        inputs = job.item.inputs.mapValues(\.path)
+        parameters = job.parameters.values
+        pipelineDirectory = job.pipelineDirectory.path
+        timeout = job.timeout
+    }
+
+    /// The pipeline folder's `plugins/`, where a worker finds external plugins as the driver did.
+    public var pluginsDirectory: URL {
+        URL(fileURLWithPath: pipelineDirectory, isDirectory: true).appendingPathComponent("plugins", isDirectory: true)
+    }
+}
+
+/// What a worker reports: written to `result.json` before `exit-status`.
+struct WorkerResult: Codable, Sendable {
+    /// Every output file with its digest as the worker wrote it; the driver checks its copy against it.
+    var outputs: [OutputFile] = []
+    var receipts: [JSONValue] = []
+    var error: String?
+    var errorCode: String?
+    var transient: Bool?
+}
+
+/// The files of one attempt folder that driver and worker exchange.
+///
+/// The worker writes `result.json`, then `exit-status` last, each through a temporary name and
+/// a rename: a worker killed at any instant leaves no `exit-status`, so the driver trusts nothing.
+struct AttemptFiles {
+    let directory: URL
+
+    var job: URL { directory.appendingPathComponent("job.json") }
+    var result: URL { directory.appendingPathComponent("result.json") }
+    var exitStatus: URL { directory.appendingPathComponent("exit-status") }
+    var log: URL { directory.appendingPathComponent("slurm.log") }
+    var output: URL { directory.appendingPathComponent("out", isDirectory: true) }
+
+    /// Writes `data` to `file` through a temporary name, fsynced, then renamed.
+    static func writeAtomically(_ data: Data, to file: URL) throws {
+        let temporary = file.deletingLastPathComponent().appendingPathComponent(".\(file.lastPathComponent).\(getpid()).tmp")
+        try data.write(to: temporary)
+        let fd = open(temporary.path, O_RDONLY)
+        if fd >= 0 { _ = fsync(fd); close(fd) }
+        guard rename(temporary.path, file.path) == 0 else {
+            throw CacheError("cannot rename '\(temporary.path)' to '\(file.lastPathComponent)' (errno \(errno))", code: .io)
+        }
+    }
+
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+}
+
+/// Runs one item attempt inside a cluster job (`orchestrate worker DIR`): the same stage code as
+/// a local run, outputs left in the attempt's `out/` for the driver to verify and commit.
+/// Never opens the database.
+public enum ClusterWorker {
+    /// Runs the attempt described by `directory/job.json`, writing `result.json` and then
+    /// `exit-status`. Returns the exit status (0 when the stage succeeded).
+    /// - Parameter stageFor: the plugin for the job's `uses` and plugins folder.
+    public static func run(attemptDirectory directory: URL, stageFor: (WorkerJob) throws -> any Stage) async -> Int32 {
+        let files = AttemptFiles(directory: directory)
+        var result = WorkerResult()
+        do {
+            let description = try JSONDecoder().decode(WorkerJob.self, from: Data(contentsOf: files.job))
+            let stage = try stageFor(description)
+            let job = itemJob(description, stage: stage, directory: directory)
+            result.receipts = try await LocalExecutor.runStage(job)
+            result.outputs = try manifest(of: files.output)
+        } catch {
+            let stageError = error as? StageError
+            result.error = "\(error)"
+            result.errorCode = stageError?.code.name
+            result.transient = stageError?.isTransient
+        }
+        let status: Int32 = result.error == nil ? 0 : 1
+        do {
+            try AttemptFiles.writeAtomically(AttemptFiles.encoder.encode(result), to: files.result)
+            try AttemptFiles.writeAtomically(Data("\(status)\n".utf8), to: files.exitStatus)
+        } catch {
+            FileHandle.standardError.write(Data("worker: \(error)\n".utf8))
+            return 2
+        }
+        return status
+    }
+
+    private static func itemJob(_ description: WorkerJob, stage: any Stage, directory: URL) -> ItemJob {
+        let pipelineDirectory = URL(fileURLWithPath: description.pipelineDirectory, isDirectory: true)
+        let item = StageItem(
+            key: description.key,
+            sources: description.sources.map { ItemSource(key: $0.key, path: URL(fileURLWithPath: $0.path)) },
+            inputs: description.inputs.mapValues { URL(fileURLWithPath: $0, isDirectory: true) })
+        return ItemJob(
+            id: ItemID(stage: description.stage, key: description.key), stage: stage, item: item,
+            parameters: Parameters(values: description.parameters, baseDirectory: pipelineDirectory),
+            pipelineDirectory: pipelineDirectory, cacheKey: "", attemptDirectory: directory,
+            timeout: description.timeout,
+            checkpoints: AttemptCheckpoints(directory: directory.appendingPathComponent("checkpoints", isDirectory: true)),
+            observer: { _ in })
+    }
+
+    /// Every regular file under `directory` with its digest, fsynced so that another host reads
+    /// the same bytes.
+    static func manifest(of directory: URL) throws -> [OutputFile] {
+        let base = directory.standardizedFileURL.path
+        guard let enumerator = FileManager.default.enumerator(atPath: base) else { return [] }
+        var files: [OutputFile] = []
+        while let relative = enumerator.nextObject() as? String {
+            var info = stat()
+            guard lstat(base + "/" + relative, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
+            let (digest, size) = try FileHasher.sha256(of: URL(fileURLWithPath: base + "/" + relative), fsync: true)
+            files.append(OutputFile(path: relative, digest: digest, size: size))
+        }
+        return files.sorted { $0.path < $1.path }
+    }
+}
+
+/// Checkpoints of a cluster attempt: kept in the attempt's folder only. A worker cannot commit
+/// to the database, so a new attempt starts from the beginning.
+struct AttemptCheckpoints: CheckpointStore {
+    let directory: URL
+
+    func committedUnits() async throws -> [CheckpointUnit] { [] }
+
+    @discardableResult
+    func commit(cursor: Int, directory source: URL) async throws -> CheckpointUnit {
+        let units = (try? FileManager.default.contentsOfDirectory(atPath: directory.path).count) ?? 0
+        let unit = directory.appendingPathComponent("\(units + 1)", isDirectory: true)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: source, to: unit)
+        return CheckpointUnit(sequence: units + 1, cursor: cursor, directory: unit)
+    }
+}

@@ -1,0 +1,140 @@
+import Foundation
+import PluginAPI
+
+/// Runs each item attempt as a Slurm batch job (see docs/cluster.md).
+///
+/// The driver (this process) writes the attempt's `job.json` into the staging folder, which
+/// every node must see; the job runs `orchestrate worker` there, which runs the stage and writes
+/// `result.json` and then `exit-status`. The driver then checks every output against the
+/// worker's digests while moving it into the object store, and the scheduler commits as for a
+/// local item. Workers never open the database.
+public struct SlurmExecutor: ItemExecutor {
+    /// What a job needs to know about its stage.
+    public struct StageSettings: Sendable {
+        public var uses: String
+        public var resources: ClusterResources
+
+        public init(uses: String, resources: ClusterResources) {
+            self.uses = uses
+            self.resources = resources
+        }
+    }
+
+    let store: CacheStore
+    let stages: [String: StageSettings]
+    /// The command that runs a worker, followed by the attempt folder.
+    let workerCommand: [String]
+    let queue: SlurmQueue
+
+    /// - Parameters:
+    ///   - stages: every stage this executor may run, by name.
+    ///   - workerCommand: by default this executable's `worker` subcommand; it must be at the same
+    ///     path on every node.
+    public init(store: CacheStore, stages: [String: StageSettings], workerCommand: [String]? = nil) {
+        self.store = store
+        self.stages = stages
+        self.workerCommand = workerCommand ?? [Bundle.main.executablePath ?? CommandLine.arguments[0], "worker"]
+        queue = SlurmQueue(client: SlurmClient(directory: store.workdir))
+    }
+
+    /// Settings for every stage of `pipeline`.
+    public static func settings(of pipeline: Pipeline) -> [String: StageSettings] {
+        Dictionary(uniqueKeysWithValues: pipeline.stages.map { ($0.name, StageSettings(uses: $0.uses, resources: $0.resources)) })
+    }
+
+    /// Cancels the jobs that runs killed before they could (SIGKILL, a crash, a lost machine)
+    /// left behind; their items run again. Call before sweeping staging.
+    public static func cancelOrphans(of store: CacheStore) async throws {
+        let orphans = try store.takeOrphanedClusterJobs()
+        guard !orphans.isEmpty else { return }
+        await SlurmQueue(client: SlurmClient(directory: store.workdir)).cancelOrphans(orphans)
+    }
+
+    public func execute(_ job: ItemJob) async throws -> AttemptResult {
+        guard let settings = stages[job.id.stage] else {
+            throw StageError("stage '\(job.id.stage)' has no cluster settings", code: .failed)
+        }
+        let files = AttemptFiles(directory: job.attemptDirectory)
+        try AttemptFiles.writeAtomically(AttemptFiles.encoder.encode(WorkerJob(job, uses: settings.uses)), to: files.job)
+        let arguments = try await sbatchArguments(job, settings: settings, files: files)
+        let jobID: String
+        do { jobID = try await queue.submit(arguments) } catch let failure as SlurmClient.Failure {
+            throw StageError("\(job.id): \(failure)", code: .failed)
+        }
+        // Best effort: without the record the item still runs; only a driver killed while the job
+        // runs would leave it for Slurm to finish.
+        try? await store.recordClusterJob(jobID, cacheKey: job.cacheKey)
+        let end: SlurmQueue.JobEnd
+        do { end = try await queue.wait(for: jobID, statusFile: files.exitStatus) } catch {
+            await queue.cancel(jobID)
+            throw error
+        }
+        switch end {
+        case .statusFile: return try collect(job, jobID: jobID, files: files)
+        case .lost(let last): throw await lostJobError(job, jobID: jobID, last: last, files: files)
+        }
+    }
+
+    private func sbatchArguments(_ job: ItemJob, settings: StageSettings, files: AttemptFiles) async throws -> [String] {
+        var resources = settings.resources
+        // The worker enforces `timeout:`; Slurm's limit (whole minutes) is a backstop one minute later.
+        if resources.minutes == nil, let timeout = job.timeout { resources.minutes = Int((timeout / 60).rounded(.up)) + 1 }
+        var arguments = ["--job-name=orchestrate:\(job.id)", "--output=\(files.log.path)", "--chdir=\(files.directory.path)",
+                         "--no-requeue"]
+        let excluded = await queue.excludedNodes(key: job.cacheKey)
+        if !excluded.isEmpty { arguments.append("--exclude=\(excluded.joined(separator: ","))") }
+        let command = (workerCommand + [files.directory.path]).map(Self.shellQuoted).joined(separator: " ")
+        return arguments + resources.sbatchArguments + ["--wrap=exec \(command)"]
+    }
+
+    /// Reads the worker's result; moves its outputs into the object store, checking each against
+    /// the digest the worker computed (a network filesystem may still show an older or partial file).
+    private func collect(_ job: ItemJob, jobID: String, files: AttemptFiles) throws -> AttemptResult {
+        let status = (try? String(contentsOf: files.exitStatus, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let data = try? Data(contentsOf: files.result), let result = try? JSONDecoder().decode(WorkerResult.self, from: data) else {
+            throw StageError.transient("\(job.id): Slurm job \(jobID) wrote exit status \(status ?? "?") but no readable result.json")
+        }
+        if status != "0" {
+            let code = result.errorCode.map(StageError.Code.init) ?? .failed
+            throw StageError(result.error ?? "worker exited \(status ?? "?")", code: code, isTransient: result.transient ?? false)
+        }
+        let outputs = try OutputView.ingest(directory: files.output, into: store.objects)
+        guard outputs == result.outputs else {
+            throw StageError.transient(
+                "\(job.id): the outputs of Slurm job \(jobID) differ from the digests its worker wrote "
+                    + "(\(outputs.count) files here, \(result.outputs.count) written); is the staging folder shared by every node?")
+        }
+        return AttemptResult(outputs: outputs, receipts: result.receipts)
+    }
+
+    /// The error for a job that ended without its exit-status file. Node failures, boot failures
+    /// and preemptions are transient (a new attempt, elsewhere when another node exists).
+    private func lostJobError(_ job: ItemJob, jobID: String, last: SlurmClient.QueuedJob?, files: AttemptFiles) async -> StageError {
+        let state = last?.state ?? "gone from the queue"
+        let node = last.map { $0.node.isEmpty ? "" : " on \($0.node)" } ?? ""
+        var message = "\(job.id): Slurm job \(jobID) ended \(state)\(node) without an exit status"
+        switch last?.state {
+        case "NODE_FAIL", "BOOT_FAIL", "PREEMPTED":
+            if let node = last?.node { await queue.recordFailedNode(node, key: job.cacheKey) }
+            return StageError.transient(message)
+        case "OUT_OF_MEMORY":
+            let limit = stages[job.id.stage]?.resources.memoryMB.map { " (mem: \($0)M; raise 'resources: mem')" } ?? ""
+            return StageError(message + limit, code: .failed)
+        case "TIMEOUT":
+            return StageError(message + " (raise 'resources: time')", code: .timeout)
+        default:
+            if let tail = Self.tail(of: files.log) { message += "; its log ends: \(tail)" }
+            return StageError(message, code: .failed)
+        }
+    }
+
+    private static func tail(of log: URL) -> String? {
+        guard let text = try? String(contentsOf: log, encoding: .utf8) else { return nil }
+        let lines = text.split(separator: "\n").suffix(3)
+        return lines.isEmpty ? nil : lines.joined(separator: " | ")
+    }
+
+    static func shellQuoted(_ text: String) -> String {
+        "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+}

@@ -1,0 +1,68 @@
+#!/bin/bash
+# 200 trivial items on a private one-node Slurm cluster: orchestrate's slurm executor against
+# Snakemake 9 with snakemake-executor-plugin-slurm, same cluster, same run.
+#
+#   bench/slurm/run.sh [ITEMS] [SNAKEMAKE_VENV]
+#
+# Needs a release build (swift build -c release) and, for the peer, a venv holding
+# `snakemake>=9,<10 snakemake-executor-plugin-slurm` (pip); without it only orchestrate runs.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+items=${1:-200}
+snakemake_venv=${2:-}
+work=$(mktemp -d /tmp/orchestrate-bench-slurm.XXXXXX)
+cluster="$work/cluster"
+trap '"$root/scripts/slurm-cluster.sh" stop "$cluster"; rm -rf "$work"' EXIT
+mkdir -p "$cluster" "$work/o/data" "$work/s/data"
+"$root/scripts/slurm-cluster.sh" start "$cluster" >/dev/null
+export SLURM_CONF="$cluster/slurm.conf"
+for i in $(seq -w 1 "$items"); do echo "$i" >"$work/o/data/$i.txt"; echo "$i" >"$work/s/data/$i.txt"; done
+
+cat >"$work/o/p.yaml" <<YAML
+version: 1
+name: trivial
+stages:
+  copy:
+    uses: exec
+    foreach: "data/*.txt"
+    with:
+      argv: [cp, "\${item.path}", "\${out}/copy.txt"]
+YAML
+# Counts squeue calls through a wrapper first on PATH.
+mkdir -p "$work/bin"
+cat >"$work/bin/squeue" <<SH
+#!/bin/sh
+echo x >>"$work/squeue-calls"
+exec /usr/bin/squeue "\$@"
+SH
+chmod +x "$work/bin/squeue"
+
+start=$(date +%s.%N)
+(cd "$work/o" && PATH="$work/bin:$PATH" "$root/.build/release/orchestrate" run p.yaml --executor slurm >/dev/null 2>"$work/o.err") || { cat "$work/o.err"; exit 1; }
+end=$(date +%s.%N)
+orchestrate_s=$(echo "$end - $start" | bc)
+calls=$(wc -l <"$work/squeue-calls" 2>/dev/null || echo 0)
+echo "orchestrate: $items items in ${orchestrate_s}s, $calls squeue calls; $(tail -1 "$work/o.err")"
+
+[ -n "$snakemake_venv" ] || exit 0
+cat >"$work/s/Snakefile" <<'SMK'
+import glob, os
+KEYS = sorted(os.path.basename(p)[:-4] for p in glob.glob("data/*.txt"))
+rule all:
+    input: expand("out/{k}/copy.txt", k=KEYS)
+rule copy:
+    input: "data/{k}.txt"
+    output: "out/{k}/copy.txt"
+    resources: mem_mb=100, runtime=5
+    shell: "cp {input} {output}"
+SMK
+rm -f "$work/squeue-calls"
+start=$(date +%s.%N)
+(cd "$work/s" && PATH="$work/bin:$PATH" "$snakemake_venv/bin/snakemake" --executor slurm --jobs 256 --latency-wait 5 \
+    --default-resources slurm_partition=debug slurm_account=none \
+    >"$work/s.log" 2>&1) || { tail -30 "$work/s.log"; exit 1; }
+end=$(date +%s.%N)
+snakemake_s=$(echo "$end - $start" | bc)
+calls=$(wc -l <"$work/squeue-calls" 2>/dev/null || echo 0)
+echo "snakemake:   $items items in ${snakemake_s}s, $calls squeue calls"
+echo "ratio (snakemake / orchestrate wall time): $(echo "scale=2; $snakemake_s / $orchestrate_s" | bc)"
