@@ -10,6 +10,7 @@
 # Clients reach the cluster through SLURM_CONF=DIR/slurm.conf. Installs nothing: the Debian
 # packages slurmctld, slurmd, slurm-client and munge come from scripts/setup.sh.
 # --cgroup enables the cgroup task plugin, so a job over its --mem is killed (OUT_OF_MEMORY).
+# SLURM_MIN_JOB_AGE (default 30) is how long squeue still lists an ended job.
 set -eu
 
 command=${1:?usage: slurm-cluster.sh start|stop|stop-controller|start-controller|kill-node|start-node DIR}
@@ -17,6 +18,14 @@ dir=${2:?a cluster folder}
 for tool in munged slurmctld slurmd sbatch; do
     command -v "$tool" >/dev/null 2>&1 || PATH="$PATH:/usr/sbin"
 done
+
+# Starts a daemon with no descriptor of ours beyond stdio (itself /dev/null and a log): a caller
+# that waits for our end through a descriptor (Foundation's Process does) would otherwise wait
+# for the daemons too.
+detached() {
+    python3 -c 'import os, sys; os.closerange(3, 65536); os.execvp(sys.argv[1], sys.argv[1:])' "$@" \
+        </dev/null >>"$dir/daemons.out" 2>&1
+}
 
 pid_of() { [ -f "$dir/$1.pid" ] && cat "$dir/$1.pid" || true; }
 
@@ -55,13 +64,13 @@ wait_node() {
 }
 
 start_controller() {
-    slurmctld -f "$dir/slurm.conf" -i
+    detached slurmctld -f "$dir/slurm.conf" -i
     # -i ignores saved state's errors; pid file appears once it forked.
     wait_controller
 }
 
 start_node() {
-    slurmd -f "$dir/slurm.conf" -N node1
+    detached slurmd -f "$dir/slurm.conf" -N node1
     wait_node
 }
 
@@ -103,7 +112,7 @@ SchedulerParameters=batch_sched_delay=0
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core_Memory
 DefMemPerCPU=256
-MinJobAge=30
+MinJobAge=${SLURM_MIN_JOB_AGE:-30}
 ReturnToService=2
 SlurmdTimeout=5
 SlurmctldTimeout=5
@@ -134,7 +143,7 @@ start)
     chmod 700 "$dir/munge"
     [ -f "$dir/munge/munge.key" ] || dd if=/dev/urandom of="$dir/munge/munge.key" bs=1024 count=1 2>/dev/null
     chmod 600 "$dir/munge/munge.key"
-    munged --force --socket="$dir/munge/munge.socket" --key-file="$dir/munge/munge.key" \
+    detached munged --force --socket="$dir/munge/munge.socket" --key-file="$dir/munge/munge.key" \
         --pid-file="$dir/munged.pid" --log-file="$dir/munge/munged.log" --seed-file="$dir/munge/munged.seed"
     write_config "$cgroup"
     start_controller

@@ -70,7 +70,7 @@ public struct SlurmExecutor: ItemExecutor {
             throw error
         }
         switch end {
-        case .statusFile: return try collect(job, jobID: jobID, files: files)
+        case .statusFile(let last): return try collect(job, jobID: jobID, files: files, last: last)
         case .lost(let last): throw await lostJobError(job, jobID: jobID, last: last, files: files)
         }
     }
@@ -89,14 +89,19 @@ public struct SlurmExecutor: ItemExecutor {
 
     /// Reads the worker's result; moves its outputs into the object store, checking each against
     /// the digest the worker computed (a network filesystem may still show an older or partial file).
-    private func collect(_ job: ItemJob, jobID: String, files: AttemptFiles) throws -> AttemptResult {
+    private func collect(_ job: ItemJob, jobID: String, files: AttemptFiles, last: SlurmClient.QueuedJob?) throws -> AttemptResult {
         let status = (try? String(contentsOf: files.exitStatus, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
         guard let data = try? Data(contentsOf: files.result), let result = try? JSONDecoder().decode(WorkerResult.self, from: data) else {
             throw StageError.transient("\(job.id): Slurm job \(jobID) wrote exit status \(status ?? "?") but no readable result.json")
         }
         if status != "0" {
             let code = result.errorCode.map(StageError.Code.init) ?? .failed
-            throw StageError(result.error ?? "worker exited \(status ?? "?")", code: code, isTransient: result.transient ?? false)
+            var message = result.error ?? "worker exited \(status ?? "?")"
+            // The cgroup killed the stage's child; the worker saw only a signal.
+            if let last, last.state == "OUT_OF_MEMORY" {
+                message = "\(job.id): Slurm job \(jobID) ended OUT_OF_MEMORY\(memoryLimit(job)): \(message)"
+            }
+            throw StageError(message, code: code, isTransient: result.transient ?? false)
         }
         let outputs = try OutputView.ingest(directory: files.output, into: store.objects)
         guard outputs == result.outputs else {
@@ -118,14 +123,17 @@ public struct SlurmExecutor: ItemExecutor {
             if let node = last?.node { await queue.recordFailedNode(node, key: job.cacheKey) }
             return StageError.transient(message)
         case "OUT_OF_MEMORY":
-            let limit = stages[job.id.stage]?.resources.memoryMB.map { " (mem: \($0)M; raise 'resources: mem')" } ?? ""
-            return StageError(message + limit, code: .failed)
+            return StageError(message + memoryLimit(job), code: .failed)
         case "TIMEOUT":
             return StageError(message + " (raise 'resources: time')", code: .timeout)
         default:
             if let tail = Self.tail(of: files.log) { message += "; its log ends: \(tail)" }
             return StageError(message, code: .failed)
         }
+    }
+
+    private func memoryLimit(_ job: ItemJob) -> String {
+        stages[job.id.stage]?.resources.memoryMB.map { " (mem: \($0)M; raise 'resources: mem')" } ?? ""
     }
 
     private static func tail(of log: URL) -> String? {

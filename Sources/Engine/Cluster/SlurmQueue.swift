@@ -10,8 +10,9 @@ import Foundation
 actor SlurmQueue {
     /// How a watched job ended.
     enum JobEnd: Sendable {
-        /// Its exit-status file exists: read the worker's result.
-        case statusFile
+        /// Its exit-status file exists: read the worker's result. For a failed worker, the job's
+        /// final Slurm state when Slurm still knew it (OUT_OF_MEMORY explains a killed child).
+        case statusFile(SlurmClient.QueuedJob?)
         /// It left the queue without one; the last state Slurm reported, if any.
         case lost(SlurmClient.QueuedJob?)
     }
@@ -140,8 +141,8 @@ actor SlurmQueue {
         var delay = timing.pollInterval
         while !watched.isEmpty {
             try? await Task.sleep(nanoseconds: UInt64(delay * 1e9))
-            for (id, watch) in watched where FileManager.default.fileExists(atPath: watch.statusFile.path) {
-                finish(id, .statusFile)
+            for (id, watch) in watched where Self.reportsSuccess(watch.statusFile) {
+                finish(id, .statusFile(nil))
             }
             guard !watched.isEmpty else { break }
             do {
@@ -170,11 +171,17 @@ actor SlurmQueue {
             watch.endedAt = endedAt
             watched[id] = watch
             if FileManager.default.fileExists(atPath: watch.statusFile.path) {
-                finish(id, .statusFile)
+                finish(id, .statusFile(watch.last))
             } else if Self.diesWithoutStatus(watch.last) || now.timeIntervalSince(endedAt) >= timing.grace {
                 finish(id, .lost(watch.last))
             }
         }
+    }
+
+    /// Whether `statusFile` says the worker succeeded: then the job's state does not matter. A
+    /// failed worker's job is watched until it ends, for its state.
+    private static func reportsSuccess(_ statusFile: URL) -> Bool {
+        (try? String(contentsOf: statusFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) == "0"
     }
 
     /// States in which the worker cannot have written its exit status: no grace to wait for.
