@@ -89,7 +89,8 @@ import TestSupport
     static func expectedObjects(_ workspace: Workspace, input: String, lightly: String) throws -> [String: String] {
         var expected: [String: String] = [:]
         for clip in try FileManager.default.contentsOfDirectory(atPath: workspace.root.appendingPathComponent("data").path) {
-            expected[input + "data/" + clip] = try sha256(workspace.root.appendingPathComponent("data/\(clip)"))
+            // Under its item key: the path relative to the glob's base (`data/`).
+            expected[input + clip] = try sha256(workspace.root.appendingPathComponent("data/\(clip)"))
         }
         for stage in ["convert", "metadata"] {
             let stageOut = workspace.outDirectory.appendingPathComponent(stage)

@@ -41,10 +41,7 @@ public final class CacheStore: Sendable {
         }
         try Self.checkWorkdir(self.workdir)
         do {
-            for folder in ["objects", "staging", "out"] {
-                try FileManager.default.createDirectory(
-                    at: self.workdir.appendingPathComponent(folder), withIntermediateDirectories: true)
-            }
+            try FileManager.default.createDirectory(at: self.workdir, withIntermediateDirectories: true)
             var configuration = Configuration()
             configuration.busyMode = .timeout(60)
             configuration.prepareDatabase { db in
@@ -55,7 +52,14 @@ public final class CacheStore: Sendable {
             // Two processes opening a new workdir together race to switch it to WAL and to create
             // the tables: open and migrate under an exclusive lock on a file beside the database
             // (the kernel releases it if this process dies).
-            pool = try Self.whileLocking(self.workdir.appendingPathComponent("open.lock")) {
+            let workdir = self.workdir
+            pool = try Self.whileLocking(workdir.appendingPathComponent("open.lock")) {
+                // Under the lock: a process creating this workdir right now is done with it.
+                try Self.checkWorkdirEntries(workdir)
+                for folder in ["objects", "staging", "out"] {
+                    try FileManager.default.createDirectory(
+                        at: workdir.appendingPathComponent(folder), withIntermediateDirectories: true)
+                }
                 let pool = try DatabasePool(path: databasePath, configuration: configuration)
                 try Self.migrator.migrate(pool)
                 return pool
@@ -70,11 +74,12 @@ public final class CacheStore: Sendable {
     /// What a workdir may hold: the database (with its WAL files and lock), the object store,
     /// staging and the views.
     static let workdirEntries: Set<String> = [
-        "orchestrate.sqlite", "orchestrate.sqlite-wal", "orchestrate.sqlite-shm", "open.lock", "objects", "staging", "out",
+        "orchestrate.sqlite", "orchestrate.sqlite-wal", "orchestrate.sqlite-shm", "orchestrate.sqlite-journal",
+        "open.lock", "objects", "staging", "out",
     ]
 
-    /// Refuses a workdir that is a file, cannot be created, or is a folder of the user's own
-    /// files: `cache clear` and the views replace `out/`, and nothing of the user's may be in the way.
+    /// Refuses a workdir that is a file or that cannot be created or written. (What it holds is
+    /// checked under the open lock: `checkWorkdirEntries`.)
     static func checkWorkdir(_ workdir: URL) throws {
         let path = workdir.path
         var info = stat()
@@ -92,10 +97,17 @@ public final class CacheStore: Sendable {
         guard access(path, W_OK) == 0 else {
             throw CacheError("cannot write to the workdir '\(path)': \(String(cString: strerror(errno)).lowercased())", code: .io)
         }
+    }
+
+    /// Refuses a workdir holding anything that is not orchestrate's: `cache clear` and the views
+    /// replace `out/`, and nothing of the user's may be in the way. Runs under the open lock.
+    private static func checkWorkdirEntries(_ workdir: URL) throws {
+        let path = workdir.path
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
-        // A folder without a database is no workdir yet: it must be empty (an `out/` in it is the user's).
+        // A folder without a database is no workdir yet: it must be empty but for the lock (an
+        // `out/` in it is the user's).
         let isWorkdir = entries.contains("orchestrate.sqlite")
-        let foreign = entries.filter { !isWorkdir || !workdirEntries.contains($0) }.sorted()
+        let foreign = entries.filter { isWorkdir ? !workdirEntries.contains($0) : $0 != "open.lock" }.sorted()
         guard foreign.isEmpty else {
             let shown = foreign.prefix(3).map { "'\($0)'" }.joined(separator: ", ") + (foreign.count > 3 ? ", …" : "")
             throw CacheError(
