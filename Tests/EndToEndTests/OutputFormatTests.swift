@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import Testing
 import TestSupport
@@ -133,7 +132,7 @@ import TestSupport
         #expect(listed.first?["item"] as? String == "double/sub/c.txt")
         #expect(listed.first?["path"] as? String == "\(out)/double/sub/c.txt/double.txt")
         #expect(listed.first?["size"] as? Int == content.count)
-        #expect(listed.first?["digest"] as? String == SHA256.hash(data: content).map { String(format: "%02x", $0) }.joined())
+        #expect(listed.first?["digest"] as? String == sha256(content))
 
         let unknown = try await CLI.run(["outputs", "p.yaml", "dubble"], in: workspace.root)
         #expect(unknown.status == 2)

@@ -33,15 +33,18 @@ extension CacheStore {
         }
     }
 
-    /// Cache keys of every entry with its output digest: the in-memory index a run plans from.
-    public func entryDigests() throws -> [String: String] {
+    /// Every entry's output digest and objects: the in-memory index a run plans from.
+    public func entryIndex() throws -> EntryIndex {
         try wrap("reading cache entries") {
             try pool.read { db in
-                var digests: [String: String] = [:]
+                var index = EntryIndex()
                 for row in try Row.fetchAll(db, sql: "SELECT cache_key, output_digest FROM cache_entries") {
-                    digests[row[0]] = row[1]
+                    index.digests[row[0]] = row[1]
                 }
-                return digests
+                for row in try Row.fetchAll(db, sql: "SELECT cache_key, path, digest, size FROM entry_outputs") {
+                    index.objects[row[0], default: []].append(OutputFile(path: row[1], digest: row[2], size: row[3]))
+                }
+                return index
             }
         }
     }

@@ -17,7 +17,7 @@ struct OutputsCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let session = try PipelineSession(path: pipeline)
+        let session = try PipelineSession(path: pipeline, readOnly: true)
         let (stage, key) = try session.parseItemSelector(item)
         let records = try session.store.items().values
             .filter { $0.id.stage == stage && (key == nil || $0.id.key == key) && $0.state == .done }

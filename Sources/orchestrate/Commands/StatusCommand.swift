@@ -15,7 +15,7 @@ struct StatusCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let session = try PipelineSession(path: pipeline)
+        let session = try PipelineSession(path: pipeline, readOnly: true)
         let inspector = PipelineInspector(pipeline: session.pipeline, registry: session.registry, store: session.store)
         for status in try await inspector.inspect() {
             if json {
