@@ -34,7 +34,7 @@ import Testing
             stages:
               a: {uses: exec, with: {argv: [echo]}, colour: red}
             """, expected: [
-                "P:3:41: error: unknown key 'colour' in stage 'a'; expected one of uses, needs, foreach, with, concurrency, retries, timeout, on_error",
+                "P:3:41: error: unknown key 'colour' in stage 'a'; expected one of uses, needs, foreach, with, concurrency, retries, timeout, on_error, executor, resources",
             ]),
         Case(name: "misspelt plugin", yaml: """
             version: 1

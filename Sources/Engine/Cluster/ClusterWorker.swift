@@ -130,19 +130,9 @@ public enum ClusterWorker {
             observer: { _ in })
     }
 
-    /// Every regular file under `directory` with its digest, fsynced so that another host reads
-    /// the same bytes.
+    /// Every output with its digest, fsynced so that another host reads the same bytes.
     static func manifest(of directory: URL) throws -> [OutputFile] {
-        let base = directory.standardizedFileURL.path
-        guard let enumerator = FileManager.default.enumerator(atPath: base) else { return [] }
-        var files: [OutputFile] = []
-        while let relative = enumerator.nextObject() as? String {
-            var info = stat()
-            guard lstat(base + "/" + relative, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
-            let (digest, size) = try FileHasher.sha256(of: URL(fileURLWithPath: base + "/" + relative), fsync: true)
-            files.append(OutputFile(path: relative, digest: digest, size: size))
-        }
-        return files.sorted { $0.path < $1.path }
+        try OutputView.files(under: directory) { try FileHasher.sha256(of: $0, fsync: true) }
     }
 }
 

@@ -14,6 +14,12 @@ enum OutputView {
     /// Ingests every regular file under `directory` (recursively) into `objects`; returns them
     /// with paths relative to `directory`, sorted.
     static func ingest(directory: URL, into objects: ObjectStore) throws -> [OutputFile] {
+        try files(under: directory) { try objects.ingest($0) }
+    }
+
+    /// Every regular file under `directory` (recursively) with the digest and size `digest` gives
+    /// it, with paths relative to `directory`, sorted.
+    static func files(under directory: URL, _ digest: (URL) throws -> (String, Int64)) throws -> [OutputFile] {
         let base = directory.standardizedFileURL.path
         guard let enumerator = FileManager.default.enumerator(atPath: base) else { return [] }
         var files: [OutputFile] = []
@@ -21,8 +27,8 @@ enum OutputView {
             let path = base + "/" + relative
             var info = stat()
             guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
-            let (digest, size) = try objects.ingest(URL(fileURLWithPath: path))
-            files.append(OutputFile(path: relative, digest: digest, size: size))
+            let (sha256, size) = try digest(URL(fileURLWithPath: path))
+            files.append(OutputFile(path: relative, digest: sha256, size: size))
         }
         return files.sorted { $0.path < $1.path }
     }
