@@ -4,7 +4,7 @@
 #
 #   bench/slurm/run.sh [ITEMS] [SNAKEMAKE_VENV]
 #
-# Needs a release build (swift build -c release) and, for the peer, a venv holding
+# Needs a release build (swift build -c release; ORCHESTRATE_BIN picks another binary) and, for the peer, a venv holding
 # `snakemake>=9,<10 snakemake-executor-plugin-slurm` (pip); without it only orchestrate runs.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -27,8 +27,9 @@ stages:
     uses: exec
     foreach: "data/*.txt"
     with:
-      argv: [cp, "\${item.path}", "\${out}/copy.txt"]
+      argv: [sh, -c, 'cp "\$0" "\$1/copy.txt"; date +%s.%N > "\$2/\$3"', "\${item.path}", "\${out}", "$work/ends", "\${item.name}"]
 YAML
+mkdir -p "$work/ends"
 # Counts squeue calls through a wrapper first on PATH.
 mkdir -p "$work/bin"
 cat >"$work/bin/squeue" <<SH
@@ -37,13 +38,25 @@ echo x >>"$work/squeue-calls"
 exec /usr/bin/squeue "\$@"
 SH
 chmod +x "$work/bin/squeue"
+# Snakemake's job step (snakemake-executor-plugin-slurm-jobstep) strips every SLURM_* variable,
+# SLURM_CONF included, before its inner srun; on a cluster named by SLURM_CONF (not /etc/slurm)
+# that srun cannot find the controller. The wrapper puts it back.
+cat >"$work/bin/srun" <<SH
+#!/bin/sh
+SLURM_CONF="$SLURM_CONF" exec /usr/bin/srun "\$@"
+SH
+chmod +x "$work/bin/srun"
 
 start=$(date +%s.%N)
-(cd "$work/o" && PATH="$work/bin:$PATH" "$root/.build/release/orchestrate" run p.yaml --executor slurm >/dev/null 2>"$work/o.err") || { cat "$work/o.err"; exit 1; }
+(cd "$work/o" && PATH="$work/bin:$PATH" "${ORCHESTRATE_BIN:-$root/.build/release/orchestrate}" run p.yaml --executor slurm >/dev/null 2>"$work/o.err") || { cat "$work/o.err"; exit 1; }
 end=$(date +%s.%N)
 orchestrate_s=$(echo "$end - $start" | bc)
 calls=$(wc -l <"$work/squeue-calls" 2>/dev/null || echo 0)
 echo "orchestrate: $items items in ${orchestrate_s}s, $calls squeue calls; $(tail -1 "$work/o.err")"
+# From each item's command ending (in its job) to its commit in the database.
+sqlite3 "$work/o/.orchestrate/orchestrate.sqlite" "SELECT item_key, updated_at FROM items" | while IFS='|' read -r key committed; do
+    echo "$committed - $(cat "$work/ends/$key")" | bc
+done | sort -n | awk '{ v[NR] = $1 } END { printf "end of command to commit: median %.2fs, max %.2fs\n", v[int((NR + 1) / 2)], v[NR] }'
 
 [ -n "$snakemake_venv" ] || exit 0
 cat >"$work/s/Snakefile" <<'SMK'

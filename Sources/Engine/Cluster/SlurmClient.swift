@@ -55,7 +55,13 @@ struct SlurmClient: Sendable {
     /// A job missing from the answer has been forgotten (or never existed).
     func states(of ids: [String]) async throws -> [String: QueuedJob] {
         guard !ids.isEmpty else { return [:] }
-        let output = try await run(["squeue", "--noheader", "--states=all", "--jobs=\(ids.joined(separator: ","))", "--format=%i|%T|%N|%r"])
+        let output: [String]
+        do {
+            output = try await run(["squeue", "--noheader", "--states=all", "--jobs=\(ids.joined(separator: ","))", "--format=%i|%T|%N|%r"])
+        } catch let failure as Failure where failure.stderr.contains("Invalid job id") {
+            // Some Slurm versions fail when every listed job has been forgotten.
+            return [:]
+        }
         var jobs: [String: QueuedJob] = [:]
         for line in output {
             let fields = line.split(separator: "|", omittingEmptySubsequences: false).map(String.init)

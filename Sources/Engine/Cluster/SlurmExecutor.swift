@@ -56,7 +56,7 @@ public struct SlurmExecutor: ItemExecutor {
         }
         let files = AttemptFiles(directory: job.attemptDirectory)
         try AttemptFiles.writeAtomically(AttemptFiles.encoder.encode(WorkerJob(job, uses: settings.uses)), to: files.job)
-        let arguments = try await sbatchArguments(job, settings: settings, files: files)
+        let arguments = await sbatchArguments(job, settings: settings, files: files)
         let jobID: String
         do { jobID = try await queue.submit(arguments) } catch let failure as SlurmClient.Failure {
             throw StageError("\(job.id): \(failure)", code: .failed)
@@ -75,7 +75,7 @@ public struct SlurmExecutor: ItemExecutor {
         }
     }
 
-    private func sbatchArguments(_ job: ItemJob, settings: StageSettings, files: AttemptFiles) async throws -> [String] {
+    private func sbatchArguments(_ job: ItemJob, settings: StageSettings, files: AttemptFiles) async -> [String] {
         var resources = settings.resources
         // The worker enforces `timeout:`; Slurm's limit (whole minutes) is a backstop one minute later.
         if resources.minutes == nil, let timeout = job.timeout { resources.minutes = Int((timeout / 60).rounded(.up)) + 1 }
