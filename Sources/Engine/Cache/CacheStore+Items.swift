@@ -66,6 +66,17 @@ extension CacheStore {
         }
     }
 
+    /// Entries with an output file called `name` (at any depth), oldest first.
+    public func entries(withOutputNamed name: String) throws -> [CacheEntry] {
+        try wrap("listing cache entries with '\(name)'") {
+            try pool.read { db in
+                try Self.fetchEntries(
+                    db, whereSQL: "cache_key IN (SELECT cache_key FROM entry_outputs WHERE path = ? OR path LIKE ?)",
+                    arguments: [name, "%/" + name])
+            }
+        }
+    }
+
     /// Three queries whatever the number of entries (`cache ls`, `outputs` and `status` list
     /// thousands): the entries, then all their outputs, then all their receipts.
     private static func fetchEntries(_ db: Database, whereSQL: String, arguments: StatementArguments) throws -> [CacheEntry] {
