@@ -1,3 +1,6 @@
+import Dispatch
+import Foundation
+
 // DIVERSITY state: each unit owns a set of embedding rows (one frame embedding, or the object
 // embeddings of its frames); its distance is the largest, over its rows, of the distance to the
 // nearest row of an already-selected unit (spec §5.4).
@@ -15,8 +18,10 @@ final class DiversityState {
     let rowIndex: [Int32]
     /// Squared distance of each row to the nearest of the first `checked[row]` selected rows: an
     /// upper bound of its distance to the whole selection.
-    private var nearest: [Float]
-    private var checked: [Int]
+    /// Buffers rather than arrays so that units, which own disjoint rows, can be brought up to
+    /// date on several threads at once (``evaluate(_:)-([Int])``).
+    private let nearest: UnsafeMutableBufferPointer<Float>
+    private let checked: UnsafeMutableBufferPointer<Int>
     /// The selected rows, transposed in blocks of 8: value d of selected row 8b + l is at
     /// (b · dimension + d) · 8 + l. Unused lanes hold a far-away value, so a distance kernel can
     /// take 8 selected rows at a time with no horizontal sums.
@@ -35,8 +40,15 @@ final class DiversityState {
         }
         unitStart = start
         rowIndex = rows
-        nearest = [Float](repeating: .infinity, count: matrix.count)
-        checked = [Int](repeating: 0, count: matrix.count)
+        nearest = .allocate(capacity: matrix.count)
+        nearest.initialize(repeating: .infinity)
+        checked = .allocate(capacity: matrix.count)
+        checked.initialize(repeating: 0)
+    }
+
+    deinit {
+        nearest.deallocate()
+        checked.deallocate()
     }
 
     func hasRows(_ unit: Int) -> Bool { unitStart[unit + 1] > unitStart[unit] }
@@ -61,6 +73,30 @@ final class DiversityState {
     /// without rows.
     func evaluate(_ unit: Int) -> Double {
         bound(unit, cutoff: nil).distance
+    }
+
+    /// ``evaluate(_:)-(Int)`` of many units, spread over the cores. A unit's distance depends only
+    /// on its own rows and the selected set, and units own disjoint rows, so the distances and the
+    /// state left behind are exactly those of evaluating the units one by one.
+    func evaluate(_ units: [Int]) -> [Double] {
+        var distances = [Double](repeating: 0, count: units.count)
+        // Interleaved slices, several per core, so that units of very different sizes even out.
+        let slices = max(1, min(units.count, 8 * ProcessInfo.processInfo.activeProcessorCount))
+        distances.withUnsafeMutableBufferPointer { buffer in
+            // Each thread writes its own slots of `output` and its own units' rows of `state`.
+            let shared = Unshared((state: self, output: buffer))
+            DispatchQueue.concurrentPerform(iterations: slices) { slice in
+                let (state, output) = shared.value
+                for index in stride(from: slice, to: units.count, by: slices) { output[index] = state.evaluate(units[index]) }
+            }
+        }
+        return distances
+    }
+
+    /// A value handed to threads that touch disjoint parts of it.
+    private struct Unshared<Value>: @unchecked Sendable {
+        let value: Value
+        init(_ value: Value) { self.value = value }
     }
 
     /// An upper bound of the unit's distance to the selected set, exact (`isExact`) unless the

@@ -383,6 +383,19 @@ final class SelectionRun {
         return Selector.logFactor(factor, strength: diversity.strength)
     }
 
+    /// ``evaluate(_:mustBeat:)`` without `mustBeat` for many units at once, their distances
+    /// computed on all cores (the same values as one by one).
+    func evaluate(_ units: [Int]) -> [(score: Double, isEligible: Bool)] {
+        var results = units.map { (score: staticLog[$0], isEligible: true) }
+        for diversity in diversities {
+            for (index, distance) in diversity.state.evaluate(units).enumerated() {
+                if let minimum = diversity.minimumDistance, distance < minimum { results[index].isEligible = false }
+                results[index].score += diversityLog(diversity, distance: distance)
+            }
+        }
+        return results
+    }
+
     /// The unit's log score without BALANCE, and whether DIVERSITY's minimum distance allows it.
     ///
     /// With `mustBeat`, a caller that only needs to know whether the score beats it may get an
