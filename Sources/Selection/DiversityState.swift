@@ -1,6 +1,3 @@
-import Dispatch
-import Foundation
-
 // DIVERSITY state: each unit owns a set of embedding rows (one frame embedding, or the object
 // embeddings of its frames); its distance is the largest, over its rows, of the distance to the
 // nearest row of an already-selected unit (spec §5.4).
@@ -19,7 +16,7 @@ final class DiversityState {
     /// Squared distance of each row to the nearest of the first `checked[row]` selected rows: an
     /// upper bound of its distance to the whole selection.
     /// Buffers rather than arrays so that units, which own disjoint rows, can be brought up to
-    /// date on several threads at once (``evaluate(_:)-([Int])``).
+    /// date on several threads at once.
     private let nearest: UnsafeMutableBufferPointer<Float>
     private let checked: UnsafeMutableBufferPointer<Int>
     /// The selected rows, transposed in blocks of 8: value d of selected row 8b + l is at
@@ -73,30 +70,6 @@ final class DiversityState {
     /// without rows.
     func evaluate(_ unit: Int) -> Double {
         bound(unit, cutoff: nil).distance
-    }
-
-    /// ``evaluate(_:)-(Int)`` of many units, spread over the cores. A unit's distance depends only
-    /// on its own rows and the selected set, and units own disjoint rows, so the distances and the
-    /// state left behind are exactly those of evaluating the units one by one.
-    func evaluate(_ units: [Int]) -> [Double] {
-        var distances = [Double](repeating: 0, count: units.count)
-        // Interleaved slices, several per core, so that units of very different sizes even out.
-        let slices = max(1, min(units.count, 8 * ProcessInfo.processInfo.activeProcessorCount))
-        distances.withUnsafeMutableBufferPointer { buffer in
-            // Each thread writes its own slots of `output` and its own units' rows of `state`.
-            let shared = Unshared((state: self, output: buffer))
-            DispatchQueue.concurrentPerform(iterations: slices) { slice in
-                let (state, output) = shared.value
-                for index in stride(from: slice, to: units.count, by: slices) { output[index] = state.evaluate(units[index]) }
-            }
-        }
-        return distances
-    }
-
-    /// A value handed to threads that touch disjoint parts of it.
-    private struct Unshared<Value>: @unchecked Sendable {
-        let value: Value
-        init(_ value: Value) { self.value = value }
     }
 
     /// An upper bound of the unit's distance to the selected set, exact (`isExact`) unless the

@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 
 /// The greedy combiner of the Lightly Worker (spec §3.4), done locally.
@@ -383,14 +384,23 @@ final class SelectionRun {
         return Selector.logFactor(factor, strength: diversity.strength)
     }
 
-    /// ``evaluate(_:mustBeat:)`` without `mustBeat` for many units at once, their distances
-    /// computed on all cores (the same values as one by one).
-    func evaluate(_ units: [Int]) -> [(score: Double, isEligible: Bool)] {
-        var results = units.map { (score: staticLog[$0], isEligible: true) }
-        for diversity in diversities {
-            for (index, distance) in diversity.state.evaluate(units).enumerated() {
-                if let minimum = diversity.minimumDistance, distance < minimum { results[index].isEligible = false }
-                results[index].score += diversityLog(diversity, distance: distance)
+    /// ``evaluate(_:mustBeat:)`` of several units at once, one per core (`options.threads`).
+    /// Units own disjoint embedding rows, so the results are those of evaluating them one by one.
+    func evaluate(_ units: [Int], mustBeat: [Double?]? = nil) -> [(score: Double, isEligible: Bool, isExact: Bool)] {
+        var results = [(score: Double, isEligible: Bool, isExact: Bool)](repeating: (0, false, false), count: units.count)
+        let threads = min(options.threads, units.count)
+        if threads <= 1 {
+            for (index, unit) in units.enumerated() { results[index] = evaluate(unit, mustBeat: mustBeat?[index]) }
+            return results
+        }
+        results.withUnsafeMutableBufferPointer { buffer in
+            // Each thread writes its own slots and touches only its own units' rows.
+            let shared = Unshared((run: self, output: buffer))
+            DispatchQueue.concurrentPerform(iterations: threads) { thread in
+                let (run, output) = shared.value
+                for index in stride(from: thread, to: units.count, by: threads) {
+                    output[index] = run.evaluate(units[index], mustBeat: mustBeat?[index])
+                }
             }
         }
         return results
@@ -420,4 +430,10 @@ final class SelectionRun {
         }
         return (score, isEligible, isExact)
     }
+}
+
+/// A value handed to threads that each touch their own part of it.
+struct Unshared<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }
