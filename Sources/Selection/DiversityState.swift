@@ -15,10 +15,8 @@ final class DiversityState {
     let rowIndex: [Int32]
     /// Squared distance of each row to the nearest of the first `checked[row]` selected rows: an
     /// upper bound of its distance to the whole selection.
-    /// Buffers rather than arrays so that units, which own disjoint rows, can be brought up to
-    /// date on several threads at once.
-    private let nearest: UnsafeMutableBufferPointer<Float>
-    private let checked: UnsafeMutableBufferPointer<Int>
+    private var nearest: [Float]
+    private var checked: [Int]
     /// The selected rows, transposed in blocks of 8: value d of selected row 8b + l is at
     /// (b · dimension + d) · 8 + l. Unused lanes hold a far-away value, so a distance kernel can
     /// take 8 selected rows at a time with no horizontal sums.
@@ -37,15 +35,8 @@ final class DiversityState {
         }
         unitStart = start
         rowIndex = rows
-        nearest = .allocate(capacity: matrix.count)
-        nearest.initialize(repeating: .infinity)
-        checked = .allocate(capacity: matrix.count)
-        checked.initialize(repeating: 0)
-    }
-
-    deinit {
-        nearest.deallocate()
-        checked.deallocate()
+        nearest = [Float](repeating: .infinity, count: matrix.count)
+        checked = [Int](repeating: 0, count: matrix.count)
     }
 
     func hasRows(_ unit: Int) -> Bool { unitStart[unit + 1] > unitStart[unit] }

@@ -20,12 +20,9 @@ struct Greedy {
     private var heaps: [CandidateHeap] = []
     private var groupOfUnit: [Int] = []
     private var groupCategories: [[Int]] = []
-    /// Candidates brought up to date together in a lazy step: one per core.
-    private let batchSize: Int
 
     init(run: SelectionRun) {
         self.run = run
-        batchSize = max(1, run.options.threads)
         alive = run.candidates
         canBeLazy = run.options.evaluatesLazily && run.diversities.allSatisfy { $0.strength >= 0 } && run.balances.allSatisfy(\.state.isSingleCategory)
     }
@@ -111,13 +108,13 @@ struct Greedy {
             groupOfUnit[unit] = group
         }
         var entries = Array(repeating: [CandidateHeap.Entry](), count: heaps.count)
-        // The one full evaluation of the run, and most of its work: on all cores.
-        for (unit, result) in zip(alive, run.evaluate(alive)) {
-            guard result.isEligible else {
+        for unit in alive {
+            let (base, isEligible, _) = run.evaluate(unit)
+            guard isEligible else {
                 drop(unit)
                 continue
             }
-            entries[groupOfUnit[unit]].append(CandidateHeap.Entry(score: result.score, rank: run.rank[unit], unit: Int32(unit)))
+            entries[groupOfUnit[unit]].append(CandidateHeap.Entry(score: base, rank: run.rank[unit], unit: Int32(unit)))
         }
         for group in heaps.indices { heaps[group] = CandidateHeap(entries[group]) }
         alive = []
@@ -134,60 +131,38 @@ struct Greedy {
         }
     }
 
-    /// The group and key of the best heap top.
-    private func bestTop(_ logs: [Double]) -> (group: Int, key: (Double, UInt64))? {
-        var best: (group: Int, key: (Double, UInt64))?
-        for group in heaps.indices {
-            guard let top = heaps[group].top else { continue }
-            let key = (top.score + logs[group], top.rank)
-            if best == nil || better(key, than: best!.key) { best = (group, key) }
-        }
-        return best
-    }
-
-    // A step pops the best `batchSize` bounds and brings them up to date together, one per core,
-    // each only as far as needed to tell whether it beats the best bound left in the heaps (the
-    // rival). The best of them wins when it is exact and beats the rival and the others' new
-    // bounds; else they all go back with their tighter bounds. Which units are popped and what
-    // each evaluation computes depend only on the heaps, never on the threads' timing, and the
-    // winner is the exact argmax either way, so the picks are those of one core.
     private mutating func nextLazy() -> Int? {
         var logs = groupLogs()
         while true {
-            var popped: [(entry: CandidateHeap.Entry, group: Int)] = []
-            while popped.count < batchSize, let best = bestTop(logs), let entry = heaps[best.group].pop() {
-                guard isAllowed(Int(entry.unit)) else {
-                    logs = groupLogs()
-                    continue
-                }
-                popped.append((entry, best.group))
+            var bestGroup = -1
+            var bestKey = (-Double.infinity, UInt64.max)
+            for group in heaps.indices {
+                guard let top = heaps[group].top else { continue }
+                let key = (top.score + logs[group], top.rank)
+                if bestGroup < 0 || better(key, than: bestKey) { (bestGroup, bestKey) = (group, key) }
             }
-            guard !popped.isEmpty else { return nil }
-            let rival = bestTop(logs)?.key
-            let results = run.evaluate(
-                popped.map { Int($0.entry.unit) }, mustBeat: popped.map { item in rival.map { $0.0 - logs[item.group] } })
-            var winner: (index: Int, key: (Double, UInt64))?
-            var dropped = false
-            for (index, item) in popped.enumerated() {
-                guard results[index].isEligible else {
-                    drop(Int(item.entry.unit))
-                    dropped = true
-                    continue
-                }
-                let key = (results[index].score + logs[item.group], item.entry.rank)
-                if winner == nil || better(key, than: winner!.key) { winner = (index, key) }
+            guard bestGroup >= 0, let entry = heaps[bestGroup].pop() else { return nil }
+            let unit = Int(entry.unit)
+            guard isAllowed(unit) else {
+                logs = groupLogs()
+                continue
             }
-            if !dropped, let winner, results[winner.index].isExact, !(rival.map { better($0, than: winner.key) } ?? false) {
-                for (index, item) in popped.enumerated() where index != winner.index { pushBack(item, score: results[index].score) }
-                return Int(popped[winner.index].entry.unit)
+            var rival: (Double, UInt64)?
+            for group in heaps.indices {
+                guard let top = heaps[group].top else { continue }
+                let key = (top.score + logs[group], top.rank)
+                if rival == nil || better(key, than: rival!) { rival = key }
             }
-            for (index, item) in popped.enumerated() where results[index].isEligible { pushBack(item, score: results[index].score) }
-            if dropped { logs = groupLogs() }
+            let (base, isEligible, isExact) = run.evaluate(unit, mustBeat: rival.map { $0.0 - logs[bestGroup] })
+            guard isEligible else {
+                drop(unit)
+                logs = groupLogs()
+                continue
+            }
+            let key = (base + logs[bestGroup], entry.rank)
+            if isExact, !(rival.map { better($0, than: key) } ?? false) { return unit }
+            heaps[bestGroup].push(CandidateHeap.Entry(score: base, rank: entry.rank, unit: entry.unit))
         }
-    }
-
-    private mutating func pushBack(_ item: (entry: CandidateHeap.Entry, group: Int), score: Double) {
-        heaps[item.group].push(CandidateHeap.Entry(score: score, rank: item.entry.rank, unit: item.entry.unit))
     }
 }
 

@@ -1,5 +1,3 @@
-import Foundation
-
 /// Options of one selection run that are not part of `selection_config`.
 public struct SelectionOptions: Sendable, Hashable {
     /// Seeds RANDOM inputs without `random_seed` and the tie-break order; 0 by default.
@@ -9,18 +7,11 @@ public struct SelectionOptions: Sendable, Hashable {
     /// Re-evaluate only the candidates that can still win a step (the default). False evaluates
     /// every candidate at every step: the same picks, far slower; for verification and benchmarks.
     public var evaluatesLazily: Bool
-    /// Threads that bring candidates' distances up to date at once; the picks are the same for
-    /// any number. The active cores by default.
-    public var threads: Int
 
-    public init(
-        seed: UInt64 = 0, sequenceLength: Int = 1, evaluatesLazily: Bool = true,
-        threads: Int = ProcessInfo.processInfo.activeProcessorCount
-    ) {
+    public init(seed: UInt64 = 0, sequenceLength: Int = 1, evaluatesLazily: Bool = true) {
         self.seed = seed
         self.sequenceLength = sequenceLength
         self.evaluatesLazily = evaluatesLazily
-        self.threads = threads
     }
 }
 

@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 
 /// The greedy combiner of the Lightly Worker (spec §3.4), done locally.
@@ -384,28 +383,6 @@ final class SelectionRun {
         return Selector.logFactor(factor, strength: diversity.strength)
     }
 
-    /// ``evaluate(_:mustBeat:)`` of several units at once, one per core (`options.threads`).
-    /// Units own disjoint embedding rows, so the results are those of evaluating them one by one.
-    func evaluate(_ units: [Int], mustBeat: [Double?]? = nil) -> [(score: Double, isEligible: Bool, isExact: Bool)] {
-        var results = [(score: Double, isEligible: Bool, isExact: Bool)](repeating: (0, false, false), count: units.count)
-        let threads = min(options.threads, units.count)
-        if threads <= 1 {
-            for (index, unit) in units.enumerated() { results[index] = evaluate(unit, mustBeat: mustBeat?[index]) }
-            return results
-        }
-        results.withUnsafeMutableBufferPointer { buffer in
-            // Each thread writes its own slots and touches only its own units' rows.
-            let shared = Unshared((run: self, output: buffer))
-            DispatchQueue.concurrentPerform(iterations: threads) { thread in
-                let (run, output) = shared.value
-                for index in stride(from: thread, to: units.count, by: threads) {
-                    output[index] = run.evaluate(units[index], mustBeat: mustBeat?[index])
-                }
-            }
-        }
-        return results
-    }
-
     /// The unit's log score without BALANCE, and whether DIVERSITY's minimum distance allows it.
     ///
     /// With `mustBeat`, a caller that only needs to know whether the score beats it may get an
@@ -430,10 +407,4 @@ final class SelectionRun {
         }
         return (score, isEligible, isExact)
     }
-}
-
-/// A value handed to threads that each touch their own part of it.
-struct Unshared<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
 }

@@ -50,10 +50,8 @@ import Testing
         2440, 1199, 1556, 1938, 2161, 1236, 1707, 1661, 2630, 2121,
     ]
 
-    /// Whatever the number of threads that bring candidates up to date together.
-    @Test(arguments: [1, 2, 5])
-    func lazyPicksEqualTheRecordedOnes(threads: Int) throws {
-        let result = try Selector.select(Self.config, inputs: try Self.scene(), options: SelectionOptions(seed: 3, threads: threads))
+    @Test func lazyPicksEqualTheRecordedOnes() throws {
+        let result = try Selector.select(Self.config, inputs: try Self.scene(), options: SelectionOptions(seed: 3))
         #expect(result.selectedFrames == Self.recordedPicks)
     }
 
