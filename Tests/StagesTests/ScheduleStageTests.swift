@@ -62,6 +62,7 @@ struct ScheduleStageTests {
         #expect(scores.count == 1 + input.count)
         #expect(scores[0].hasPrefix("filenames,pick,strategy_0_EMBEDDINGS_DIVERSITY,"))
         #expect(scores[0].contains("pose:objectness_least_confidence"))
+        #expect(scores[0].contains("pose:temporal_inconsistency") && scores[0].contains("pose:pose_implausibility"))
         let embeddings = try fixture.lines(run.appendingPathComponent("embeddings.csv"))
         #expect(try EmbeddingsCSV.read(embeddings.joined(separator: "\n")).count == scores.count - 1)
         let report = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: run.appendingPathComponent("report.json"))) as? [String: Any])
