@@ -53,8 +53,8 @@ struct Greedy {
         run.constraints?.withdraw(unit)
     }
 
-    /// Whether the constraints allow the unit; one they rule out now stays ruled out (picks only
-    /// tighten them), so it is withdrawn.
+    /// Whether the constraints allow the unit. One they rule out is withdrawn for good: picks only
+    /// tighten the constraints, and leaving a candidate out never breaks them.
     private func isAllowed(_ unit: Int) -> Bool {
         guard let constraints = run.constraints, !constraints.allows(unit) else { return true }
         withdraw(unit)
