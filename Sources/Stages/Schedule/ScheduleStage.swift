@@ -87,7 +87,14 @@ public struct ScheduleStage: Stage {
                 "sha256": .string(digest), "input_size": .int(settings.embeddingInputSize),
             ])
         }
-        return "run-" + DatasourceSnapshot.sha256(try JSONValue.object(identity).canonicalData()).prefix(16)
+        let digest = "run-" + DatasourceSnapshot.sha256(try JSONValue.object(identity).canonicalData()).prefix(16)
+        return settings.selectionConfig.round.map { "\(digest)-round-\($0)" } ?? digest
+    }
+
+    /// The run's tag: `round-N` with `selection_config.round`, else by the number of runs before it.
+    static func tag(round: Int?, earlierRuns: Int) -> String {
+        if let round { return "round-\(round)" }
+        return earlierRuns == 0 ? "initial-tag" : "tag-\(earlierRuns + 1)"
     }
 
     /// The durations of the run's steps: in the local output folder only, never in the datasource's
@@ -107,7 +114,7 @@ public struct ScheduleStage: Stage {
         let snapshot = try await snapshot(context)
         let runID = try Self.runID(settings: settings, snapshot: snapshot)
         let earlierRuns = snapshot.runs.filter { $0.key != runID }.sorted { $0.key < $1.key }
-        let tag = earlierRuns.isEmpty ? "initial-tag" : "tag-\(earlierRuns.count + 1)"
+        let tag = Self.tag(round: settings.selectionConfig.round, earlierRuns: earlierRuns.count)
         log.info("run \(runID), tag \(tag)")
         log.info("input datasource \(snapshot.input.location): \(snapshot.videos.count) videos")
         log.info("Lightly datasource \(snapshot.lightly.location): \(snapshot.lightlyFiles.count) files, \(earlierRuns.count) earlier runs")
