@@ -11,9 +11,10 @@ exported in the `detect` model contract (the outputs and embeddings of
 
 It sees stick figures, nothing else: for real footage, export COCO weights instead.
 Reproducible from `--seed` (same data, same order, same initial weights); resumes from its
-checkpoint when stopped. Run with the venv that has pycocotools beside Debian's torch:
+checkpoint when stopped. Run with the venv that has pycocotools beside Debian's torch; the
+committed model is
 
-    .venv/bin/python examples/train_standin.py --output pipelines/models/standin-keypointrcnn.pt
+    .venv/bin/python examples/train_standin.py --stop-at 700 --output pipelines/models/standin-keypointrcnn.pt
 """
 import argparse
 import json
@@ -281,8 +282,10 @@ def main(argv):
     parser.add_argument("--frames-scale", type=float, default=0.5)
     parser.add_argument("--every", type=int, default=2, help="train on every n-th frame")
     parser.add_argument("--checkpoint-every", type=int, default=100)
-    # One thread: on a shared 2-core machine two OpenMP threads wait on each other (3x slower here).
+    # One thread: on a shared 2-core machine two OpenMP threads wait on each other (several times slower).
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--score-threshold", type=float, default=0.5,
+                        help="the exported model's box score threshold (training samples all boxes)")
     parser.add_argument("--eval-only", type=Path, help="evaluate this checkpoint instead of training")
     args = parser.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
@@ -296,6 +299,8 @@ def main(argv):
         print(f"train_standin: checkpoint of step {state['step']}", flush=True)
     else:
         model, elapsed = train(args)
+    # Scored as exported: with the pipeline's threshold, so that counts of detections mean players.
+    model.roi_heads.score_thresh = args.score_threshold
     held_out = args.work / "held-out"
     generate(held_out, 9000, 0.2)
     metrics = evaluate_on(model, held_out, every=2)
