@@ -286,7 +286,7 @@ def main(argv):
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--score-threshold", type=float, default=0.5,
                         help="the exported model's box score threshold (training samples all boxes)")
-    parser.add_argument("--eval-only", type=Path, help="evaluate this checkpoint instead of training")
+    parser.add_argument("--eval-only", type=Path, help="score and export this checkpoint instead of training")
     args = parser.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
 
