@@ -101,6 +101,16 @@ def results_from_predictions(truth, folder):
     return results, covered
 
 
+def read(reader, truth, path):
+    """`reader(truth, path)`, with any malformed input reported as a ValueError naming `path`."""
+    try:
+        return reader(truth, path)
+    except (KeyError, TypeError, IndexError) as error:
+        raise ValueError(f"{path}: not the expected format: missing or malformed {error}")
+    except (OSError, json.JSONDecodeError) as error:
+        raise ValueError(f"{path}: cannot read: {error}")
+
+
 def evaluate(truth_coco, results, image_ids, verbose=True):
     """COCO box and keypoint metrics over `image_ids`: {"box_ap", "box_ap50", "keypoint_ap", ...}."""
     metrics = {}
@@ -138,11 +148,11 @@ def main(argv):
         for path in args.truth:
             truth.add_file(path)
         results, covered = [], []
-        for found, ids in ([results_from_detections(truth, p) for p in args.detections] if args.detections
-                           else [results_from_predictions(truth, args.predictions)]):
+        for found, ids in ([read(results_from_detections, truth, p) for p in args.detections] if args.detections
+                           else [read(results_from_predictions, truth, args.predictions)]):
             results += found
             covered += ids
-    except (ValueError, KeyError, OSError) as error:
+    except ValueError as error:
         print(f"evaluate_detections: {error}", file=sys.stderr)
         return 1
     if not covered:

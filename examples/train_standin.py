@@ -11,13 +11,15 @@ exported in the `detect` model contract (the outputs and embeddings of
 
 It sees stick figures, nothing else: for real footage, export COCO weights instead.
 Reproducible from `--seed` (same data, same order, same initial weights); resumes from its
-checkpoint when stopped. Run with the venv that has pycocotools beside Debian's torch:
+checkpoint when stopped. Run with the venv that has pycocotools beside Debian's torch; the
+committed model is
 
-    .venv/bin/python examples/train_standin.py --output pipelines/models/standin-keypointrcnn.pt
+    .venv/bin/python examples/train_standin.py --stop-at 700 --output pipelines/models/standin-keypointrcnn.pt
 """
 import argparse
 import json
 import math
+import os
 import subprocess
 import sys
 import time
@@ -25,7 +27,10 @@ from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
-import torch
+
+# Idle OpenMP threads sleep instead of spinning (read when torch loads; results are unchanged).
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+import torch  # noqa: E402
 from torch import nn
 from torchvision.models.detection import KeypointRCNN
 from torchvision.models.detection.anchor_utils import AnchorGenerator
@@ -131,7 +136,7 @@ def load_training_frames(folder, every):
 
 
 def to_tensor(frame):
-    return torch.from_numpy(np.ascontiguousarray(frame)).permute(2, 0, 1).float() / 255.0
+    return torch.from_numpy(frame.copy()).permute(2, 0, 1).float() / 255.0
 
 
 # ---- evaluation ------------------------------------------------------------------------------
@@ -222,7 +227,7 @@ def train(args):
         step += 1
         for key, value in losses.items():
             running[key] = 0.9 * running.get(key, value.item()) + 0.1 * value.item()
-        if step % 50 == 0 or step == last:
+        if step % 10 == 0 or step == last:
             now = time.monotonic()
             elapsed += now - clock
             clock = now
@@ -269,7 +274,7 @@ def main(argv):
     parser.add_argument("--work", type=Path, default=Path(".build/standin"),
                         help="clips and checkpoint (resumed from when present)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--steps", type=int, default=800)
+    parser.add_argument("--steps", type=int, default=1200)
     parser.add_argument("--stop-at", type=int, help="stop after this step (the learning rate still follows --steps)")
     parser.add_argument("--batch", type=int, default=2)
     parser.add_argument("--lr", type=float, default=2e-3)
@@ -277,8 +282,11 @@ def main(argv):
     parser.add_argument("--frames-scale", type=float, default=0.5)
     parser.add_argument("--every", type=int, default=2, help="train on every n-th frame")
     parser.add_argument("--checkpoint-every", type=int, default=100)
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--eval-only", type=Path, help="evaluate this checkpoint instead of training")
+    # One thread: on a shared 2-core machine two OpenMP threads wait on each other (several times slower).
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--score-threshold", type=float, default=0.5,
+                        help="the exported model's box score threshold (training samples all boxes)")
+    parser.add_argument("--eval-only", type=Path, help="score and export this checkpoint instead of training")
     args = parser.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
 
@@ -291,6 +299,8 @@ def main(argv):
         print(f"train_standin: checkpoint of step {state['step']}", flush=True)
     else:
         model, elapsed = train(args)
+    # Scored as exported: with the pipeline's threshold, so that counts of detections mean players.
+    model.roi_heads.score_thresh = args.score_threshold
     held_out = args.work / "held-out"
     generate(held_out, 9000, 0.2)
     metrics = evaluate_on(model, held_out, every=2)
