@@ -9,6 +9,13 @@ import JSON
 public protocol Stage: Sendable {
     var descriptor: PluginDescriptor { get }
 
+    /// Checks structured settings that the declared types and ranges cannot express (a
+    /// `selection_config`, a command line). Called by `validate` and at the start of `run`,
+    /// before anything runs, with every declared parameter type-checked and defaulted;
+    /// item-level references (`${item.path}`, `${out}`, `${in.STAGE}`) are not resolved yet.
+    /// Values that depend on upstream data stay run-time checks.
+    func validate(_ parameters: Parameters) -> [ParameterIssue]
+
     /// Processes one item. Throw ``StageError`` (or any error) to fail the item.
     func run(_ item: StageItem, context: any StageContext) async throws
 
@@ -23,6 +30,7 @@ public protocol Stage: Sendable {
 }
 
 extension Stage {
+    public func validate(_ parameters: Parameters) -> [ParameterIssue] { [] }
     public func externalStateDigest(_ item: StageItem, context: any StageContext) async throws -> String? { nil }
     public func verify(receipts: [JSONValue], item: StageItem, context: any StageContext) async throws -> Bool { true }
 }

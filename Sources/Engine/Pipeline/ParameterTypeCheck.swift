@@ -26,6 +26,20 @@ enum ParameterTypeCheck {
         }
     }
 
+    /// What is wrong with a well-typed `value` for the declared range (`must be at least 1, got 0`),
+    /// or `nil` when it is within it or the parameter has none. Durations compare in seconds.
+    static func rangeProblem(_ value: JSONValue, _ spec: ParameterSpec) -> String? {
+        guard let range = spec.range else { return nil }
+        let number: Double? = switch spec.type {
+        case .duration: seconds(of: value)
+        case .integer, .number: value.doubleValue
+        default: nil
+        }
+        guard let number, !range.contains(number) else { return nil }
+        let unit = spec.type == .duration ? " seconds" : ""
+        return "must be \(range)\(unit), got \(describe(value))"
+    }
+
     /// A duration value in seconds: a number, or text such as `90s`.
     static func seconds(of value: JSONValue) -> Double? {
         if let number = value.doubleValue { return number >= 0 ? number : nil }

@@ -89,7 +89,11 @@ struct PipelineValidator {
 
     private mutating func build(_ draftStage: StageDraft) -> StageSpec {
         let descriptor = descriptor(of: draftStage)
+        let problemsBefore = problems.diagnostics.count
         let with = checkedWith(draftStage, descriptor: descriptor)
+        if problems.diagnostics.count == problemsBefore, let plugin = draftStage.uses.flatMap({ registry.stage(id: $0.value) }) {
+            checkWithHook(plugin, with: with, stage: draftStage)
+        }
         var spec = StageSpec(
             name: draftStage.name, uses: draftStage.uses?.value ?? "", needs: draftStage.needs.map(\.value),
             foreach: nil, with: with, concurrency: draftStage.concurrency, retries: draftStage.retries,
@@ -152,6 +156,10 @@ struct PipelineValidator {
             problems.error(at: node, "parameter '\(spec.name)' \(problem)")
             return value
         }
+        if let problem = ParameterTypeCheck.rangeProblem(value, spec) {
+            problems.error(at: node, "parameter '\(spec.name)' \(problem)")
+            return value
+        }
         switch spec.type {
         case .duration:
             return ParameterTypeCheck.seconds(of: value).map(JSONValue.double) ?? value
@@ -166,6 +174,19 @@ struct PipelineValidator {
             return value
         default:
             return value
+        }
+    }
+
+    /// Asks the plugin to check its structured settings, reporting each issue at the YAML node of
+    /// its key path (or the deepest node of that path the file has).
+    private mutating func checkWithHook(_ plugin: any Stage, with: [String: JSONValue], stage: StageDraft) {
+        for issue in plugin.validate(Parameters(values: with, baseDirectory: directory)) {
+            let path = ParameterKeyPath(issue.path)
+            guard let entry = stage.with.first(where: { $0.key.value == path.parameter }) else {
+                problems.error(at: stage.uses?.location ?? stage.location, "\(issue)")
+                continue
+            }
+            problems.error(at: path.deepestNode(in: entry.value), "\(issue)")
         }
     }
 

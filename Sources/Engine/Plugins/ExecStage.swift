@@ -26,6 +26,13 @@ public struct ExecStage: Stage {
         )
     }
 
+    public func validate(_ parameters: Parameters) -> [ParameterIssue] {
+        guard let argv = parameters["argv"]?.arrayValue else { return [] }
+        if argv.isEmpty { return [ParameterIssue(path: "argv", "must name a command: the list is empty")] }
+        if argv[0].stringValue?.isEmpty == true { return [ParameterIssue(path: "argv[0]", "must name a command, not ''")] }
+        return []
+    }
+
     public func run(_ item: StageItem, context: any StageContext) async throws {
         guard let argv = context.parameters["argv"]?.arrayValue?.compactMap(\.stringValue), !argv.isEmpty else {
             throw StageError("exec needs a non-empty 'argv' list of strings", code: .invalidParameter)

@@ -38,11 +38,15 @@ public struct ScheduleStage: Stage {
                               doc: "Lightly options; used: seed."),
                 ParameterSpec("embedding_model", .file, default: .null,
                               doc: "A TorchScript crop embedder ([N, 3, S, S] -> [N, D]) for appearance object embeddings; default: pose embeddings."),
-                ParameterSpec("embedding_input_size", .integer, default: .int(224),
+                ParameterSpec("embedding_input_size", .integer, default: .int(224), range: .atLeast(1),
                               doc: "The side S of the square object crops embedding_model takes."),
                 ParameterSpec("seed", .any, default: .null,
                               doc: "Integer seed of RANDOM inputs and tie-breaks; overrides lightly_config.seed; default 0."),
             ])
+    }
+
+    public func validate(_ parameters: Parameters) -> [ParameterIssue] {
+        ScheduleSettings.issues(in: parameters)
     }
 
     public func run(_ item: StageItem, context: any StageContext) async throws {
@@ -103,7 +107,8 @@ public struct ScheduleStage: Stage {
         var timings: [(String, Double)] = []
 
         var mark = clock.now
-        let settings = try ScheduleSettings(context.parameters)
+        let settings: ScheduleSettings
+        do { settings = try ScheduleSettings(context.parameters) } catch { throw error.stageError }
         let snapshot = try await snapshot(context)
         let runID = try Self.runID(settings: settings, snapshot: snapshot)
         let earlierRuns = snapshot.runs.filter { $0.key != runID }.sorted { $0.key < $1.key }
@@ -148,7 +153,7 @@ public struct ScheduleStage: Stage {
                 settings.selectionConfig, inputs: inputs.selection,
                 options: SelectionOptions(seed: settings.seed, sequenceLength: settings.sequenceLength))
         } catch let error as SelectionError {
-            throw StageError(ScheduleSettings.describe(error), code: .invalidParameter)
+            throw ParameterIssues(error.issues.map(ScheduleSettings.selectionIssue)).stageError
         }
         for warning in result.warnings { log.warning("selection: \(warning)") }
         log.info("selected \(result.selectedFrames.count) of \(inputs.candidates.count - datapoolCount) frames (stop: \(result.stopReason.rawValue))")
