@@ -123,4 +123,52 @@ import TestSupport
         let error = try #require(throws: PipelineError.self) { try PipelineLoader(registry: registry).load(fixture.pipelineURL) }
         #expect(error.diagnostics.map(\.message) == ["parameter 'gap' expects integer, got 1.5"])
     }
+
+    @Test func pluginsDeclareRangesAndTuningKnobs() throws {
+        let fixture = try PipelineFixture()
+        defer { fixture.remove() }
+        try fixture.write("""
+            id: stats
+            version: "1"
+            argv: [/bin/true]
+            parameters:
+              - {name: gap, type: integer, default: 250, minimum: 1, maximum: 1000, doc: Gap.}
+              - {name: workers, type: integer, default: 1, minimum: 1, affects_outputs: false, doc: Threads.}
+            """, to: "plugins/stats/plugin.yaml")
+        let registry = try PluginRegistry(builtins: PipelineFixture.builtins, pluginsDirectory: fixture.url.appendingPathComponent("plugins"))
+        let parameters = try #require(registry.stage(id: "stats")).descriptor.parameters
+        #expect(parameters.map(\.range) == [ParameterRange(minimum: 1, maximum: 1000), .atLeast(1)])
+        #expect(parameters.map(\.affectsOutputs) == [true, false])
+        try fixture.write("""
+            version: 1
+            stages:
+              decode: {uses: decode, foreach: data/*.mp4}
+              stats: {uses: stats, needs: [decode], with: {gap: 1001, workers: 0}}
+            """, to: "pipeline.yaml")
+        let error = try #require(throws: PipelineError.self) { try PipelineLoader(registry: registry).load(fixture.pipelineURL) }
+        #expect(error.diagnostics.map { $0.description.replacingOccurrences(of: fixture.pipelineURL.path, with: "P") } == [
+            "P:4:53: error: parameter 'gap' must be within 1...1000, got 1001",
+            "P:4:68: error: parameter 'workers' must be at least 1, got 0",
+        ])
+    }
+
+    @Test func aDefaultOutsideTheDeclaredRangeIsAManifestError() throws {
+        let fixture = try PipelineFixture()
+        defer { fixture.remove() }
+        try fixture.write("""
+            id: stats
+            version: "1"
+            argv: [/bin/true]
+            parameters:
+              - {name: gap, type: integer, default: 0, minimum: 1, doc: Gap.}
+              - {name: tries, type: integer, default: 1, affects_outputs: maybe, doc: Tries.}
+            """, to: "plugins/stats/plugin.yaml")
+        let error = try #require(throws: PipelineError.self) {
+            try PluginRegistry(builtins: PipelineFixture.builtins, pluginsDirectory: fixture.url.appendingPathComponent("plugins"))
+        }
+        #expect(error.diagnostics.map(\.message) == [
+            "default of parameter 'gap' must be at least 1, got 0",
+            "'affects_outputs' must be true or false, got 'maybe'",
+        ])
+    }
 }

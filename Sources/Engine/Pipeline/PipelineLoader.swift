@@ -2,7 +2,7 @@ import Foundation
 import PluginAPI
 
 /// Reads a pipeline file, resolves `${params.…}`, and validates it against the registry
-/// before anything runs (design §3).
+/// before anything runs.
 ///
 /// ```swift
 /// let registry = try PluginRegistry(builtins: BuiltinStages.all, pluginsDirectory: dir.appendingPathComponent("plugins"))

@@ -5,7 +5,7 @@ import Yams
 
 /// Checks a read pipeline against the plugins and the file system, and builds its stages:
 /// plugins, `needs` and cycles, `with:` parameters and their types, `${…}` references,
-/// modes, and `foreach` globs (design §3).
+/// modes, and `foreach` globs.
 struct PipelineValidator {
     let registry: PluginRegistry
     let draft: PipelineDraft

@@ -2,7 +2,7 @@ import Foundation
 import PluginAPI
 
 /// The built-in `exec` plugin: runs `with: {argv: [...]}` per item in the pipeline's
-/// directory, no shell unless the argv names one (design §3).
+/// directory, no shell unless the argv names one.
 ///
 /// The engine interpolates the argv (`${item.path}`, `${out}`, `${in.STAGE}`, …) before the
 /// stage runs. Files the command writes under `${out}` are the item's outputs. Exit status 75

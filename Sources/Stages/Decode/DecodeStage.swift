@@ -3,7 +3,7 @@ import Foundation
 import Media
 import PluginAPI
 
-/// The built-in `decode` stage (design §7): decodes one video per item with FFmpeg and writes
+/// The built-in `decode` stage: decodes one video per item with FFmpeg and writes
 /// `manifest.json` (docs/stage-outputs.md) with the probe data, the decoded frame count and
 /// the kept frames' pts, key flag and 16×9 grey signature. Sampling is opt-in.
 ///

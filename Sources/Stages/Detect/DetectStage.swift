@@ -3,7 +3,7 @@ import Inference
 import Media
 import PluginAPI
 
-/// The built-in `detect` stage (design §7): runs a TorchScript Keypoint R-CNN over the frames
+/// The built-in `detect` stage: runs a TorchScript Keypoint R-CNN over the frames
 /// that `decode`'s `manifest.json` keeps and writes `detections.json` (docs/stage-outputs.md).
 ///
 /// Frames are decoded in batches on one thread while the model runs earlier batches: up to

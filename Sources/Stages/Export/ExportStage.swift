@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import JSON
 import Lightly
@@ -121,7 +120,7 @@ public struct ExportStage: Stage {
             }
             return fields.joined(separator: "\t")
         }
-        return SHA256.hash(data: Data(lines.joined(separator: "\n").utf8)).map { String(format: "%02x", $0) }.joined()
+        return FileDigest.sha256(of: Data(lines.joined(separator: "\n").utf8))
     }
 
     /// Checks that the exported frames are still in the Lightly datasource with their sizes, and

@@ -3,7 +3,7 @@ import JSON
 import Lightly
 import PluginAPI
 
-/// `metadata`: one video's manifest → Lightly metadata (design §7, `docs/stages/metadata.md`).
+/// `metadata`: one video's manifest → Lightly metadata (`docs/stages/metadata.md`).
 ///
 /// Writes `.lightly/metadata/schema.json` and `<video path without extension>.json`
 /// (`type: video`): `video_name` (the item key, as the tutorial), the computed fields of the

@@ -26,7 +26,7 @@ struct ScheduleSettings: Sendable {
     /// Options that were set but have no effect here, for the log.
     var ignoredOptions: [String]
 
-    /// Top-level `worker_config` keys of the Lightly Worker (spec §8.1).
+    /// Top-level `worker_config` keys of the Lightly Worker.
     static let workerKeys = [
         "checkpoint", "checkpoint_run_id", "corruptness_check", "datasource", "crops", "embeddings", "enable_training",
         "training", "normalize_embeddings", "num_processes", "num_threads", "output_image_format", "pretagging",
@@ -34,7 +34,7 @@ struct ScheduleSettings: Sendable {
         "shutdown_when_job_finished", "cache_size",
     ]
     static let usedWorkerKeys: Set<String> = ["embeddings", "selected_sequence_length", "use_datapool", "normalize_embeddings"]
-    /// Top-level `lightly_config` keys (spec §8.2).
+    /// Top-level `lightly_config` keys.
     static let lightlyKeys = ["seed", "loader", "model", "trainer", "criterion", "optimizer", "collate", "checkpoint_callback"]
 
     /// Reads and checks the settings.
@@ -109,7 +109,7 @@ struct ScheduleSettings: Sendable {
         guard let value = parameters[name], value != .null else { return [:] }
         guard let object = value.objectValue else { throw issue(name, "must be an object") }
         let unknown = object.keys.sorted().filter { !allowed.contains($0) }.map { key in
-            ParameterIssue(path: "\(name).\(key)", "option '\(key)' does not exist!" + (NameMatch.closest(to: key, in: allowed).map { " Did you mean '\($0)'?" } ?? ""))
+            ParameterIssue(path: "\(name).\(key)", "option '\(key)' does not exist\(NameSuggestion.hint(for: key, in: allowed))")
         }
         if !unknown.isEmpty { throw ParameterIssues(unknown) }
         return object
@@ -130,34 +130,5 @@ struct ScheduleSettings: Sendable {
         guard let value else { return nil }
         guard let bool = value.boolValue else { throw issue(path, "expected a boolean, got \(value)") }
         return bool
-    }
-}
-
-/// "Did you mean" for option names: the closest candidate by edit distance, as difflib's
-/// cutoff 0.6 (the Lightly client's check of worker options).
-enum NameMatch {
-    static func closest(to word: String, in candidates: [String]) -> String? {
-        let a = Array(word.lowercased())
-        var best: (String, Double)?
-        for candidate in candidates {
-            let b = Array(candidate.lowercased())
-            let longest = max(a.count, b.count)
-            guard longest > 0 else { continue }
-            let ratio = 1 - Double(distance(a, b)) / Double(longest)
-            if ratio >= 0.6, ratio > (best?.1 ?? 0) { best = (candidate, ratio) }
-        }
-        return best?.0
-    }
-
-    private static func distance(_ a: [Character], _ b: [Character]) -> Int {
-        var previous = Array(0...b.count)
-        for (i, x) in a.enumerated() {
-            var current = [i + 1] + Array(repeating: 0, count: b.count)
-            for (j, y) in b.enumerated() {
-                current[j + 1] = min(previous[j + 1] + 1, current[j] + 1, previous[j] + (x == y ? 0 : 1))
-            }
-            previous = current
-        }
-        return previous[b.count]
     }
 }

@@ -7,7 +7,7 @@ import Report
 import Selection
 import Storage
 
-/// `schedule`: the selection run of the Lightly Worker, done locally (design §7).
+/// `schedule`: the selection run of the Lightly Worker, done locally.
 ///
 /// Reads only the two datasources (videos; `.lightly` predictions, metadata, embeddings), selects
 /// frames with the `selection_config`, and writes a run folder `.lightly/runs/<run id>/` in the
@@ -86,12 +86,12 @@ public struct ScheduleStage: Stage {
         ]
         if let model = settings.embeddingModel {
             // An unreadable model fails the run right after, with the error of loading it.
-            let digest = (try? Data(contentsOf: model)).map { DatasourceSnapshot.sha256($0) } ?? "unreadable"
+            let digest = (try? FileDigest.sha256(of: model)) ?? "unreadable"
             identity["embedding_model"] = .object([
                 "sha256": .string(digest), "input_size": .int(settings.embeddingInputSize),
             ])
         }
-        return "run-" + DatasourceSnapshot.sha256(try JSONValue.object(identity).canonicalData()).prefix(16)
+        return "run-" + FileDigest.sha256(of: try JSONValue.object(identity).canonicalData()).prefix(16)
     }
 
     /// The durations of the run's steps: in the local output folder only, never in the datasource's

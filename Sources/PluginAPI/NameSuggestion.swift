@@ -1,4 +1,5 @@
-/// "Did you mean" for a misspelt key, stage, plugin or parameter.
+/// "Did you mean" for a misspelt key, stage, plugin, parameter or option: the engine's messages and
+/// the stages' own validation share it.
 public enum NameSuggestion {
     /// The closest candidate within a few edits of `name`, or `nil`.
     public static func closest(to name: String, in candidates: some Sequence<String>) -> String? {
