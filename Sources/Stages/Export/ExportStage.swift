@@ -104,6 +104,8 @@ public struct ExportStage: Stage {
     /// runs' `report.json` and `selected_filenames.txt` (not their `frames/`, which export itself
     /// writes) and the task's prediction files, by key, size, ETag (local files: modification time).
     /// Changed predictions or a re-made run folder re-run the export even when `schedule` is cached.
+    public var readsExternalState: Bool { true }
+
     public func externalStateDigest(_ item: StageItem, context: any StageContext) async throws -> String? {
         let lightly = try DatasourceParameters.open("lightly", context: context, environment: environment)
         let task = try context.parameters.string("task")

@@ -53,6 +53,8 @@ public struct ScheduleStage: Stage {
         _ = try await select(context: context)
     }
 
+    public var readsExternalState: Bool { true }
+
     public func externalStateDigest(_ item: StageItem, context: any StageContext) async throws -> String? {
         try await snapshot(context).stateDigest
     }
