@@ -93,7 +93,7 @@ public struct ScheduleStage: Stage {
                 "sha256": .string(digest), "input_size": .int(settings.embeddingInputSize),
             ])
         }
-        return "run-" + FileDigest.sha256(of: try JSONValue.object(identity).canonicalData()).prefix(16)
+        return "run-" + FileDigest.sha256(of: JSONValue.object(identity).canonicalData()).prefix(16)
     }
 
     /// The durations of the run's steps: in the local output folder only, never in the datasource's
@@ -197,7 +197,7 @@ public struct ScheduleStage: Stage {
             "run_id": .string(runID), "total_seconds": .double(total),
             "steps": .array(timings.map { .object(["name": .string($0.0), "seconds": .double($0.1)]) }),
         ])
-        try writer.write(try timingsJSON.canonicalData(), to: Self.timingsFile)
+        try writer.write(timingsJSON.canonicalData(), to: Self.timingsFile)
 
         let receipt = try await upload(writer: writer, runID: runID, to: snapshot.lightly)
         context.recordReceipt(receipt)
