@@ -53,6 +53,11 @@ struct ParameterValidationTests {
             needs: [schedule]
             with:
               formats: [coco-keypoints, yolo]
+          meta:
+            uses: metadata
+            needs: [decode]
+            with:
+              fields: {team: volleyball, fps: 30}
 
         """
 
@@ -66,6 +71,7 @@ struct ParameterValidationTests {
         ("n_sample: 10", "selection_config.n_sample: unknown key 'n_sample'. Did you mean 'n_samples'?"),
         ("type: DIVERSTY", "selection_config.strategies[0].strategy.type: unknown value 'DIVERSTY'. Did you mean 'DIVERSITY'?"),
         ("yolo", "parameter 'formats' expects 'filenames-and-read-urls' | 'label-studio-tasks' | 'coco-keypoints', got 'yolo'"),
+        ("fps: 30", "fields.fps: 'fps' is a built-in field"),
     ]
 
     /// `p.yaml:LINE:COL` of the value in the line that contains `text`.
