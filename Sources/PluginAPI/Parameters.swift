@@ -49,9 +49,7 @@ public struct Parameters: Sendable, Hashable {
 
     /// A `file` or `path` parameter as an absolute URL.
     public func url(_ name: String) throws -> URL {
-        let path = try string(name)
-        if path.hasPrefix("/") { return URL(fileURLWithPath: path) }
-        return baseDirectory.appendingPathComponent(path).standardizedFileURL
+        PipelinePath.resolve(try string(name), against: baseDirectory)
     }
 
     /// Decodes a structured parameter (an `object`) into a Codable model.

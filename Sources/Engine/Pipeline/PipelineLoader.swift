@@ -40,10 +40,7 @@ public struct PipelineLoader: Sendable {
 
         let absolute = fileURL.standardizedFileURL
         let directory = absolute.deletingLastPathComponent()
-        let workdir = draft.workdir.map { workdir in
-            workdir.value.hasPrefix("/") ? URL(fileURLWithPath: workdir.value, isDirectory: true)
-                : directory.appendingPathComponent(workdir.value, isDirectory: true).standardizedFileURL
-        } ?? directory.appendingPathComponent(".orchestrate", isDirectory: true)
+        let workdir = PipelinePath.resolve(draft.workdir?.value ?? ".orchestrate", against: directory, isDirectory: true)
 
         var validator = PipelineValidator(registry: registry, draft: draft, directory: directory, workdir: workdir, file: file)
         let stages = validator.validate()

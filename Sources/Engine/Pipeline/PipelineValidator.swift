@@ -166,7 +166,7 @@ struct PipelineValidator {
         case .file:
             if let path = value.stringValue, !Interpolation.hasItemLevelReferences(value) {
                 let unescaped = path.replacingOccurrences(of: "$${", with: "${")
-                let url = unescaped.hasPrefix("/") ? URL(fileURLWithPath: unescaped) : directory.appendingPathComponent(unescaped)
+                let url = PipelinePath.resolve(unescaped, against: directory)
                 if !FileManager.default.fileExists(atPath: url.path) {
                     problems.error(at: node, "parameter '\(spec.name)' names file '\(unescaped)', which does not exist")
                 }
