@@ -40,6 +40,18 @@ enum ParameterTypeCheck {
         return "must be \(range)\(unit), got \(describe(value))"
     }
 
+    /// `values` with every omitted parameter that has a default set to it (durations in seconds):
+    /// what a stage's `with:` means. The loader fills them; the planner relies on this same
+    /// function for pipelines built in code.
+    static func withDefaults(_ values: [String: JSONValue], of descriptor: PluginDescriptor) -> [String: JSONValue] {
+        var filled = values
+        for spec in descriptor.parameters where filled[spec.name] == nil {
+            guard let value = spec.defaultValue else { continue }
+            filled[spec.name] = spec.type == .duration ? seconds(of: value).map(JSONValue.double) ?? value : value
+        }
+        return filled
+    }
+
     /// A duration value in seconds: a number, or text such as `90s`.
     static func seconds(of value: JSONValue) -> Double? {
         if let number = value.doubleValue { return number >= 0 ? number : nil }

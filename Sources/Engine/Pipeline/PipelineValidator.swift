@@ -136,14 +136,11 @@ struct PipelineValidator {
             with[key.value] = checkedValue(value, node: node, spec: spec)
         }
         guard let descriptor, let uses = stage.uses else { return with }
-        for spec in descriptor.parameters where with[spec.name] == nil && !stage.with.contains(where: { $0.key.value == spec.name }) {
-            if let defaultValue = spec.defaultValue {
-                with[spec.name] = spec.type == .duration ? ParameterTypeCheck.seconds(of: defaultValue).map(JSONValue.double) ?? defaultValue : defaultValue
-            } else {
-                problems.error(at: uses.location, "stage '\(stage.name)' is missing required parameter '\(spec.name)' of plugin '\(descriptor.id)'")
-            }
+        for spec in descriptor.parameters where spec.isRequired && with[spec.name] == nil
+            && !stage.with.contains(where: { $0.key.value == spec.name }) {
+            problems.error(at: uses.location, "stage '\(stage.name)' is missing required parameter '\(spec.name)' of plugin '\(descriptor.id)'")
         }
-        return with
+        return ParameterTypeCheck.withDefaults(with, of: descriptor)
     }
 
     /// Type-checks one parameter; durations become seconds.

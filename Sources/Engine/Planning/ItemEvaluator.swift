@@ -37,13 +37,7 @@ struct ItemEvaluator: Sendable {
         self.digester = digester
         self.records = records
         self.force = force
-        defaultedParameters = plan.stages.map { stage in
-            var values = stage.spec.with
-            for spec in stage.descriptor.parameters where values[spec.name] == nil {
-                if let value = spec.defaultValue { values[spec.name] = value }
-            }
-            return values
-        }
+        defaultedParameters = plan.stages.map { ParameterTypeCheck.withDefaults($0.spec.with, of: $0.descriptor) }
         keyedParameters = zip(plan.stages, defaultedParameters).map { CacheKeyPolicy.keyed($1, of: $0.descriptor) }
     }
 
