@@ -11,10 +11,11 @@ cd "$(dirname "$0")/.."
 
 scripts/setup.sh --runtime
 
-echo "run-example: building orchestrate and the libtorch shim it loads for detect"
-swift build --product CTorchShim
-swift build --product orchestrate
-orchestrate=.build/debug/orchestrate
+# The release build: the one users should run (the debug build is several times slower).
+echo "run-example: building orchestrate (release) and the libtorch shim it loads for detect"
+swift build -c release --product CTorchShim
+swift build -c release --product orchestrate
+orchestrate=.build/release/orchestrate
 
 model=pipelines/models/keypointrcnn-random-360.pt
 if [ ! -f "$model" ]; then

@@ -1,9 +1,14 @@
+import Crypto
 import Foundation
 import TestSupport
 
-/// Runs the built `orchestrate` binary (`.build/debug/orchestrate`, built by `swift build --build-tests`).
+/// Runs the built `orchestrate` binary: `$ORCHESTRATE_BIN` when set (`scripts/test.sh` points it
+/// at the release build, the one users run), else `.build/debug/orchestrate` (`swift build --build-tests`).
 enum CLI {
     static let binary: URL = {
+        if let path = ProcessInfo.processInfo.environment["ORCHESTRATE_BIN"], !path.isEmpty {
+            return URL(fileURLWithPath: path)
+        }
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         return root.appendingPathComponent(".build/debug/orchestrate")
     }()
@@ -15,9 +20,11 @@ enum CLI {
         var lines: [String] { stdout.split(separator: "\n").map(String.init) }
     }
 
-    /// Starts `orchestrate ARGS` in `directory`.
-    static func start(_ arguments: [String], in directory: URL) throws -> ChildProcess {
-        try ChildProcess.start(binary.path, arguments, in: directory)
+    /// Starts `orchestrate ARGS` in `directory`, with this process's environment plus `environment`.
+    static func start(_ arguments: [String], in directory: URL, environment: [String: String] = [:]) throws -> ChildProcess {
+        let merged = environment.isEmpty ? nil
+            : ProcessInfo.processInfo.environment.merging(environment) { _, added in added }
+        return try ChildProcess.start(binary.path, arguments, in: directory, environment: merged)
     }
 
     static func finish(_ started: ChildProcess) async throws -> Result {
@@ -26,8 +33,8 @@ enum CLI {
     }
 
     @discardableResult
-    static func run(_ arguments: [String], in directory: URL) async throws -> Result {
-        try await finish(try start(arguments, in: directory))
+    static func run(_ arguments: [String], in directory: URL, environment: [String: String] = [:]) async throws -> Result {
+        try await finish(try start(arguments, in: directory, environment: environment))
     }
 }
 
@@ -125,3 +132,10 @@ func checkPipeline(log: URL) -> String {
 func sqlite3(_ database: URL, _ sql: String) async throws -> String {
     try await ChildProcess.run("/usr/bin/sqlite3", ["-cmd", ".timeout 10000", database.path, sql]).stdoutText
 }
+
+/// Lower-case hex SHA-256: the name of an object in the workdir's store.
+func sha256(_ data: Data) -> String {
+    SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+}
+
+func sha256(_ text: String) -> String { sha256(Data(text.utf8)) }

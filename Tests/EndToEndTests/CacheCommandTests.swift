@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import Testing
 import TestSupport
@@ -26,10 +25,6 @@ import TestSupport
             }
         }
         return names
-    }
-
-    private func sha256(_ text: String) -> String {
-        SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 
     @Test func lsListsEveryEntryAndMarksSupersededOnes() async throws {

@@ -115,6 +115,16 @@ import Testing
         #expect(error.description == "\(missing.path):1:1: error: cannot read pipeline file: no such file")
     }
 
+    @Test func aFolderOrADeviceIsNamedAsSuchNotAsAFoundationError() throws {
+        let fixture = try PipelineFixture()
+        defer { fixture.remove() }
+        let loader = PipelineLoader(registry: fixture.registry)
+        let folder = try #require(throws: PipelineError.self) { try loader.load(fixture.url) }
+        #expect(folder.description == "\(fixture.url.path):1:1: error: cannot read pipeline file: it is a folder; name the pipeline's YAML file inside it")
+        let device = try #require(throws: PipelineError.self) { try loader.load(URL(fileURLWithPath: "/dev/null")) }
+        #expect(device.description == "/dev/null:1:1: error: cannot read pipeline file: it is not a regular file")
+    }
+
     @Test func rootMustBeAMapping() throws {
         let fixture = try PipelineFixture()
         defer { fixture.remove() }

@@ -215,7 +215,17 @@ import Testing
             stages:
               a: {uses: exec, with: {argv: [echo]}}
               a: {uses: exec, with: {argv: [echo]}}
-            """, expected: ["P:3:3: error: duplicate key 'a'"]),
+            """, expected: ["P:4:3: error: duplicate key 'a' (first at line 3)"]),
+        Case(name: "duplicate key further down a block mapping", yaml: """
+            version: 1
+            stages:
+              a:
+                uses: exec
+                with: {argv: [echo]}
+                uses: exec
+            """, expected: ["P:6:5: error: duplicate key 'uses' (first at line 4)"]),
+        Case(name: "tab in indentation", yaml: "version: 1\nstages:\n  a:\n\tuses: exec\n",
+             expected: ["P:4:1: error: tabs are not allowed in YAML indentation; indent with spaces"]),
     ]
 
     @Test(arguments: cases)

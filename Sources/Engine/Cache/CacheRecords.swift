@@ -70,7 +70,9 @@ public struct CacheEntry: Sendable {
     public var item: ItemID
     public var plugin: String
     public var version: String
-    public var fields: CacheKeyFields?
+    /// The key's fields as stored; decoded only when asked for (`cache ls` lists thousands).
+    var fieldsJSON: String?
+    public var fields: CacheKeyFields? { CacheStore.decodeFields(fieldsJSON) }
     public var outputDigest: String
     public var runID: String
     public var createdAt: Date
@@ -116,4 +118,29 @@ public struct ItemCommit: Sendable {
     }
 
     public var outputDigest: String { OutputFile.manifestDigest(outputs) }
+}
+
+/// The committed entries a run plans from, in memory: each cache key's output digest and the
+/// objects its outputs are.
+public struct EntryIndex: Sendable {
+    var digests: [String: String] = [:]
+    var objects: [String: [OutputFile]] = [:]
+
+    /// The output digest of the entry `key`, or nil when there is none.
+    public subscript(key: String) -> String? { digests[key] }
+
+    /// Records an entry committed during the run (its objects were just ingested).
+    mutating func record(_ key: String, outputDigest: String) {
+        digests[key] = outputDigest
+    }
+
+    /// The first output of entry `key` whose object is missing from `store` or has another size
+    /// than committed (a deleted or truncated file); nil when every object is there. A stat per
+    /// object: cheap next to trusting a damaged entry and failing downstream.
+    func damagedOutput(_ key: String, in store: ObjectStore) -> OutputFile? {
+        objects[key]?.first { file in
+            var info = stat()
+            return stat(store.url(for: file.digest).path, &info) != 0 || Int64(info.st_size) != file.size
+        }
+    }
 }

@@ -33,15 +33,18 @@ extension CacheStore {
         }
     }
 
-    /// Cache keys of every entry with its output digest: the in-memory index a run plans from.
-    public func entryDigests() throws -> [String: String] {
+    /// Every entry's output digest and objects: the in-memory index a run plans from.
+    public func entryIndex() throws -> EntryIndex {
         try wrap("reading cache entries") {
             try pool.read { db in
-                var digests: [String: String] = [:]
+                var index = EntryIndex()
                 for row in try Row.fetchAll(db, sql: "SELECT cache_key, output_digest FROM cache_entries") {
-                    digests[row[0]] = row[1]
+                    index.digests[row[0]] = row[1]
                 }
-                return digests
+                for row in try Row.fetchAll(db, sql: "SELECT cache_key, path, digest, size FROM entry_outputs") {
+                    index.objects[row[0], default: []].append(OutputFile(path: row[1], digest: row[2], size: row[3]))
+                }
+                return index
             }
         }
     }
@@ -63,21 +66,29 @@ extension CacheStore {
         }
     }
 
+    /// Three queries whatever the number of entries (`cache ls`, `outputs` and `status` list
+    /// thousands): the entries, then all their outputs, then all their receipts.
     private static func fetchEntries(_ db: Database, whereSQL: String, arguments: StatementArguments) throws -> [CacheEntry] {
         let rows = try Row.fetchAll(db, sql: "SELECT * FROM cache_entries WHERE \(whereSQL) ORDER BY created_at", arguments: arguments)
-        return try rows.map { row in
+        let selected = "SELECT cache_key FROM cache_entries WHERE \(whereSQL)"
+        var outputs: [String: [OutputFile]] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT cache_key, path, digest, size FROM entry_outputs WHERE cache_key IN (\(selected)) ORDER BY cache_key, path", arguments: arguments) {
+            outputs[row[0], default: []].append(OutputFile(path: row[1], digest: row[2], size: row[3]))
+        }
+        var receipts: [String: [JSONValue]] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT cache_key, json FROM receipts WHERE cache_key IN (\(selected)) ORDER BY cache_key, seq", arguments: arguments) {
+            let text: String = row[1]
+            if let receipt = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) { receipts[row[0], default: []].append(receipt) }
+        }
+        return rows.map { row in
             let key: String = row["cache_key"]
-            let outputs = try Row.fetchAll(db, sql: "SELECT path, digest, size FROM entry_outputs WHERE cache_key = ? ORDER BY path", arguments: [key])
-                .map { OutputFile(path: $0[0], digest: $0[1], size: $0[2]) }
-            let receipts = try String.fetchAll(db, sql: "SELECT json FROM receipts WHERE cache_key = ? ORDER BY seq", arguments: [key])
-                .compactMap { try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) }
             return CacheEntry(
                 cacheKey: key, item: ItemID(stage: row["stage"], key: row["item_key"]),
-                plugin: row["plugin"], version: row["version"], fields: decodeFields(row["fields"]),
+                plugin: row["plugin"], version: row["version"], fieldsJSON: row["fields"],
                 outputDigest: row["output_digest"], runID: row["run_id"],
                 createdAt: Date(timeIntervalSince1970: row["created_at"]),
                 lastHitAt: Date(timeIntervalSince1970: row["last_hit_at"]),
-                outputs: outputs, receipts: receipts)
+                outputs: outputs[key] ?? [], receipts: receipts[key] ?? [])
         }
     }
 

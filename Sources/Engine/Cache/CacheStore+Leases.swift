@@ -108,6 +108,27 @@ extension CacheStore {
         }
     }
 
+    // MARK: Owner
+
+    /// Makes this workdir the cache of the pipeline file `pipeline` (its file name), unless it
+    /// already is another's. Item states and `out/STAGE/KEY` views are keyed by stage and item
+    /// only, so two pipelines in one workdir would overwrite each other's: one workdir, one pipeline.
+    /// A read-only store never claims.
+    /// - Returns: the file name of the pipeline that owns the workdir when it is another one, else nil.
+    public func claim(for pipeline: String, readOnly: Bool) throws -> String? {
+        try wrap("reading the workdir's owner") {
+            let owner = try pool.read { db in try String.fetchOne(db, sql: "SELECT pipeline FROM owner") }
+            if let owner { return owner == pipeline ? nil : owner }
+            guard !readOnly else { return nil }
+            return try pool.write { db -> String? in
+                // Checked again inside the write: two runs may claim a new workdir at once.
+                if let owner = try String.fetchOne(db, sql: "SELECT pipeline FROM owner") { return owner == pipeline ? nil : owner }
+                try db.execute(sql: "INSERT INTO owner(pipeline) VALUES (?)", arguments: [pipeline])
+                return nil
+            }
+        }
+    }
+
     // MARK: Runs
 
     public func beginRun(id: String, pipeline: String, argv: [String]) throws {

@@ -47,24 +47,28 @@ extension CacheStore {
             try pool.read { db in try String.fetchAll(db, sql: "SELECT DISTINCT digest FROM entry_outputs ORDER BY digest") }
         }
         let damaged = digests.filter { !objects.verify($0) }
-        guard !damaged.isEmpty else { return [] }
-        return try wrap("dropping damaged entries") {
+        return try damaged.map(dropObject)
+    }
+
+    /// Drops a damaged object: the entries holding it (with their item rows, so their producers
+    /// run again) and the object itself.
+    /// - Returns: the items whose entries were dropped.
+    public func dropObject(_ digest: String) throws -> CacheDamage {
+        try wrap("dropping the entries of object \(digest)") {
             try pool.write { db in
                 try db.execute(sql: "PRAGMA foreign_keys = ON")
-                return try damaged.map { digest in
-                    let rows = try Row.fetchAll(db, sql: """
-                        SELECT DISTINCT e.cache_key, e.stage, e.item_key FROM entry_outputs o
-                        JOIN cache_entries e ON e.cache_key = o.cache_key WHERE o.digest = ?
-                        """, arguments: [digest])
-                    for row in rows {
-                        let key: String = row[0]
-                        try db.execute(sql: "DELETE FROM items WHERE cache_key = ?", arguments: [key])
-                        try db.execute(sql: "DELETE FROM cache_entries WHERE cache_key = ?", arguments: [key])
-                    }
-                    try db.execute(sql: "DELETE FROM objects WHERE digest = ?", arguments: [digest])
-                    unlink(objects.url(for: digest).path)
-                    return CacheDamage(digest: digest, items: rows.map { ItemID(stage: $0[1], key: $0[2]) })
+                let rows = try Row.fetchAll(db, sql: """
+                    SELECT DISTINCT e.cache_key, e.stage, e.item_key FROM entry_outputs o
+                    JOIN cache_entries e ON e.cache_key = o.cache_key WHERE o.digest = ?
+                    """, arguments: [digest])
+                for row in rows {
+                    let key: String = row[0]
+                    try db.execute(sql: "DELETE FROM items WHERE cache_key = ?", arguments: [key])
+                    try db.execute(sql: "DELETE FROM cache_entries WHERE cache_key = ?", arguments: [key])
                 }
+                try db.execute(sql: "DELETE FROM objects WHERE digest = ?", arguments: [digest])
+                unlink(objects.url(for: digest).path)
+                return CacheDamage(digest: digest, items: rows.map { ItemID(stage: $0[1], key: $0[2]) })
             }
         }
     }
@@ -77,13 +81,14 @@ extension CacheStore {
                 if let stage {
                     try db.execute(sql: "DELETE FROM items WHERE stage = ?", arguments: [stage])
                     try db.execute(sql: "DELETE FROM cache_entries WHERE stage = ?", arguments: [stage])
-                } else {
-                    try db.execute(sql: "DELETE FROM items")
-                    try db.execute(sql: "DELETE FROM cache_entries")
-                    try db.execute(sql: "DELETE FROM checkpoint_files")
-                    try db.execute(sql: "DELETE FROM checkpoints")
+                    return db.changesCount
                 }
-                return db.changesCount
+                try db.execute(sql: "DELETE FROM items")
+                try db.execute(sql: "DELETE FROM cache_entries")
+                let entries = db.changesCount  // Of the statement just run: the entries, not the checkpoints.
+                try db.execute(sql: "DELETE FROM checkpoint_files")
+                try db.execute(sql: "DELETE FROM checkpoints")
+                return entries
             }
         }
         let outView = stage.map { outDirectory.appendingPathComponent($0) } ?? outDirectory

@@ -10,24 +10,38 @@ import PluginAPI
 public final class CacheStore: Sendable {
     public let workdir: URL
     public let objects: ObjectStore
-    let pool: DatabasePool
+    /// A `DatabasePool` on the workdir's file; for a read-only look at a workdir that does not
+    /// exist yet, an empty in-memory database (so `status` never creates one).
+    let pool: any DatabaseWriter
 
     public var databaseURL: URL { workdir.appendingPathComponent("orchestrate.sqlite") }
     public let stagingDirectory: URL
     public let outDirectory: URL
 
     /// Opens (creating when needed) the workdir and its database, migrating the schema.
+    ///
+    /// With `readOnly`, a workdir without a database is not created: the store is empty and
+    /// in memory (commands that only look, such as `status`, leave the disk as it was).
     /// - Throws: ``CacheError`` with code `database` or `io`.
-    public init(workdir: URL) throws {
+    public init(workdir: URL, readOnly: Bool = false) throws {
         self.workdir = workdir.standardizedFileURL
         objects = ObjectStore(root: self.workdir.appendingPathComponent("objects", isDirectory: true))
         stagingDirectory = self.workdir.appendingPathComponent("staging", isDirectory: true)
         outDirectory = self.workdir.appendingPathComponent("out", isDirectory: true)
-        do {
-            for folder in ["objects", "staging", "out"] {
-                try FileManager.default.createDirectory(
-                    at: self.workdir.appendingPathComponent(folder), withIntermediateDirectories: true)
+        let databasePath = self.workdir.appendingPathComponent("orchestrate.sqlite").path
+        if readOnly && !FileManager.default.fileExists(atPath: databasePath) {
+            do {
+                let empty = try DatabaseQueue()
+                try Self.migrator.migrate(empty)
+                pool = empty
+            } catch {
+                throw CacheError("cannot open an empty cache", code: .database, cause: error)
             }
+            return
+        }
+        try Self.checkWorkdir(self.workdir)
+        do {
+            try FileManager.default.createDirectory(at: self.workdir, withIntermediateDirectories: true)
             var configuration = Configuration()
             configuration.busyMode = .timeout(60)
             configuration.prepareDatabase { db in
@@ -38,8 +52,14 @@ public final class CacheStore: Sendable {
             // Two processes opening a new workdir together race to switch it to WAL and to create
             // the tables: open and migrate under an exclusive lock on a file beside the database
             // (the kernel releases it if this process dies).
-            let databasePath = self.workdir.appendingPathComponent("orchestrate.sqlite").path
-            pool = try Self.whileLocking(self.workdir.appendingPathComponent("open.lock")) {
+            let workdir = self.workdir
+            pool = try Self.whileLocking(workdir.appendingPathComponent("open.lock")) {
+                // Under the lock: a process creating this workdir right now is done with it.
+                try Self.checkWorkdirEntries(workdir)
+                for folder in ["objects", "staging", "out"] {
+                    try FileManager.default.createDirectory(
+                        at: workdir.appendingPathComponent(folder), withIntermediateDirectories: true)
+                }
                 let pool = try DatabasePool(path: databasePath, configuration: configuration)
                 try Self.migrator.migrate(pool)
                 return pool
@@ -48,6 +68,51 @@ public final class CacheStore: Sendable {
             throw error
         } catch {
             throw CacheError("cannot open the cache in '\(workdir.path)'", code: .database, cause: error)
+        }
+    }
+
+    /// What a workdir may hold: the database (with its WAL files and lock), the object store,
+    /// staging and the views.
+    static let workdirEntries: Set<String> = [
+        "orchestrate.sqlite", "orchestrate.sqlite-wal", "orchestrate.sqlite-shm", "orchestrate.sqlite-journal",
+        "open.lock", "objects", "staging", "out",
+    ]
+
+    /// Refuses a workdir that is a file or that cannot be created or written. (What it holds is
+    /// checked under the open lock: `checkWorkdirEntries`.)
+    static func checkWorkdir(_ workdir: URL) throws {
+        let path = workdir.path
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            // Not there yet: its parent must let us create it.
+            let parent = workdir.deletingLastPathComponent().path
+            if errno == ENOENT, access(parent, W_OK) != 0, FileManager.default.fileExists(atPath: parent) {
+                throw CacheError("cannot create the workdir '\(path)': \(String(cString: strerror(errno)).lowercased())", code: .io)
+            }
+            return
+        }
+        guard info.st_mode & S_IFMT == S_IFDIR else {
+            throw CacheError("the workdir '\(path)' is a file; name a folder for `workdir:`", code: .io)
+        }
+        guard access(path, W_OK) == 0 else {
+            throw CacheError("cannot write to the workdir '\(path)': \(String(cString: strerror(errno)).lowercased())", code: .io)
+        }
+    }
+
+    /// Refuses a workdir holding anything that is not orchestrate's: `cache clear` and the views
+    /// replace `out/`, and nothing of the user's may be in the way. Runs under the open lock.
+    private static func checkWorkdirEntries(_ workdir: URL) throws {
+        let path = workdir.path
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+        // A folder without a database is no workdir yet: it must be empty but for the lock (an
+        // `out/` in it is the user's).
+        let isWorkdir = entries.contains("orchestrate.sqlite")
+        let foreign = entries.filter { isWorkdir ? !workdirEntries.contains($0) : $0 != "open.lock" }.sorted()
+        guard foreign.isEmpty else {
+            let shown = foreign.prefix(3).map { "'\($0)'" }.joined(separator: ", ") + (foreign.count > 3 ? ", …" : "")
+            throw CacheError(
+                "the workdir '\(path)' holds files that are not orchestrate's (\(shown)); a workdir must be a new or "
+                    + "empty folder of its own (the default is .orchestrate beside the pipeline)", code: .io)
         }
     }
 
@@ -113,6 +178,10 @@ public final class CacheStore: Sendable {
                 ALTER TABLE leases ADD COLUMN process_group INTEGER;
                 ALTER TABLE leases ADD COLUMN process_start INTEGER;
                 """)
+        }
+        migrator.registerMigration("v3-owner") { db in
+            // The pipeline file whose cache this is (see `claim(for:)`); empty until one claims it.
+            try db.execute(sql: "CREATE TABLE owner(pipeline TEXT NOT NULL)")
         }
         return migrator
     }

@@ -26,10 +26,12 @@ public struct ObjectStore: Sendable {
     public func ingest(_ file: URL) throws -> (digest: String, size: Int64) {
         let (digest, size) = try FileHasher.sha256(of: file, fsync: true)
         let destination = url(for: digest)
-        if contains(digest) {
+        var existing = stat()
+        if stat(destination.path, &existing) == 0, Int64(existing.st_size) == size {
             unlink(file.path)
             return (digest, size)
         }
+        // Missing, or truncated behind the cache's back: the fresh bytes take its place.
         try FileManager.default.createDirectory(
             at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
         chmod(file.path, 0o444)

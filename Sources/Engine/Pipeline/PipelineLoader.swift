@@ -25,13 +25,11 @@ public struct PipelineLoader: Sendable {
     public func load(_ fileURL: URL) throws -> Pipeline {
         let file = fileURL.relativePath
         let text: String
-        do {
-            guard FileManager.default.fileExists(atPath: fileURL.path) else { throw CocoaError(.fileReadNoSuchFile) }
-            text = try String(contentsOf: fileURL, encoding: .utf8)
-        } catch {
-            let reason = (error as? CocoaError)?.code == .fileReadNoSuchFile ? "no such file" : error.localizedDescription
+        switch Self.readText(of: fileURL) {
+        case .success(let read): text = read
+        case .failure(let problem):
             throw PipelineError(diagnostics: [
-                Diagnostic(location: SourceLocation(file: file, line: 1, column: 1), message: "cannot read pipeline file: \(reason)")
+                Diagnostic(location: SourceLocation(file: file, line: 1, column: 1), message: "cannot read pipeline file: \(problem.reason)")
             ])
         }
         let root = try YAMLComposer.compose(text, file: file).get()
@@ -52,5 +50,28 @@ public struct PipelineLoader: Sendable {
             name: draft.name ?? absolute.deletingPathExtension().lastPathComponent,
             fileURL: absolute, directory: directory, workdir: workdir, params: draft.params, stages: stages
         )
+    }
+
+    /// Why a pipeline file could not be read, in words a person can act on.
+    struct ReadProblem: Error {
+        var reason: String
+    }
+
+    /// The file's text; a folder, a device or unreadable bytes say so instead of Foundation's codes.
+    static func readText(of fileURL: URL) -> Result<String, ReadProblem> {
+        var info = stat()
+        guard stat(fileURL.path, &info) == 0 else {
+            return .failure(ReadProblem(reason: errno == ENOENT ? "no such file" : String(cString: strerror(errno)).lowercased()))
+        }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: break
+        case S_IFDIR: return .failure(ReadProblem(reason: "it is a folder; name the pipeline's YAML file inside it"))
+        default: return .failure(ReadProblem(reason: "it is not a regular file"))
+        }
+        guard let data = FileManager.default.contents(atPath: fileURL.path) else {
+            return .failure(ReadProblem(reason: String(cString: strerror(access(fileURL.path, R_OK) == 0 ? EIO : errno)).lowercased()))
+        }
+        guard let text = String(data: data, encoding: .utf8) else { return .failure(ReadProblem(reason: "it is not UTF-8 text")) }
+        return .success(text)
     }
 }

@@ -85,7 +85,7 @@ enum YAMLComposer {
         do {
             return .success(try Yams.compose(yaml: text))
         } catch let error as YamlError {
-            return .failure(PipelineError(diagnostics: [diagnostic(for: error, file: file)]))
+            return .failure(PipelineError(diagnostics: [diagnostic(for: error, text: text, file: file)]))
         } catch {
             return .failure(PipelineError(diagnostics: [
                 Diagnostic(location: SourceLocation(file: file, line: 1, column: 1), message: "invalid YAML: \(error)")
@@ -93,19 +93,63 @@ enum YAMLComposer {
         }
     }
 
-    private static func diagnostic(for error: YamlError, file: String) -> Diagnostic {
-        func at(_ mark: Mark, _ message: String) -> Diagnostic {
-            Diagnostic(location: SourceLocation(file: file, line: mark.line, column: mark.column), message: message)
+    private static func diagnostic(for error: YamlError, text: String, file: String) -> Diagnostic {
+        func at(_ line: Int, _ column: Int, _ message: String) -> Diagnostic {
+            Diagnostic(location: SourceLocation(file: file, line: line, column: column), message: message)
         }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         switch error {
         case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
              .composer(_, let problem, let mark, _):
-            return at(mark, "invalid YAML: \(problem)")
+            if let tab = firstTab(in: lines, from: mark.line) {
+                return at(tab.line, tab.column, "tabs are not allowed in YAML indentation; indent with spaces")
+            }
+            return at(mark.line, mark.column, "invalid YAML: \(problem)")
         case .duplicatedKeysInMapping(let duplicates, let context):
+            // libyaml marks the mapping; point at the key's second occurrence, the one to remove or rename.
+            for key in duplicates.sorted() {
+                if let second = secondOccurrence(of: key, in: lines, mapping: context.mark) {
+                    return at(second.line, second.column, "duplicate key '\(key)' (first at line \(second.firstLine))")
+                }
+            }
             let keys = duplicates.map { "'\($0)'" }.joined(separator: ", ")
-            return at(context.mark, "duplicate key \(keys)")
+            return at(context.mark.line, context.mark.column, "duplicate key \(keys)")
         default:
             return Diagnostic(location: SourceLocation(file: file, line: 1, column: 1), message: "invalid YAML: \(error)")
         }
+    }
+
+    /// The first tab in the leading whitespace of a line at or before `line` (1-based): where
+    /// libyaml stopped, or the line before it when the tab began a block that failed later.
+    private static func firstTab(in lines: [Substring], from line: Int) -> (line: Int, column: Int)? {
+        for number in [line, line - 1] where number >= 1 && number <= lines.count {
+            let indentation = lines[number - 1].prefix { $0 == " " || $0 == "\t" }
+            if let tab = indentation.firstIndex(of: "\t") {
+                return (number, indentation.distance(from: indentation.startIndex, to: tab) + 1)
+            }
+        }
+        return nil
+    }
+
+    /// The second line, from the block mapping at `mapping` on, where `key:` starts at the
+    /// mapping's column; nil for flow mappings and anything this simple scan cannot tell.
+    private static func secondOccurrence(of key: String, in lines: [Substring], mapping: Mark)
+        -> (line: Int, column: Int, firstLine: Int)?
+    {
+        let column = mapping.column
+        var first: Int?
+        for number in mapping.line...max(mapping.line, lines.count) where number <= lines.count {
+            let line = lines[number - 1]
+            let indentation = line.prefix { $0 == " " }.count
+            if indentation + 1 < column, !line.allSatisfy({ $0 == " " }), !line.drop { $0 == " " }.hasPrefix("#") {
+                if number > mapping.line { break }  // The mapping ended.
+            }
+            guard indentation + 1 == column else { continue }
+            let content = line.dropFirst(indentation)
+            guard ["\(key):", "\"\(key)\":", "'\(key)':"].contains(where: { content.hasPrefix($0) }) else { continue }
+            if let first { return (number, column, first) }
+            first = number
+        }
+        return nil
     }
 }

@@ -18,7 +18,7 @@ extension ItemEvaluator {
     /// Decides whether the cache answers item `index`, given its upstream items' states.
     /// Effect stages' receipts are verified here; `externalStateDigest` is asked here.
     func evaluate(
-        _ index: Int, upstream: (Int) -> UpstreamState, entryDigests: [String: String],
+        _ index: Int, upstream: (Int) -> UpstreamState, entries: EntryIndex,
         store: CacheStore, scratch: URL, observer: @escaping RunObserver
     ) async -> ItemEvaluation {
         let item = plan.items[index]
@@ -65,7 +65,13 @@ extension ItemEvaluator {
             if force.contains(item.id.stage) {
                 evaluation.verdict = .toRun(reason: "forced with --force \(item.id.stage)")
                 evaluation.replacesEntry = true
-            } else if let digest = entryDigests[key] {
+            } else if let digest = entries[key] {
+                if let damaged = entries.damagedOutput(key, in: store.objects) {
+                    // Deleted or truncated behind the cache's back: trusting it would fail downstream.
+                    evaluation.verdict = .toRun(reason: "output object missing: '\(damaged.path)' (object \(damaged.digest.prefix(12)))")
+                    evaluation.replacesEntry = true
+                    return evaluation
+                }
                 if stage.descriptor.kind == .effect, let context {
                     let receipts = try store.entry(key)?.receipts ?? []
                     guard try await stage.plugin.verify(receipts: receipts, item: stageItem, context: context) else {

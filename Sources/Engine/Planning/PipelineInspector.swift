@@ -46,8 +46,9 @@ public struct PipelineInspector: Sendable {
     /// Every item in plan order.
     /// - Throws: ``PipelineError`` or ``CacheError``.
     public func inspect(force: Set<String> = []) async throws -> [ItemStatus] {
-        let runner = PipelineRunner(
-            pipeline: pipeline, registry: registry, store: store, options: RunOptions(force: force, dryRun: true))
+        var options = RunOptions(force: force, dryRun: true)
+        options.lastFailuresStand = true
+        let runner = PipelineRunner(pipeline: pipeline, registry: registry, store: store, options: options)
         let evaluations = try await runner.run().verdicts
         let records = try store.items()
         let latestRun = try store.runs().last?.id
@@ -55,6 +56,10 @@ public struct PipelineInspector: Sendable {
             let record = records[evaluation.id]
             var status = ItemStatus(id: evaluation.id, state: .pending, evaluation: evaluation, record: record)
             switch evaluation.verdict {
+            case .cached where record?.state == .failed && record?.cacheKey == evaluation.cacheKey:
+                // A `--force` attempt failed: the entry it would have replaced is still there.
+                status.state = .failed
+                status.error = record?.error
             case .cached:
                 let ranLast = record?.ran == true && record?.runID == latestRun && record?.cacheKey == evaluation.cacheKey
                 status.state = ranLast ? .done : .cached

@@ -40,7 +40,8 @@ public struct ExecStage: Stage {
         // The log sits beside the output folder, inside the attempt's private staging folder.
         let log = context.outputDirectory.deletingLastPathComponent()
             .appendingPathComponent("exec-\(UUID().uuidString.prefix(8)).log")
-        let process = Subprocess(argv: argv, directory: context.pipelineDirectory, stdinFile: nil, logFile: log)
+        let process = Subprocess(argv: argv, directory: context.pipelineDirectory, stdinFile: nil, logFile: log,
+                                 onSpawn: (context as? EngineStageContext)?.childSpawned)
         let termination: Subprocess.Termination
         do {
             termination = try await process.run()

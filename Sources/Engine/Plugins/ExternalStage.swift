@@ -31,7 +31,8 @@ public struct ExternalStage: Stage {
         try request(item, context: context).canonicalData().write(to: requestFile, options: .atomic)
 
         let messages = PluginMessages(context: context)
-        let process = Subprocess(argv: argv, directory: context.pipelineDirectory, stdinFile: requestFile, logFile: log)
+        let process = Subprocess(argv: argv, directory: context.pipelineDirectory, stdinFile: requestFile, logFile: log,
+                                 onSpawn: (context as? EngineStageContext)?.childSpawned)
         let termination: Subprocess.Termination
         do {
             termination = try await process.run { messages.handle($0) }

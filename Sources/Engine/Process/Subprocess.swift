@@ -20,9 +20,9 @@ struct Subprocess: Sendable {
     /// Seconds between SIGTERM and SIGKILL when the task is cancelled.
     static let killGrace: Double = 3
 
-    /// Told each child's process group right after the spawn, before the child is awaited: an
-    /// item's task sets it to record the group with its lease (see ``ProcessGroup``).
-    @TaskLocal static var onSpawn: (@Sendable (ProcessGroup) async -> Void)?
+    /// Told the child's process group right after the spawn, before the child is awaited: an
+    /// item's attempt records the group with its lease (see ``ProcessGroup``).
+    var onSpawn: (@Sendable (ProcessGroup) async -> Void)?
 
     /// How the child ended.
     enum Termination: Sendable, Equatable {
@@ -36,7 +36,7 @@ struct Subprocess: Sendable {
     func run(onStdoutLine: (@Sendable (String) -> Void)? = nil) async throws -> Termination {
         let spawned = try spawn(pipeStdout: onStdoutLine != nil)
         let pid = spawned.pid
-        if let onSpawn = Self.onSpawn, let group = ProcessGroup.led(by: pid) { await onSpawn(group) }
+        if let onSpawn, let group = ProcessGroup.led(by: pid) { await onSpawn(group) }
         let termination = await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Termination, Never>) in
                 DispatchQueue.global().async {

@@ -12,6 +12,8 @@ final class EngineStageContext: StageContext {
     let stageName: String
     let logger: Logger
     let checkpoints: any CheckpointStore
+    /// See ``ItemJob/childSpawned``: the engine's own stages hand it to their ``Subprocess``.
+    let childSpawned: @Sendable (ProcessGroup) async -> Void
     private let id: ItemID
     private let observer: RunObserver
     private let receipts = Mutex<[JSONValue]>([])
@@ -24,6 +26,7 @@ final class EngineStageContext: StageContext {
         id = job.id
         observer = job.observer
         checkpoints = job.checkpoints
+        childSpawned = job.childSpawned
         var logger = Logger(label: "orchestrate.stage.\(job.id.stage)")
         logger[metadataKey: "item"] = "\(job.id)"
         self.logger = logger

@@ -17,6 +17,13 @@ struct RunEnvironment: Sendable {
 enum ItemCompletion: Sendable {
     case committed(index: Int, outputDigest: String, ranHere: Bool)
     case failed(index: Int, error: String)
+    /// The run was interrupted while the item ran.
+    case cancelled(index: Int)
+    /// Another live run holds the item's lease: the scheduler tries it again later and meanwhile
+    /// gives the slot to another item, so concurrent runs share the work.
+    case heldElsewhere(index: Int)
+    /// Nothing finished: the scheduler's timer for retrying held items fired.
+    case wake
 }
 
 /// One item's task: lease its key, run attempts (retrying transient failures with
@@ -37,29 +44,29 @@ struct ItemAttempts: Sendable {
             return .failed(index: index, error: reason)
         }
         do {
-            if let digest = try await lease(key) {
+            switch try await store.acquireLease(key, runID: environment.runID, ignoringEntry: evaluation.replacesEntry) {
+            case .heldElsewhere:
+                return .heldElsewhere(index: index)
+            case .committed(let digest):
                 try ensureView(key: key)
                 return .committed(index: index, outputDigest: digest, ranHere: false)
+            case .acquired:
+                return try await attempt(key: key, fields: fields)
             }
-            return try await attempt(key: key, fields: fields)
         } catch {
-            let message = "\(error)"
-            // The item stays without a cache entry; a later run tries again.
-            try? await store.releaseLease(key, runID: environment.runID)
-            return .failed(index: index, error: message)
+            // The item stays without a cache entry; a later run tries again. The release must
+            // happen even when this task was cancelled, so it runs in a task of its own.
+            let (store, runID) = (store, environment.runID)
+            _ = await Task { try? await store.releaseLease(key, runID: runID) }.value
+            if Self.isCancellation(error) { return .cancelled(index: index) }
+            return .failed(index: index, error: "\(error)")
         }
     }
 
-    /// Waits for the key's lease. Returns the output digest when another run committed it meanwhile.
-    private func lease(_ key: String) async throws -> String? {
-        while true {
-            switch try await store.acquireLease(key, runID: environment.runID, ignoringEntry: evaluation.replacesEntry) {
-            case .acquired: return nil
-            case .committed(let digest): return digest
-            case .heldElsewhere:
-                try await Task.sleep(nanoseconds: 100_000_000)
-            }
-        }
+    /// Whether `error` is the run's interruption rather than the item's failure: a stage
+    /// stopped by cancellation may throw anything (a killed child reports its signal).
+    static func isCancellation(_ error: any Error) -> Bool {
+        error is CancellationError || Task.isCancelled
     }
 
     /// Another run committed the key; its view may not be published yet if that run died
@@ -83,16 +90,19 @@ struct ItemAttempts: Sendable {
             do {
                 environment.observer(.itemStarted(id))
                 let job = try makeJob(key: key, attemptDirectory: directory)
-                let result = try await Subprocess.$onSpawn.withValue(recordProcessGroup(key: key)) {
-                    try await environment.executor.execute(job)
-                }
+                let inputs = InputSnapshot(inputs: Array(job.item.inputs.values))
+                let result = try await environment.executor.execute(job)
+                if let change = inputs.firstChange(objects: store.objects) { throw try inputChanged(change) }
                 let commit = ItemCommit(item: id, cacheKey: key, fields: fields, outputs: result.outputs,
                                         receipts: result.receipts, runID: environment.runID)
-                try await store.commit(commit)
+                // Finished work is committed even when the run is interrupted meanwhile: the commit
+                // runs in a task of its own, which the interruption does not cancel.
+                try await Task { [store] in try await store.commit(commit) }.value
                 let view = store.outDirectory.appendingPathComponent(id.stage).appendingPathComponent(id.key)
                 try OutputView.publish(result.outputs, at: view, objects: store.objects, scratch: directory)
                 return .committed(index: index, outputDigest: commit.outputDigest, ranHere: true)
             } catch {
+                if Self.isCancellation(error) { throw CancellationError() }
                 let stageError = error as? StageError
                 if stageError?.isTransient == true, attemptNumber < stage.spec.retries {
                     attemptNumber += 1
@@ -101,12 +111,22 @@ struct ItemAttempts: Sendable {
                     try await Task.sleep(nanoseconds: UInt64(delay * 1_000_000_000))
                     continue
                 }
-                if error is CancellationError { throw error }
                 let message = "\(error)"
                 try await store.recordFailure(item: id, cacheKey: key, fields: fields, error: message, runID: environment.runID)
                 return .failed(index: index, error: message)
             }
         }
+    }
+
+    /// The item wrote to a committed object through its input links: the object no longer holds
+    /// what its name says. Its entries are dropped (their producers run again) and the item fails.
+    private func inputChanged(_ change: InputSnapshot.Change) throws -> StageError {
+        let producers = try change.objectDigest.map { try store.dropObject($0).items.map(\.description).sorted() } ?? []
+        let producerList = producers.joined(separator: ", ")
+        return StageError(
+            "\(id) changed its input '\(change.input)', a committed output\(producers.isEmpty ? "" : " of \(producerList)"): "
+                + "inputs are read-only; write under ${out} instead (the producer runs again next time)",
+            code: .failed)
     }
 
     /// Records a spawned child's process group with the item's lease, so that the next run
@@ -155,6 +175,7 @@ struct ItemAttempts: Sendable {
             id: id, stage: stage.plugin, item: stageItem,
             parameters: Parameters(values: values, baseDirectory: plan.pipeline.directory),
             pipelineDirectory: plan.pipeline.directory, cacheKey: key, attemptDirectory: attemptDirectory,
-            timeout: stage.spec.timeout, checkpoints: checkpoints, observer: environment.observer)
+            timeout: stage.spec.timeout, checkpoints: checkpoints, observer: environment.observer,
+            childSpawned: recordProcessGroup(key: key))
     }
 }

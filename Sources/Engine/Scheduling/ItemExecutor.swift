@@ -17,6 +17,10 @@ public struct ItemJob: Sendable {
     /// Durable units tied to `cacheKey` (the coordinator records them).
     public var checkpoints: any CheckpointStore
     public var observer: RunObserver
+    /// Told each child process group the attempt spawns (for `exec` and external plugins), right
+    /// after the spawn: the coordinator records it with the item's lease, so that the next run
+    /// kills it if this process dies first.
+    public var childSpawned: @Sendable (ProcessGroup) async -> Void = { _ in }
 
     public var outputDirectory: URL { attemptDirectory.appendingPathComponent("out", isDirectory: true) }
 }

@@ -4,7 +4,12 @@ import Glibc
 #endif
 
 /// Moving an attempt's files into the object store, and laying committed files out as
-/// read-only views (symbolic links to objects) under their own names.
+/// read-only views under their own names.
+///
+/// A view entry is a hard link to its object: it is the object's bytes under the output's own
+/// name and extension (a browser opens `report.html` as HTML; it decides by the resolved name,
+/// which for a symbolic link would be the extension-less digest), and it stays valid when the
+/// workdir is moved or copied. Objects and views share the workdir, so one file system.
 enum OutputView {
     /// Ingests every regular file under `directory` (recursively) into `objects`; returns them
     /// with paths relative to `directory`, sorted.
@@ -22,33 +27,36 @@ enum OutputView {
         return files.sorted { $0.path < $1.path }
     }
 
-    /// Creates `directory` holding a link per file to its object.
+    /// Creates `directory` holding a hard link per file to its object.
     static func link(_ files: [OutputFile], into directory: URL, objects: ObjectStore) throws {
         let manager = FileManager.default
         try manager.createDirectory(at: directory, withIntermediateDirectories: true)
         for file in files {
-            let link = directory.appendingPathComponent(file.path)
-            try manager.createDirectory(at: link.deletingLastPathComponent(), withIntermediateDirectories: true)
-            unlink(link.path)
-            guard symlink(objects.url(for: file.digest).path, link.path) == 0 else {
-                throw CacheError("cannot link '\(link.path)' (errno \(errno))", code: .io)
+            let entry = directory.appendingPathComponent(file.path)
+            try manager.createDirectory(at: entry.deletingLastPathComponent(), withIntermediateDirectories: true)
+            unlink(entry.path)
+            guard Glibc.link(objects.url(for: file.digest).path, entry.path) == 0 else {
+                throw CacheError("cannot link '\(entry.path)' to its object (errno \(errno))", code: .io)
             }
         }
     }
 
-    /// Whether `directory` links exactly `files` to their objects.
+    /// Whether `directory` holds exactly `files`, each the very file of its object.
     static func shows(_ files: [OutputFile], at directory: URL, objects: ObjectStore) -> Bool {
         guard let enumerator = FileManager.default.enumerator(atPath: directory.path) else { return false }
-        var links = 0
+        var regularFiles = 0
         while let relative = enumerator.nextObject() as? String {
             var info = stat()
             guard lstat(directory.path + "/" + relative, &info) == 0 else { return false }
-            if (info.st_mode & S_IFMT) == S_IFLNK { links += 1 }
+            if (info.st_mode & S_IFMT) == S_IFREG { regularFiles += 1 }
         }
-        guard links == files.count else { return false }
+        guard regularFiles == files.count else { return false }
         return files.allSatisfy { file in
-            let link = directory.appendingPathComponent(file.path).path
-            return (try? FileManager.default.destinationOfSymbolicLink(atPath: link)) == objects.url(for: file.digest).path
+            var entry = stat()
+            var object = stat()
+            return lstat(directory.appendingPathComponent(file.path).path, &entry) == 0
+                && stat(objects.url(for: file.digest).path, &object) == 0
+                && entry.st_dev == object.st_dev && entry.st_ino == object.st_ino
         }
     }
 

@@ -59,7 +59,7 @@ public struct PipelineRunner: Sendable {
             plan: plan, evaluator: evaluator, store: store, executor: executor, options: options,
             observer: observer, runID: runID, staging: staging)
         var scheduler = Scheduler(
-            environment: environment, entryDigests: try store.entryDigests(), selected: selectedStages(plan))
+            environment: environment, entries: try store.entryIndex(), selected: selectedStages(plan))
         let summary = try await withThrowingTaskGroup(of: Void.self) { group in
             if !options.dryRun {
                 group.addTask { [store] in
@@ -75,7 +75,7 @@ public struct PipelineRunner: Sendable {
         if !options.dryRun {
             try digester.save()
             try store.finishRun(
-                id: runID, outcome: summary.failures.isEmpty ? "succeeded" : "failed",
+                id: runID, outcome: summary.outcomeName,
                 ran: summary.ranCount, cached: summary.cachedCount, failed: summary.failures.count)
         }
         return summary

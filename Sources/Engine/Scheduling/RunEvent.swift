@@ -18,7 +18,11 @@ public enum ItemOutcome: Sendable, Equatable {
     /// Reused from the cache (or committed by a concurrent run).
     case cached
     case failed(String)
-    /// Not run: an upstream item failed, or the stage is outside `--from`/`--until`.
+    /// Running when the run was interrupted (SIGINT, SIGTERM): stopped, nothing committed, no
+    /// failure recorded; the next run starts it again.
+    case cancelled
+    /// Not run: an upstream item failed, the run was interrupted before it started, or the
+    /// stage is outside `--from`/`--until`.
     case skipped(String)
 }
 

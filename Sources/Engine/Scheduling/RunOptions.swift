@@ -16,6 +16,10 @@ public struct RunOptions: Sendable {
     public var argv: [String]
     /// First retry delay for transient failures; doubles per retry, capped at 30 s.
     public var retryBaseDelay: Double
+    /// With `dryRun`, for `status`: an item whose last attempt with its current key failed counts
+    /// as failed (the state it is in), not as one the next run starts again, so its dependants
+    /// evaluate as they did in that run (a gather under `on_error: skip` goes on without it).
+    public var lastFailuresStand = false
 
     public init(
         jobs: Int = ProcessInfo.processInfo.activeProcessorCount, force: Set<String> = [], from: String? = nil,
@@ -38,6 +42,8 @@ public struct RunSummary: Sendable {
     public var outcomes: [(id: ItemID, outcome: ItemOutcome)]
     /// For a dry run: every item's verdict, in plan order.
     public var verdicts: [ItemEvaluation]
+    /// Whether the run was cancelled (SIGINT, SIGTERM) before every item was resolved.
+    public var interrupted = false
 
     public var failures: [(id: ItemID, error: String)] {
         outcomes.compactMap { if case .failed(let message) = $0.outcome { ($0.id, message) } else { nil } }
@@ -47,6 +53,9 @@ public struct RunSummary: Sendable {
     public var ranCount: Int { count { $0 == .done } }
     public var cachedCount: Int { count { $0 == .cached } }
 
-    /// 0 when nothing failed, 1 otherwise (design §6).
-    public var exitCode: Int32 { failures.isEmpty ? 0 : 1 }
+    /// 130 when interrupted (as a shell reports SIGINT), else 0 when nothing failed, 1 otherwise.
+    public var exitCode: Int32 { interrupted ? 130 : failures.isEmpty ? 0 : 1 }
+
+    /// What `runs` records: `succeeded`, `failed` or `interrupted`.
+    public var outcomeName: String { interrupted ? "interrupted" : failures.isEmpty ? "succeeded" : "failed" }
 }

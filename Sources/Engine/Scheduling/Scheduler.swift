@@ -5,7 +5,7 @@ import PluginAPI
 /// inside its task group's loop, so it needs no lock (the NIO ParallelDirCopy pattern).
 struct Scheduler {
     let environment: RunEnvironment
-    var entryDigests: [String: String]
+    var entries: EntryIndex
     let selected: Set<String>
     private var plan: ExecutionPlan { environment.plan }
     private var evaluator: ItemEvaluator { environment.evaluator }
@@ -28,12 +28,17 @@ struct Scheduler {
     private var runningPerStage: [Int]
     private var running = 0
     private var stopLaunching = false
+    /// Items whose lease another live run holds, to try again once `retryAt` has passed.
+    private var heldElsewhere: [(evaluation: ItemEvaluation, retryAt: ContinuousClock.Instant)] = []
+    private var wakePending = false
+    /// How long a held item waits before its lease is asked for again.
+    static let leaseRetryDelay: Duration = .milliseconds(100)
     private var hits: [(item: ItemID, cacheKey: String, fields: CacheKeyFields)] = []
     private let outPath: String
 
-    init(environment: RunEnvironment, entryDigests: [String: String], selected: Set<String>) {
+    init(environment: RunEnvironment, entries: EntryIndex, selected: Set<String>) {
         self.environment = environment
-        self.entryDigests = entryDigests
+        self.entries = entries
         self.selected = selected
         outPath = environment.store.outDirectory.path
         let plan = environment.plan
@@ -58,24 +63,31 @@ struct Scheduler {
         try await withThrowingTaskGroup(of: ItemCompletion.self) { group in
             while true {
                 try await resolveReady()
+                requeueHeldItems()
                 launch(into: &group)
-                if running == 0 { break }
+                scheduleWake(into: &group)
+                if running == 0 && !wakePending { break }
                 guard let completion = try await group.next() else { break }
-                running -= 1
                 finish(completion)
             }
         }
+        let interrupted = Task.isCancelled
         try await flushHits()
         for (index, outcome) in outcomes.enumerated() where outcome == nil {
-            let reason = stopLaunching ? "not started: the run stopped after a failure" : "not run"
+            let reason = interrupted ? Self.interruptedReason : stopLaunching ? Self.stoppedReason : "not run"
             outcomes[index] = .skipped(reason)
             observer(.itemFinished(plan.items[index].id, .skipped(reason)))
         }
-        return RunSummary(
+        var summary = RunSummary(
             runID: runID,
             outcomes: plan.items.indices.map { (plan.items[$0].id, outcomes[$0] ?? .skipped("not run")) },
             verdicts: options.dryRun ? evaluations.compactMap { $0 } : [])
+        summary.interrupted = interrupted
+        return summary
     }
+
+    static let interruptedReason = "not run (interrupted)"
+    static let stoppedReason = "not started: the run stopped after a failure"
 
     // MARK: Resolution
 
@@ -90,7 +102,7 @@ struct Scheduler {
             var upstreamStates: [Int: UpstreamState] = [:]
             for upstream in item.upstream { upstreamStates[upstream] = states[upstream] ?? .blocked }
             var evaluation = await evaluator.evaluate(
-                index, upstream: { upstreamStates[$0] ?? .blocked }, entryDigests: entryDigests, store: store,
+                index, upstream: { upstreamStates[$0] ?? .blocked }, entries: entries, store: store,
                 scratch: staging.directory, observer: observer)
             if !selected.contains(item.id.stage), case .toRun = evaluation.verdict {
                 evaluation.verdict = .blocked(reason: "outside --from/--until")
@@ -104,10 +116,15 @@ struct Scheduler {
             case .blocked(let reason):
                 resolve(index, state: .blocked, outcome: .skipped(reason))
             case .toRun:
-                if options.dryRun {
+                if options.dryRun, options.lastFailuresStand, let record = evaluator.records[item.id],
+                   record.state == .failed, record.cacheKey == evaluation.cacheKey {
+                    resolve(index, state: .failed, outcome: .failed(record.error ?? "failed"))
+                } else if options.dryRun {
                     resolve(index, state: .willRun, outcome: .skipped("dry run"))
+                } else if Task.isCancelled {
+                    resolve(index, state: .blocked, outcome: .skipped(Self.interruptedReason))
                 } else if stopLaunching {
-                    resolve(index, state: .blocked, outcome: .skipped("not started: the run stopped after a failure"))
+                    resolve(index, state: .blocked, outcome: .skipped(Self.stoppedReason))
                 } else {
                     queues[stageIndex].append(evaluation)
                 }
@@ -135,8 +152,11 @@ struct Scheduler {
 
     private mutating func flushHits() async throws {
         guard !options.dryRun, !hits.isEmpty else { return }
-        try await store.recordHits(hits, runID: runID)
+        let pending = hits
         hits = []
+        // In a task of its own, which an interruption does not cancel: hits found before it
+        // are still worth recording.
+        try await Task { [store, runID] in try await store.recordHits(pending, runID: runID) }.value
     }
 
     private mutating func resolve(_ index: Int, state: UpstreamState, outcome: ItemOutcome) {
@@ -154,7 +174,7 @@ struct Scheduler {
     /// Starts queued items up to `jobs` and each stage's `concurrency`, downstream stages
     /// first so items flow through the pipeline instead of piling up at its start.
     private mutating func launch(into group: inout ThrowingTaskGroup<ItemCompletion, any Error>) {
-        guard !stopLaunching else { return }
+        guard !stopLaunching, !Task.isCancelled else { return }
         var progressed = true
         while running < options.jobs && progressed {
             progressed = false
@@ -173,17 +193,62 @@ struct Scheduler {
         }
     }
 
+    /// Puts held items whose wait is over back at the end of their stage's queue, behind the
+    /// items no other run is working on.
+    private mutating func requeueHeldItems() {
+        guard !heldElsewhere.isEmpty else { return }
+        let now = ContinuousClock.now
+        if Task.isCancelled || stopLaunching {
+            for held in heldElsewhere {
+                let index = plan.itemIndex[held.evaluation.id] ?? 0
+                let reason = Task.isCancelled ? Self.interruptedReason : Self.stoppedReason
+                resolve(index, state: .blocked, outcome: .skipped(reason))
+            }
+            heldElsewhere = []
+            return
+        }
+        for held in heldElsewhere where held.retryAt <= now {
+            queues[plan.items[plan.itemIndex[held.evaluation.id] ?? 0].stageIndex].append(held.evaluation)
+        }
+        heldElsewhere.removeAll { $0.retryAt <= now }
+    }
+
+    /// While items wait for other runs' leases and a slot is free, a timer task wakes the loop
+    /// when the first of them may be asked for again.
+    private mutating func scheduleWake(into group: inout ThrowingTaskGroup<ItemCompletion, any Error>) {
+        guard !wakePending, running < options.jobs, let first = heldElsewhere.map(\.retryAt).min() else { return }
+        wakePending = true
+        group.addTask {
+            try? await Task.sleep(until: first, clock: .continuous)
+            return .wake
+        }
+    }
+
     private mutating func finish(_ completion: ItemCompletion) {
+        if case .wake = completion {
+            wakePending = false
+            return
+        }
+        running -= 1
         switch completion {
+        case .wake: break
+        case .heldElsewhere(let index):
+            runningPerStage[plan.items[index].stageIndex] -= 1
+            if let evaluation = evaluations[index] {
+                heldElsewhere.append((evaluation, ContinuousClock.now + Self.leaseRetryDelay))
+            }
         case .committed(let index, let digest, let ranHere):
             runningPerStage[plan.items[index].stageIndex] -= 1
-            if let key = evaluations[index]?.cacheKey { entryDigests[key] = digest }
+            if let key = evaluations[index]?.cacheKey { entries.record(key, outputDigest: digest) }
             resolve(index, state: .committed(outputDigest: digest), outcome: ranHere ? .done : .cached)
         case .failed(let index, let error):
             let stageIndex = plan.items[index].stageIndex
             runningPerStage[stageIndex] -= 1
             if plan.stages[stageIndex].spec.onError == .fail { stopLaunching = true }
             resolve(index, state: .failed, outcome: .failed(error))
+        case .cancelled(let index):
+            runningPerStage[plan.items[index].stageIndex] -= 1
+            resolve(index, state: .blocked, outcome: .cancelled)
         }
     }
 }

@@ -353,13 +353,12 @@ public final class VideoDecoder {
     // MARK: - Opening
 
     private static func checkReadable(_ path: String) throws {
-        let attributes: [FileAttributeKey: Any]
-        do {
-            attributes = try FileManager.default.attributesOfItem(atPath: path)
-        } catch {
-            throw MediaError(.unreadable, file: path, "cannot read the file: \(error.localizedDescription)")
+        // stat(2) follows links (the engine stages inputs as links); lstat would size the link.
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            throw MediaError(.unreadable, file: path, "cannot read the file: \(String(cString: strerror(errno)))")
         }
-        if (attributes[.size] as? NSNumber)?.intValue == 0 {
+        if info.st_size == 0 {
             throw MediaError(.emptyFile, file: path, "the file is empty (0 bytes)")
         }
     }

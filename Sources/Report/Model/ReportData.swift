@@ -85,8 +85,9 @@ public struct RunInformation: Sendable, Equatable, Codable {
     public var runId: String
     /// The tag the selection is stored under (`initial-tag` for the first run).
     public var tag: String
-    /// When the run started, ISO 8601 (`2026-11-25T15:00:00Z`); also the PDF's creation date.
-    public var created: String
+    /// When the run started, ISO 8601 (`2026-11-25T15:00:00Z`), when known; also the PDF's
+    /// creation date.
+    public var created: String?
     /// Datasource URLs (never with credentials).
     public var inputDatasource: String
     public var lightlyDatasource: String
@@ -97,7 +98,7 @@ public struct RunInformation: Sendable, Equatable, Codable {
     public var totalSeconds: Double?
 
     public init(
-        runId: String, tag: String, created: String, inputDatasource: String, lightlyDatasource: String,
+        runId: String, tag: String, created: String?, inputDatasource: String, lightlyDatasource: String,
         selectionConfig: JSONValue, totalSeconds: Double? = nil
     ) {
         self.runId = runId

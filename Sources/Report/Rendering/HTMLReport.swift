@@ -19,7 +19,7 @@ struct HTMLReport {
         <style>\(Self.style)</style>
         </head>
         <body>
-        <header><h1>Selection report</h1><p class="sub">Run \(escape(data.run.runId)) · tag \(escape(data.run.tag)) · \(escape(data.run.created))</p></header>
+        <header><h1>Selection report</h1><p class="sub">\(escape(Self.subtitle(data.run)))</p></header>
 
         """
         for section in ReportSection.allCases {
@@ -31,6 +31,11 @@ struct HTMLReport {
         return Data(html.utf8)
     }
 
+    /// The line under the title: run, tag and, when known, when it was created.
+    static func subtitle(_ run: RunInformation) -> String {
+        ["Run \(run.runId)", "tag \(run.tag)", run.created].compactMap { $0 }.joined(separator: " · ")
+    }
+
     private func body(of section: ReportSection) throws -> String {
         let statistics = figures.statistics
         switch section {
@@ -38,7 +43,8 @@ struct HTMLReport {
             return table(
                 header: nil,
                 rows: [
-                    ["Run id", data.run.runId], ["Tag", data.run.tag], ["Created", data.run.created],
+                    ["Run id", data.run.runId], ["Tag", data.run.tag],
+                ] + (data.run.created.map { [["Created", $0]] } ?? []) + [
                     ["Input datasource", data.run.inputDatasource], ["Lightly datasource", data.run.lightlyDatasource],
                 ] + (data.run.totalSeconds.map { [["Total processing time", Self.seconds($0)]] } ?? [])
             ) + "<h3>Selection config</h3>\n<pre>\(escape(try Self.prettyJSON(data.run.selectionConfig)))</pre>\n"

@@ -11,9 +11,10 @@ struct PDFReport {
 
     func write(to url: URL) throws {
         let surface = try CairoSurface.pdf(at: url, width: Self.page.width, height: Self.page.height)
-        surface.setPDFMetadata(title: "Selection report \(data.run.runId)", date: data.run.created)
+        // Without a date cairo writes the current time, and the file would differ on every run.
+        surface.setPDFMetadata(title: "Selection report \(data.run.runId)", date: data.run.created ?? "1970-01-01T00:00:00Z")
         let layout = PageLayout(surface: surface, footer: "Selection report · run \(data.run.runId)")
-        try layout.title("Selection report", subtitle: "Run \(data.run.runId) · tag \(data.run.tag) · \(data.run.created)")
+        try layout.title("Selection report", subtitle: HTMLReport.subtitle(data.run))
         for section in ReportSection.allCases {
             try layout.heading(section.title, keepWith: firstBlockHeight(section))
             try body(of: section, layout)
@@ -27,7 +28,8 @@ struct PDFReport {
         case .run:
             try layout.table(
                 [
-                    ["Run id", data.run.runId], ["Tag", data.run.tag], ["Created", data.run.created],
+                    ["Run id", data.run.runId], ["Tag", data.run.tag],
+                ] + (data.run.created.map { [["Created", $0]] } ?? []) + [
                     ["Input datasource", data.run.inputDatasource], ["Lightly datasource", data.run.lightlyDatasource],
                 ] + (data.run.totalSeconds.map { [["Total processing time", HTMLReport.seconds($0)]] } ?? []),
                 columns: [150, 365]

@@ -6,9 +6,10 @@ import Selection
 /// Builds the run's ``ReportData`` (report.json) from its inputs and result.
 enum RunReport {
     /// The report's `created`: outputs hold no wall-clock times, so it is `SOURCE_DATE_EPOCH`
-    /// (the reproducible-builds convention) when set, else the Unix epoch.
-    static func created(environment: [String: String]) -> String {
-        let seconds = environment["SOURCE_DATE_EPOCH"].flatMap(Int.init) ?? 0
+    /// (the reproducible-builds convention) when set, else none (a made-up 1970 date would read
+    /// as a bug; the run's real times are in the engine's `runs` and the run's `timings.json`).
+    static func created(environment: [String: String]) -> String? {
+        guard let seconds = environment["SOURCE_DATE_EPOCH"].flatMap(Int.init) else { return nil }
         let formatter = ISO8601DateFormatter()
         formatter.timeZone = TimeZone(identifier: "UTC")
         return formatter.string(from: Date(timeIntervalSince1970: TimeInterval(seconds)))

@@ -143,12 +143,12 @@ public struct UploadStage: Stage {
         return false
     }
 
+    /// The size of the file a staged input names: `FileStat` follows the engine's links.
     private func fileSize(_ file: URL) throws -> Int64 {
-        do {
-            return (try FileManager.default.attributesOfItem(atPath: file.path)[.size] as? NSNumber)?.int64Value ?? -1
-        } catch {
-            throw StageError("cannot read '\(file.path)': \(error.localizedDescription)", code: .missingInput)
+        guard let stat = FileStat(path: file.path) else {
+            throw StageError("cannot read '\(file.path)': no such file", code: .missingInput)
         }
+        return stat.size
     }
 }
 

@@ -33,33 +33,26 @@ public struct LocalDatasource: BlobStore {
     public func list(prefix: String) async throws -> [ObjectInfo] {
         guard FileManager.default.fileExists(atPath: root.path) else { return [] }
         guard let enumerator = FileManager.default.enumerator(
-            at: root, includingPropertiesForKeys: [.isRegularFileKey, .fileSizeKey])
+            at: root, includingPropertiesForKeys: nil)
         else { return [] }
         let rootPath = root.path.hasSuffix("/") ? root.path : root.path + "/"
         var objects: [ObjectInfo] = []
         for case let url as URL in enumerator {
-            let values = try url.resourceValues(forKeys: [.isRegularFileKey, .fileSizeKey])
-            guard values.isRegularFile == true, !url.lastPathComponent.hasPrefix(Self.temporaryPrefix) else { continue }
+            // Links to regular files count as the files they name, with those files' sizes.
+            guard let size = SourceFile.regularFileSize(url), !url.lastPathComponent.hasPrefix(Self.temporaryPrefix)
+            else { continue }
             let path = url.standardizedFileURL.path
             guard path.hasPrefix(rootPath) else { continue }
             let key = String(path.dropFirst(rootPath.count))
             guard key.hasPrefix(prefix) else { continue }
-            objects.append(ObjectInfo(key: key, size: Int64(values.fileSize ?? 0), etag: nil, sha256: nil))
+            objects.append(ObjectInfo(key: key, size: size, etag: nil, sha256: nil))
         }
         return objects.sorted { $0.key < $1.key }
     }
 
     public func head(_ key: String) async throws -> ObjectInfo? {
         let url = try fileURL(key)
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue else {
-            return nil
-        }
-        let attributes: [FileAttributeKey: Any]
-        do { attributes = try FileManager.default.attributesOfItem(atPath: url.path) } catch {
-            throw ioError("cannot read the object's attributes", key: key, error)
-        }
-        let size = (attributes[.size] as? NSNumber)?.int64Value ?? 0
+        guard let size = SourceFile.regularFileSize(url) else { return nil }
         return ObjectInfo(key: key, size: size, etag: nil, sha256: try FileDigest.sha256(of: url))
     }
 
@@ -93,11 +86,15 @@ public struct LocalDatasource: BlobStore {
         let url = try fileURL(key)
         // Upstream outputs are often links into the workdir's object store: copy the bytes, not the link.
         let source = file.resolvingSymlinksInPath()
+        let size = try SourceFile.size(of: source, datasource: name, key: key)
         try writeAtomically(key: key, to: url) { temporary in
             try FileManager.default.copyItem(at: source, to: temporary)
         }
-        let size = try await head(key)?.size ?? 0
-        return UploadResult(object: ObjectInfo(key: key, size: size, etag: nil, sha256: sha256), partsSent: 1, bytesSent: size)
+        guard let stored = try await head(key), stored.size == size, stored.sha256 == sha256 else {
+            throw StorageError(.io, "the source file '\(file.path)' changed while uploading (the copy's size or SHA-256 differs)",
+                               datasource: name, key: key)
+        }
+        return UploadResult(object: stored, partsSent: 1, bytesSent: size)
     }
 
     public func delete(_ key: String) async throws {

@@ -90,20 +90,41 @@ public struct S3Datasource: BlobStore {
         progress: @Sendable (MultipartUploadState) async throws -> Void
     ) async throws -> UploadResult {
         try validated(key)
-        let size: Int64
-        do {
-            size = (try FileManager.default.attributesOfItem(atPath: file.path)[.size] as? NSNumber)?.int64Value ?? 0
-        } catch {
-            throw StorageError(.io, "cannot read the source file '\(file.path)'", datasource: name, key: key,
-                               cause: error.localizedDescription)
-        }
-        guard size >= options.multipartThreshold else {
+        let size = try SourceFile.size(of: file, datasource: name, key: key)
+        let result: UploadResult
+        if size < options.multipartThreshold {
             let data = try read(file, range: 0..<size, key: key)
-            let object = try await put(key, data: data)
-            return UploadResult(object: object, partsSent: 1, bytesSent: size)
+            try checkDigest(FileDigest.sha256(of: data), of: file, expected: sha256, key: key)
+            result = UploadResult(object: try await put(key, data: data), partsSent: 1, bytesSent: size)
+        } else {
+            result = try await multipartUpload(key, file: file, size: size, sha256: sha256, options: options,
+                                               resume: resume, progress: progress)
         }
-        return try await multipartUpload(key, file: file, size: size, sha256: sha256, options: options,
-                                         resume: resume, progress: progress)
+        try await verifyStored(key, size: size, sha256: sha256)
+        return result
+    }
+
+    /// Fails when the bytes read for upload are not the bytes the caller hashed: the file changed
+    /// between hashing and reading, and the object would not hold what its digest claims.
+    private func checkDigest(_ actual: String, of file: URL, expected: String, key: String) throws {
+        guard actual == expected else {
+            throw StorageError(.io, "the source file '\(file.path)' changed while uploading (its SHA-256 is now \(actual), not \(expected))",
+                               datasource: name, key: key)
+        }
+    }
+
+    /// Asks the server what it stored: the size and the SHA-256 recorded with the object must be
+    /// the source's. (Each request's body is also checked by the server against its signed hash.)
+    private func verifyStored(_ key: String, size: Int64, sha256: String) async throws {
+        guard let stored = try await head(key) else {
+            throw StorageError(.protocolError, "the object is missing right after its upload", datasource: name, key: key)
+        }
+        guard stored.size == size, stored.sha256 == nil || stored.sha256 == sha256 else {
+            throw StorageError(
+                .protocolError,
+                "the stored object does not match its source: \(stored.size) bytes with SHA-256 \(stored.sha256 ?? "?"), expected \(size) bytes with \(sha256)",
+                datasource: name, key: key)
+        }
     }
 
     private func multipartUpload(
@@ -118,11 +139,16 @@ public struct S3Datasource: BlobStore {
         }
         var partsSent = 0
         var bytesSent: Int64 = 0
+        // Every part is read and hashed, also those a resumed upload sent before, so that the
+        // completed object is known to hold the bytes of the file the caller hashed.
+        var hasher = SHA256()
         let done = Set(state.parts.map(\.number))
-        for number in 1...state.partCount where !done.contains(number) {
+        for number in 1...state.partCount {
             try Task.checkCancellation()
             let lower = Int64(number - 1) * state.partSize
             let data = try read(file, range: lower..<min(lower + state.partSize, size), key: key)
+            hasher.update(data: data)
+            guard !done.contains(number) else { continue }
             let response: S3Client.Response
             do {
                 response = try await client.send(
@@ -141,6 +167,7 @@ public struct S3Datasource: BlobStore {
             bytesSent += Int64(data.count)
             try await progress(state)
         }
+        try checkDigest(SigV4Signer.hex(hasher.finalize()), of: file, expected: sha256, key: key)
         let object = try await completeMultipartUpload(state)
         return UploadResult(object: object, partsSent: partsSent, bytesSent: bytesSent)
     }

@@ -14,7 +14,7 @@ struct CacheCommand: AsyncParsableCommand {
         @Argument(help: "Only this stage's entries.") var stage: String?
 
         func run() async throws {
-            let session = try PipelineSession(path: pipeline)
+            let session = try PipelineSession(path: pipeline, readOnly: true)
             if let stage { try session.requireStage(stage, option: "stage") }
             let current = Set(try session.store.items().values.map(\.cacheKey))
             let formatter = ISO8601DateFormatter()
@@ -34,7 +34,7 @@ struct CacheCommand: AsyncParsableCommand {
         var target: String
 
         func run() async throws {
-            let session = try PipelineSession(path: pipeline)
+            let session = try PipelineSession(path: pipeline, readOnly: true)
             let store = session.store
             var entry: CacheEntry?
             if let id = ItemID(target), let record = try store.items()[id] {

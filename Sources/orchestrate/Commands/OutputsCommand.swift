@@ -17,14 +17,15 @@ struct OutputsCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let session = try PipelineSession(path: pipeline)
+        let session = try PipelineSession(path: pipeline, readOnly: true)
         let (stage, key) = try session.parseItemSelector(item)
         let records = try session.store.items().values
             .filter { $0.id.stage == stage && (key == nil || $0.id.key == key) && $0.state == .done }
             .sorted { $0.id < $1.id }
         var listed: [[String: Any]] = []
+        let entries = Dictionary(try session.store.entries(stage: stage).map { ($0.cacheKey, $0) }) { first, _ in first }
         for record in records {
-            guard let entry = try session.store.entry(record.cacheKey) else { continue }
+            guard let entry = entries[record.cacheKey] else { continue }
             let base = session.store.outDirectory.appendingPathComponent(record.id.stage).appendingPathComponent(record.id.key)
             for file in entry.outputs {
                 let path = base.appendingPathComponent(file.path).path

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Engine
 import Foundation
+import Logging
 
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -8,8 +9,9 @@ struct RunCommand: AsyncParsableCommand {
         abstract: "Run a pipeline, resuming from the cache.",
         discussion: """
             Items whose cache key has a committed entry are reused; the others run, up to --jobs at \
-            once. Exit status: 0 when every item succeeded, 1 when some failed, 2 for an invalid \
-            pipeline or usage.
+            once. SIGINT or SIGTERM stops the run: running items are cancelled, committed ones kept. \
+            Exit status: 0 when every item succeeded, 1 when some failed, 2 for an invalid \
+            pipeline or usage, 130 when interrupted.
             """)
 
     @Argument(help: "The pipeline file.", completion: .file(extensions: ["yaml", "yml"]))
@@ -42,6 +44,7 @@ struct RunCommand: AsyncParsableCommand {
         for stage in force { try session.requireStage(stage, option: "--force") }
         if let from { try session.requireStage(from, option: "--from") }
         if let until { try session.requireStage(until, option: "--until") }
+        if let from, let until { try session.requireUpstream(from, of: until) }
         let options = RunOptions(
             jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount, force: Set(force), from: from,
             until: until, dryRun: dryRun, argv: CommandLine.arguments)
@@ -50,25 +53,30 @@ struct RunCommand: AsyncParsableCommand {
             return
         }
         let display = ProgressDisplay(json: json)
+        LoggingSystem.bootstrap { _ in ProgressLogHandler(display: display) }
         let runner = PipelineRunner(
             pipeline: session.pipeline, registry: session.registry, store: session.store, options: options,
             observer: { display.handle($0) })
-        let summary: RunSummary
+        let outcome: Interruption.Outcome<RunSummary>
         do {
-            guard let finished = try await Interruption.cancellingOnSignal({ try await runner.run() }) else {
-                display.finish()
-                StandardError.write("interrupted: committed items are kept; run again to resume")
-                throw ExitCode(130)
-            }
-            summary = finished
+            outcome = try await Interruption.cancellingOnSignal({ try await runner.run() })
         } catch let error as PipelineError {
             StandardError.write(error.description)
             throw ExitCode(2)
         }
         display.finish()
+        guard let summary = outcome.result else {
+            // Cancelled before the run could summarise (while opening or planning).
+            if json { StandardOutput.json(["event": "summary", "interrupted": true]) }
+            StandardError.write(Self.interruptedMessage)
+            throw ExitCode(130)
+        }
         report(summary)
+        if summary.interrupted { StandardError.write(Self.interruptedMessage) }
         if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }
     }
+
+    static let interruptedMessage = "interrupted: committed items are kept; run again to resume"
 
     private func printPlan(_ session: PipelineSession, options: RunOptions) async throws {
         let runner = PipelineRunner(pipeline: session.pipeline, registry: session.registry, store: session.store, options: options)
@@ -94,11 +102,14 @@ struct RunCommand: AsyncParsableCommand {
     private func report(_ summary: RunSummary) {
         let failures = summary.failures
         let skipped = summary.count { if case .skipped = $0 { true } else { false } }
+        let cancelled = summary.count { $0 == .cancelled }
         var line = "\(summary.ranCount) done, \(summary.cachedCount) cached, \(failures.count) failed"
+        if cancelled > 0 { line += ", \(cancelled) cancelled" }
         if skipped > 0 { line += ", \(skipped) not run" }
         if json {
             StandardOutput.json(["event": "summary", "run": summary.runID, "done": summary.ranCount,
-                                 "cached": summary.cachedCount, "failed": failures.count, "skipped": skipped])
+                                 "cached": summary.cachedCount, "failed": failures.count, "cancelled": cancelled,
+                                 "skipped": skipped, "interrupted": summary.interrupted])
             return
         }
         StandardError.write(line)

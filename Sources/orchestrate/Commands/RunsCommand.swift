@@ -13,7 +13,7 @@ struct RunsCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let session = try PipelineSession(path: pipeline)
+        let session = try PipelineSession(path: pipeline, readOnly: true)
         let formatter = ISO8601DateFormatter()
         for run in try session.store.runs() {
             let outcome = run.outcome ?? (run.finishedAt == nil ? "interrupted-or-running" : "unknown")

@@ -15,7 +15,7 @@ struct StatusCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let session = try PipelineSession(path: pipeline)
+        let session = try PipelineSession(path: pipeline, readOnly: true)
         let inspector = PipelineInspector(pipeline: session.pipeline, registry: session.registry, store: session.store)
         for status in try await inspector.inspect() {
             if json {
@@ -38,8 +38,9 @@ struct StatusCommand: AsyncParsableCommand {
     /// whichever stage writes reports), as its path in the workdir's `out/` view.
     private func newestReport(in store: CacheStore) throws -> String? {
         var newest: (date: Date, path: String)?
+        let entries = Dictionary(try store.entries().map { ($0.cacheKey, $0) }) { first, _ in first }
         for record in try store.items().values where record.state == .done {
-            guard let entry = try store.entry(record.cacheKey) else { continue }
+            guard let entry = entries[record.cacheKey] else { continue }
             for file in entry.outputs where (file.path as NSString).lastPathComponent == "report.html" {
                 guard newest.map({ entry.createdAt > $0.date }) ?? true else { continue }
                 let path = store.outDirectory.appendingPathComponent(record.id.stage).appendingPathComponent(record.id.key)

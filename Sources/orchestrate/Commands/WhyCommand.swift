@@ -14,7 +14,7 @@ struct WhyCommand: AsyncParsableCommand {
     var item: String
 
     func run() async throws {
-        let session = try PipelineSession(path: pipeline)
+        let session = try PipelineSession(path: pipeline, readOnly: true)
         let (stage, key) = try session.parseItemSelector(item)
         let inspector = PipelineInspector(pipeline: session.pipeline, registry: session.registry, store: session.store)
         let statuses = try await inspector.inspect().filter { $0.id.stage == stage && (key == nil || $0.id.key == key) }

@@ -5,23 +5,33 @@ import Glibc
 #endif
 
 /// Runs `operation`, cancelling it on SIGINT or SIGTERM (so child processes are ended and
-/// nothing half-done is committed). Returns `nil` when interrupted.
+/// nothing half-done is committed) and then waiting for it to wind down: a run cancelled this
+/// way still returns its summary. A second signal ends the process at once (default action).
 enum Interruption {
-    static func cancellingOnSignal<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T? {
-        try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await operation() }
+    /// The operation's result (nil when it threw after the signal) and whether a signal came.
+    struct Outcome<T: Sendable>: Sendable {
+        var result: T?
+        var interrupted: Bool
+    }
+
+    private enum Event<T: Sendable>: Sendable {
+        case finished(T)
+        case signalled
+    }
+
+    static func cancellingOnSignal<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> Outcome<T> {
+        try await withThrowingTaskGroup(of: Event<T>.self) { group in
+            group.addTask { .finished(try await operation()) }
             group.addTask {
                 await waitForSignal()
-                return nil
+                return .signalled
             }
             defer { group.cancelAll() }
-            let first = try await group.next() ?? nil
-            if first == nil {
-                // Interrupted: let the operation wind down (it sees cancellation) before returning.
-                group.cancelAll()
-                while let _ = try? await group.next() {}
-            }
-            return first
+            if case .finished(let result)? = try await group.next() { return Outcome(result: result, interrupted: false) }
+            // Interrupted: the operation sees cancellation and winds down; its summary is kept.
+            group.cancelAll()
+            if case .finished(let result)? = try? await group.next() { return Outcome(result: result, interrupted: true) }
+            return Outcome(result: nil, interrupted: true)
         }
     }
 

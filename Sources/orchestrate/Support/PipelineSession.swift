@@ -10,7 +10,9 @@ struct PipelineSession {
     let registry: PluginRegistry
     let store: CacheStore
 
-    init(path: String) throws {
+    /// - Parameter readOnly: for commands that only look: a workdir that does not exist yet is
+    ///   not created (the cache reads as empty).
+    init(path: String, readOnly: Bool = false) throws {
         let fileURL = URL(fileURLWithPath: path).standardizedFileURL
         do {
             registry = try PluginRegistry(
@@ -21,11 +23,20 @@ struct PipelineSession {
             StandardError.write(error.description)
             throw ExitCode(2)
         }
-        store = try PipelineSession.open(pipeline.workdir)
+        store = try PipelineSession.open(pipeline.workdir, readOnly: readOnly)
+        let file = pipeline.fileURL.lastPathComponent
+        if let owner = try store.claim(for: file, readOnly: readOnly) {
+            let suggestion = ".orchestrate-" + pipeline.fileURL.deletingPathExtension().lastPathComponent
+            StandardError.write("""
+                error: the workdir '\(store.workdir.path)' holds the cache of \(owner); \(file) needs one of its own: \
+                add `workdir: \(suggestion)` to \(file) (two pipelines in one workdir would overwrite each other's items and views)
+                """)
+            throw ExitCode(2)
+        }
     }
 
-    private static func open(_ workdir: URL) throws -> CacheStore {
-        do { return try CacheStore(workdir: workdir) } catch {
+    private static func open(_ workdir: URL, readOnly: Bool) throws -> CacheStore {
+        do { return try CacheStore(workdir: workdir, readOnly: readOnly) } catch {
             StandardError.write("error: \(error)")
             throw ExitCode(1)
         }
@@ -38,6 +49,25 @@ struct PipelineSession {
             StandardError.write("error: \(option) '\(name)' is not a stage of \(pipeline.fileURL.lastPathComponent) (stages: \(names))")
             throw ExitCode(2)
         }
+    }
+
+    /// Exits 2 when `--from first --until last` would select nothing: `first` must be `last` or
+    /// upstream of it.
+    func requireUpstream(_ first: String, of last: String) throws {
+        guard !stages(upstreamOf: last).contains(first) else { return }
+        let hint = stages(upstreamOf: first).contains(last) ? "; did you mean --from \(last) --until \(first)?" : ""
+        StandardError.write("error: --from '\(first)' is not upstream of --until '\(last)', so nothing would run\(hint)")
+        throw ExitCode(2)
+    }
+
+    /// `stage` and every stage it needs, directly or not.
+    private func stages(upstreamOf stage: String) -> Set<String> {
+        var upstream: Set<String> = [stage]
+        var frontier = [stage]
+        while let name = frontier.popLast() {
+            for need in pipeline.stage(named: name)?.needs ?? [] where upstream.insert(need).inserted { frontier.append(need) }
+        }
+        return upstream
     }
 
     /// Parses `STAGE` or `STAGE/KEY`, checking the stage exists.

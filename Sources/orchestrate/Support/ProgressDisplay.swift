@@ -1,21 +1,31 @@
 import Engine
 import Foundation
+import Logging
 import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Shows run events: live bars per stage on a TTY, plain lines in a pipe, JSON lines with
-/// `--json` (design §6).
+/// Shows run events: live bars per stage on a terminal, plain lines in a pipe (and on a
+/// `TERM=dumb` or narrow terminal), JSON lines with `--json`. Stage log messages go through
+/// ``handleLog(_:)``, so on a terminal they are printed above the bars instead of over them.
 final class ProgressDisplay: Sendable {
     enum Style: Sendable { case bars, lines, json }
 
+    /// Bars need this many columns (name, bar, counts, rate); narrower terminals get lines.
+    static let minimumBarColumns = 60
+    private static let barWidth = 24
+
     private struct StageProgress {
         var total = 0
-        var finished = 0
+        var done = 0
         var cached = 0
         var failed = 0
+        var cancelled = 0
+        var notRun = 0
         var startedAt: Date?
+        /// Items resolved one way or another.
+        var resolved: Int { done + cached + failed + cancelled + notRun }
     }
 
     private struct State {
@@ -28,8 +38,15 @@ final class ProgressDisplay: Sendable {
     let style: Style
     private let state = Mutex(State())
 
-    init(json: Bool) {
-        style = json ? .json : (isatty(STDERR_FILENO) == 1 ? .bars : .lines)
+    init(json: Bool, environment: [String: String] = ProcessInfo.processInfo.environment) {
+        if json {
+            style = .json
+        } else if isatty(STDERR_FILENO) == 1, environment["TERM"] != "dumb",
+                  (Self.terminalColumns() ?? Self.minimumBarColumns) >= Self.minimumBarColumns {
+            style = .bars
+        } else {
+            style = .lines
+        }
     }
 
     func handle(_ event: RunEvent) {
@@ -37,6 +54,23 @@ final class ProgressDisplay: Sendable {
         case .json: emitJSON(event)
         case .lines: emitLine(event)
         case .bars: update(event)
+        }
+    }
+
+    /// A stage's log message: above the bars on a terminal, a line on stderr otherwise (stdout
+    /// stays JSON events only with `--json`).
+    func handleLog(_ message: String) {
+        switch style {
+        case .json, .lines: StandardError.write(message)
+        case .bars:
+            state.withLock { s in
+                // Clear the bars, print the message where they began, draw them again below it.
+                var text = s.drawnLines > 0 ? "\u{1B}[\(s.drawnLines)A\u{1B}[J" : ""
+                text += message + "\n"
+                s.drawnLines = 0
+                FileHandle.standardError.write(Data(text.utf8))
+                draw(&s, force: true)
+            }
         }
     }
 
@@ -61,9 +95,13 @@ final class ProgressDisplay: Sendable {
         case .itemStarted(let id):
             if s.stages[id.stage]?.startedAt == nil { s.stages[id.stage]?.startedAt = Date() }
         case .itemFinished(let id, let outcome):
-            s.stages[id.stage]?.finished += 1
-            if outcome == .cached { s.stages[id.stage]?.cached += 1 }
-            if case .failed = outcome { s.stages[id.stage]?.failed += 1 }
+            switch outcome {
+            case .done: s.stages[id.stage]?.done += 1
+            case .cached: s.stages[id.stage]?.cached += 1
+            case .failed: s.stages[id.stage]?.failed += 1
+            case .cancelled: s.stages[id.stage]?.cancelled += 1
+            case .skipped: s.stages[id.stage]?.notRun += 1
+            }
         default: break
         }
     }
@@ -73,6 +111,7 @@ final class ProgressDisplay: Sendable {
         switch event {
         case .itemFinished(let id, .done): StandardError.write("done \(id)")
         case .itemFinished(let id, .failed(let error)): StandardError.write("failed \(id): \(error)")
+        case .itemFinished(let id, .cancelled): StandardError.write("cancelled \(id)")
         case .itemRetrying(let id, let attempt, let error, let delay):
             StandardError.write("retry \(id) (attempt \(attempt + 1) in \(String(format: "%.1f", delay))s): \(error)")
         default: break
@@ -94,30 +133,44 @@ final class ProgressDisplay: Sendable {
         let width = s.order.map(\.count).max() ?? 0
         for name in s.order {
             guard let stage = s.stages[name] else { continue }
-            let fraction = stage.total == 0 ? 1 : Double(stage.finished) / Double(stage.total)
-            let filled = Int(fraction * 24)
-            var line = name.padding(toLength: width, withPad: " ", startingAt: 0)
-                + " [" + String(repeating: "#", count: filled) + String(repeating: "-", count: 24 - filled) + "] "
-                + "\(stage.finished)/\(stage.total)"
-            let ran = stage.finished - stage.cached
-            if let started = stage.startedAt, ran > 0 {
-                let elapsed = max(now.timeIntervalSince(started), 0.001)
-                let rate = Double(ran) / elapsed
-                let left = Double(stage.total - stage.finished) / rate
-                line += String(format: "  %.1f/s", rate) + (stage.finished < stage.total ? "  ETA \(Self.duration(left))" : "")
-            }
-            if stage.cached > 0 { line += "  \(stage.cached) cached" }
-            if stage.failed > 0 { line += "  \(stage.failed) failed" }
-            text += "\u{1B}[2K" + line + "\n"
+            text += "\u{1B}[2K" + Self.line(name.padding(toLength: width, withPad: " ", startingAt: 0), stage, now: now) + "\n"
         }
         s.drawnLines = s.order.count
         FileHandle.standardError.write(Data(text.utf8))
+    }
+
+    /// One stage's bar: filled by the items that are done or cached, never by those that failed,
+    /// were cancelled or did not run.
+    private static func line(_ name: String, _ stage: StageProgress, now: Date) -> String {
+        let complete = stage.done + stage.cached
+        let fraction = stage.total == 0 ? 1 : Double(complete) / Double(stage.total)
+        let filled = Int(fraction * Double(barWidth))
+        var line = name + " [" + String(repeating: "#", count: filled) + String(repeating: "-", count: barWidth - filled) + "] "
+            + "\(complete)/\(stage.total)"
+        if let started = stage.startedAt, stage.done > 0 {
+            let elapsed = max(now.timeIntervalSince(started), 0.001)
+            let rate = Double(stage.done) / elapsed
+            let left = Double(stage.total - stage.resolved) / rate
+            line += String(format: "  %.1f/s", rate) + (stage.resolved < stage.total ? "  ETA \(duration(left))" : "")
+        }
+        for (count, label) in [(stage.cached, "cached"), (stage.failed, "failed"), (stage.cancelled, "cancelled"),
+                               (stage.notRun, "not run")] where count > 0 {
+            line += "  \(count) \(label)"
+        }
+        return line
     }
 
     private static func duration(_ seconds: Double) -> String {
         guard seconds.isFinite else { return "?" }
         let total = Int(seconds.rounded())
         return total >= 60 ? "\(total / 60)m\(total % 60)s" : "\(total)s"
+    }
+
+    /// The terminal's width from `TIOCGWINSZ` on stderr, else `$COLUMNS`; nil when neither tells.
+    private static func terminalColumns() -> Int? {
+        var size = winsize()
+        if ioctl(STDERR_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
+        return ProcessInfo.processInfo.environment["COLUMNS"].flatMap(Int.init)
     }
 
     private func emitJSON(_ event: RunEvent) {
@@ -140,9 +193,29 @@ final class ProgressDisplay: Sendable {
             case .done: object["outcome"] = "done"
             case .cached: object["outcome"] = "cached"
             case .failed(let error): object["outcome"] = "failed"; object["error"] = error
+            case .cancelled: object["outcome"] = "cancelled"
             case .skipped(let reason): object["outcome"] = "skipped"; object["reason"] = reason
             }
         }
         StandardOutput.json(object)
+    }
+}
+
+/// A swift-log handler that hands stage messages to the run's ``ProgressDisplay``, formatted as
+/// `LEVEL [item] message`, so they never overwrite the bars.
+struct ProgressLogHandler: LogHandler {
+    let display: ProgressDisplay
+    var logLevel: Logger.Level = .info
+    var metadata: Logger.Metadata = [:]
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        let merged = metadata.merging(event.metadata ?? [:]) { _, new in new }
+        let item = merged["item"].map { "[\($0)] " } ?? ""
+        display.handleLog("\(event.level) \(item)\(event.message)")
     }
 }
