@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 
-/// The formats scripts rely on (design §6): `--json` event lines, `status` and `outputs` lines,
+/// The formats scripts rely on: `--json` event lines, `status` and `outputs` lines,
 /// and the exit codes 0/1/2.
 @Suite struct OutputFormatTests {
     /// Sources in a sub-folder too, so a key with a `/` shows up as a folder of `out/`.

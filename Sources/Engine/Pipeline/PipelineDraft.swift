@@ -31,7 +31,7 @@ struct StageDraft {
     var onError = StageSpec.OnError.fail
 }
 
-/// Reads the fixed keys of a pipeline file (design §3), reporting every shape problem.
+/// Reads the fixed keys of a pipeline file, reporting every shape problem.
 struct PipelineDraftReader {
     static let topLevelKeys = ["version", "name", "workdir", "params", "stages"]
     static let stageKeys = ["uses", "needs", "foreach", "with", "concurrency", "retries", "timeout", "on_error"]

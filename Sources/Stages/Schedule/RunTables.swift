@@ -60,7 +60,7 @@ struct ScoreTable {
     }
 }
 
-/// `embeddings.csv` in Lightly's layout (spec §7.5), through ``EmbeddingsCSV``.
+/// `embeddings.csv` in Lightly's layout, through ``EmbeddingsCSV``.
 enum EmbeddingsTable {
     static func csv(names: [String], embeddings: EmbeddingMatrix) throws -> String {
         let rows = names.indices.map { index in
