@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Module boundaries follow design.md §2: dependencies point one way,
+// Module boundaries (docs/architecture.md): dependencies point one way,
 // `orchestrate` → `Stages`/`Report` → the domain modules; `Engine` sees stages
 // only through `PluginAPI`, and `Stages` never sees `Engine` (so never SQL).
 let torchIncludes: [String] = [
@@ -89,7 +89,6 @@ let package = Package(
             name: "Stages",
             dependencies: [
                 "PluginAPI", "JSON", "Media", "Inference", "Lightly", "Selection", "Storage", "Report",
-                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
 

@@ -105,11 +105,9 @@ extension JSONValue {
         return current
     }
 
-    /// Canonical JSON: sorted keys, no whitespace. Cache keys hash this form.
-    public func canonicalData() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return try encoder.encode(self)
+    /// The value in canonical form (``CanonicalJSON``), as UTF-8.
+    public func canonicalData() -> Data {
+        Data(CanonicalJSON.string(self).utf8)
     }
 
     /// Decodes this value into a Codable model (for structured parameters such as `selection_config`).

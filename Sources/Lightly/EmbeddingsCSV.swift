@@ -14,7 +14,7 @@ public struct EmbeddingRow: Sendable, Hashable {
     }
 }
 
-/// Embeddings in Lightly's CSV layout (spec §7.5):
+/// Embeddings in Lightly's CSV layout:
 ///
 /// ```
 /// filenames,embedding_0,embedding_1,labels

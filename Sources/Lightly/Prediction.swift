@@ -2,7 +2,7 @@ import JSON
 
 /// One prediction of a per-file prediction JSON (a COCO result without `image_id`).
 ///
-/// Which fields are required depends on the task type (spec §1.3): all types need
+/// Which fields are required depends on the task type: all types need
 /// `category_id`; detection and segmentation need `score`; object detection and instance
 /// segmentation need `bbox`; segmentations need `segmentation`; keypoint detection needs
 /// `keypoints`. Unknown keys are kept in `extras`.

@@ -39,11 +39,17 @@ public struct Parameters: Sendable, Hashable {
         return value
     }
 
+    /// A `oneOf` parameter as the enum whose raw values are its choices.
+    public func choice<Choice: RawRepresentable>(_ name: String, as type: Choice.Type = Choice.self) throws -> Choice
+    where Choice.RawValue == String {
+        let text = try string(name)
+        guard let value = Choice(rawValue: text) else { throw missing(name, "one of its choices, not '\(text)'") }
+        return value
+    }
+
     /// A `file` or `path` parameter as an absolute URL.
     public func url(_ name: String) throws -> URL {
-        let path = try string(name)
-        if path.hasPrefix("/") { return URL(fileURLWithPath: path) }
-        return baseDirectory.appendingPathComponent(path).standardizedFileURL
+        PipelinePath.resolve(try string(name), against: baseDirectory)
     }
 
     /// Decodes a structured parameter (an `object`) into a Codable model.

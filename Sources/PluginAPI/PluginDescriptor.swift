@@ -39,22 +39,69 @@ public struct PluginDescriptor: Sendable, Hashable {
     }
 }
 
-/// One declared parameter of a plugin's `with:` block.
+/// One declared parameter of a plugin's `with:` block: everything the engine checks before a run,
+/// keys, and prints (`orchestrate plugins STAGE`).
 public struct ParameterSpec: Sendable, Hashable {
     public var name: String
     public var type: ParameterType
     /// The value used when `with:` omits the parameter; `nil` makes it required.
     public var defaultValue: JSONValue?
+    /// Inclusive bounds of an `integer`, `number` or `duration` (in seconds).
+    public var range: ParameterRange?
+    /// Whether the value can change the stage's outputs. A tuning knob (`threads`, `replicas`)
+    /// declares `false` and stays out of the cache key: changing it re-runs nothing.
+    public var affectsOutputs: Bool
     public var doc: String
 
-    public init(_ name: String, _ type: ParameterType, default defaultValue: JSONValue? = nil, doc: String) {
+    public init(
+        _ name: String, _ type: ParameterType, default defaultValue: JSONValue? = nil, range: ParameterRange? = nil,
+        affectsOutputs: Bool = true, doc: String
+    ) {
         self.name = name
         self.type = type
         self.defaultValue = defaultValue
+        self.range = range
+        self.affectsOutputs = affectsOutputs
         self.doc = doc
     }
 
     public var isRequired: Bool { defaultValue == nil }
+}
+
+/// Inclusive bounds of a numeric parameter; either side may be open.
+public struct ParameterRange: Sendable, Hashable, CustomStringConvertible {
+    public var minimum: Double?
+    public var maximum: Double?
+
+    public init(minimum: Double? = nil, maximum: Double? = nil) {
+        self.minimum = minimum
+        self.maximum = maximum
+    }
+
+    public static func atLeast(_ minimum: Double) -> ParameterRange { ParameterRange(minimum: minimum) }
+    public static func within(_ bounds: ClosedRange<Double>) -> ParameterRange {
+        ParameterRange(minimum: bounds.lowerBound, maximum: bounds.upperBound)
+    }
+
+    /// Whether `value` is finite and within the bounds.
+    public func contains(_ value: Double) -> Bool {
+        value.isFinite && minimum.map { value >= $0 } ?? true && maximum.map { value <= $0 } ?? true
+    }
+
+    /// `at least 1`, `at most 9`, `within 0...255`.
+    public var description: String {
+        switch (minimum, maximum) {
+        case (let low?, let high?): "within \(Self.format(low))...\(Self.format(high))"
+        case (let low?, nil): "at least \(Self.format(low))"
+        case (nil, let high?): "at most \(Self.format(high))"
+        case (nil, nil): "a finite number"
+        }
+    }
+
+    /// `1` for whole numbers, `0.5` otherwise.
+    public static func format(_ value: Double) -> String {
+        value.rounded() == value && abs(value) < 1e15 ? String(Int(value)) : String(value)
+    }
 }
 
 /// The type a parameter's value must have. Validation checks it before anything runs.

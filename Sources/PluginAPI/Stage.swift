@@ -9,11 +9,24 @@ import JSON
 public protocol Stage: Sendable {
     var descriptor: PluginDescriptor { get }
 
+    /// Checks structured settings that the declared types and ranges cannot express (a
+    /// `selection_config`, a command line). Called by `validate` and at the start of `run`,
+    /// before anything runs, with every declared parameter type-checked and defaulted;
+    /// item-level references (`${item.path}`, `${out}`, `${in.STAGE}`) are not resolved yet.
+    /// Values that depend on upstream data stay run-time checks.
+    func validate(_ parameters: Parameters) -> [ParameterIssue]
+
     /// Processes one item. Throw ``StageError`` (or any error) to fail the item.
     func run(_ item: StageItem, context: any StageContext) async throws
 
+    /// Whether the stage reads state outside its declared inputs, so that the engine asks
+    /// ``externalStateDigest(_:context:)`` for every key (default `false`: a cache hit then needs
+    /// no context at all).
+    var readsExternalState: Bool { get }
+
     /// Extra cache-key material for state the stage reads outside its declared inputs
-    /// (a datasource listing, for example). `nil` when the stage has none.
+    /// (a datasource listing, for example). `nil` when the stage has none. Asked only when
+    /// ``readsExternalState`` is true.
     func externalStateDigest(_ item: StageItem, context: any StageContext) async throws -> String?
 
     /// For `effect` stages: checks that the receipts of a committed item still hold
@@ -23,6 +36,8 @@ public protocol Stage: Sendable {
 }
 
 extension Stage {
+    public func validate(_ parameters: Parameters) -> [ParameterIssue] { [] }
+    public var readsExternalState: Bool { false }
     public func externalStateDigest(_ item: StageItem, context: any StageContext) async throws -> String? { nil }
     public func verify(receipts: [JSONValue], item: StageItem, context: any StageContext) async throws -> Bool { true }
 }

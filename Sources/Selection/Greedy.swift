@@ -33,6 +33,7 @@ struct Greedy {
     }
 
     mutating func commit(_ unit: Int) {
+        run.constraints?.select(unit)
         for diversity in run.diversities { diversity.state.select(unit) }
         for balance in run.balances { balance.state.select(unit) }
         if !isLazy, let position = alive.firstIndex(of: unit) { alive.remove(at: position) }
@@ -44,12 +45,26 @@ struct Greedy {
 
     private mutating func drop(_ unit: Int) {
         droppedForDistance = true
+        withdraw(unit)
+    }
+
+    private func withdraw(_ unit: Int) {
         for balance in run.balances { balance.state.withdraw(unit) }
+        run.constraints?.withdraw(unit)
+    }
+
+    /// Whether the constraints allow the unit. One they rule out is withdrawn for good: picks only
+    /// tighten the constraints, and leaving a candidate out never breaks them.
+    private func isAllowed(_ unit: Int) -> Bool {
+        guard let constraints = run.constraints, !constraints.allows(unit) else { return true }
+        withdraw(unit)
+        return false
     }
 
     // MARK: Exact
 
     private mutating func nextExact() -> Int? {
+        if run.constraints != nil { alive = alive.filter(isAllowed) }
         let categoryFactors = run.balances.map { $0.state.categoryFactors() }
         var best: (key: (Double, UInt64), unit: Int)?
         var kept: [Int] = []
@@ -128,6 +143,10 @@ struct Greedy {
             }
             guard bestGroup >= 0, let entry = heaps[bestGroup].pop() else { return nil }
             let unit = Int(entry.unit)
+            guard isAllowed(unit) else {
+                logs = groupLogs()
+                continue
+            }
             var rival: (Double, UInt64)?
             for group in heaps.indices {
                 guard let top = heaps[group].top else { continue }

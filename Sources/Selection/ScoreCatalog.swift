@@ -4,7 +4,7 @@
 /// |---|---|
 /// | classification | uncertainty_least_confidence, uncertainty_margin, uncertainty_entropy |
 /// | object-detection, instance-segmentation | object_frequency, objectness_least_confidence, uncertainty_* |
-/// | keypoint-detection | mean_uncertainty, object_frequency, objectness_least_confidence, uncertainty_* |
+/// | keypoint-detection | mean_uncertainty, object_frequency, objectness_least_confidence, uncertainty_*, temporal_inconsistency, pose_implausibility |
 /// | semantic-segmentation | uncertainty_* (mean over the frame's per-category predictions) |
 public enum ScoreCatalog {
     public static let uncertaintyScores = ["uncertainty_least_confidence", "uncertainty_margin", "uncertainty_entropy"]
@@ -15,15 +15,22 @@ public enum ScoreCatalog {
         switch type {
         case .classification, .semanticSegmentation: uncertaintyScores
         case .objectDetection, .instanceSegmentation: detectionScores
-        case .keypointDetection: ["mean_uncertainty"] + detectionScores
+        case .keypointDetection: ["mean_uncertainty"] + detectionScores + ["temporal_inconsistency", "pose_implausibility"]
         }
     }
 
     /// The per-frame values of score `name` for `task`, aligned with its `detections`; nil when the
-    /// task type has no such score. Batch-relative scores (`object_frequency`) use all frames given.
-    public static func frameScores(_ name: String, of task: TaskPredictions) -> [Double]? {
+    /// task type has no such score. Batch-relative scores (`object_frequency`, `pose_implausibility`)
+    /// use all frames given. `frames` (aligned with the detections) tells `temporal_inconsistency`
+    /// which frames are neighbours; without it the detections are one video in order.
+    public static func frameScores(_ name: String, of task: TaskPredictions, frames: [Frame]? = nil) -> [Double]? {
         guard names(for: task.type).contains(name) else { return nil }
         switch name {
+        case "temporal_inconsistency":
+            let videos = frames?.map(\.video) ?? Array(repeating: "", count: task.detections.count)
+            return TemporalInconsistency.frameScores(keypoints: task.detections.map { $0.map { $0.keypoints ?? [] } }, videos: videos)
+        case "pose_implausibility":
+            return PoseImplausibility.frameScores(keypoints: task.detections.map { $0.map { $0.keypoints ?? [] } })
         case "object_frequency":
             return Scores.objectFrequency(labels: task.detections.map(Scores.labels(of:)))
         case "objectness_least_confidence":

@@ -70,7 +70,7 @@ struct Field {
 }
 
 enum ConfigParser {
-    static let rootKeys = ["n_samples", "proportion_samples", "strategies", "lightly_path_regex", "auto_tasks"]
+    static let rootKeys = ["n_samples", "proportion_samples", "strategies", "lightly_path_regex", "auto_tasks", "constraints", "round"]
 
     static func parseConfig(_ root: Field) throws -> SelectionConfig {
         let fields = try root.object(allowed: rootKeys)
@@ -99,7 +99,32 @@ enum ConfigParser {
             if regex?.isEmpty == true { throw field.fail("must not be empty") }
         }
         let autoTasks = try fields["auto_tasks"].map { try $0.array().map(parseAutoTask) } ?? []
-        return SelectionConfig(size: size, strategies: strategies, lightlyPathRegex: regex, autoTasks: autoTasks)
+        let constraints = try fields["constraints"].map(parseConstraints)
+        let round = try fields["round"].map { field in
+            let value = try field.integer()
+            guard value >= 1 else { throw field.fail("must be at least 1, got \(value)") }
+            return value
+        }
+        return SelectionConfig(
+            size: size, strategies: strategies, lightlyPathRegex: regex, autoTasks: autoTasks,
+            constraints: constraints, round: round)
+    }
+
+    static func parseConstraints(_ field: Field) throws -> SelectionConstraints {
+        let fields = try field.object(allowed: ["per_video_min", "per_video_max", "min_frame_gap"])
+        func count(_ key: String, atLeast minimum: Int) throws -> Int? {
+            guard let value = fields[key] else { return nil }
+            let count = try value.integer()
+            guard count >= minimum else { throw value.fail("must be at least \(minimum), got \(count)") }
+            return count
+        }
+        let constraints = SelectionConstraints(
+            perVideoMin: try count("per_video_min", atLeast: 0), perVideoMax: try count("per_video_max", atLeast: 1),
+            minFrameGap: try count("min_frame_gap", atLeast: 1))
+        if let low = constraints.perVideoMin, let high = constraints.perVideoMax, low > high, let field = fields["per_video_min"] {
+            throw field.fail("\(low) is more than per_video_max \(high)")
+        }
+        return constraints
     }
 
     static func parseEntry(_ field: Field) throws -> StrategyEntry {

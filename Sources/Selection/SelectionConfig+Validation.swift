@@ -12,6 +12,14 @@ extension SelectionConfig {
                 path: "n_samples",
                 message: "\(count) is not a multiple of selected_sequence_length \(sequenceLength)"))
         }
+        if constraints != nil {
+            if sequenceLength > 1 {
+                issues.append(ConfigIssue(path: "constraints", message: "needs selected_sequence_length 1, got \(sequenceLength)"))
+            }
+            if let frame = inputs.frames.first(where: { $0.video == nil }) {
+                issues.append(ConfigIssue(path: "constraints", message: "frame '\(frame.name)' has no video; constraints are per video"))
+            }
+        }
         let taskNames = inputs.tasks.map(\.name)
         for (index, entry) in strategies.enumerated() {
             let path = "strategies[\(index)].input"

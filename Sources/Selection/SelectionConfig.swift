@@ -26,12 +26,41 @@ public struct SelectionConfig: Sendable, Hashable {
     public var lightlyPathRegex: String?
     /// `auto_tasks`: accepted (TILING only) and validated; no strategy can use them yet.
     public var autoTasks: [AutoTask]
+    /// `constraints`: hard per-video limits on the selected set (not a Lightly key).
+    public var constraints: SelectionConstraints?
+    /// `round` (not a Lightly key): the selection round, 1 when absent. It changes nothing in the
+    /// selection itself; a caller that names runs by their config (the `schedule` stage) gets a new
+    /// run for the same data, whose datapool holds the earlier rounds' picks.
+    public var round: Int?
 
-    public init(size: Size, strategies: [StrategyEntry], lightlyPathRegex: String? = nil, autoTasks: [AutoTask] = []) {
+    public init(
+        size: Size, strategies: [StrategyEntry], lightlyPathRegex: String? = nil, autoTasks: [AutoTask] = [],
+        constraints: SelectionConstraints? = nil, round: Int? = nil
+    ) {
         self.size = size
         self.strategies = strategies
         self.lightlyPathRegex = lightlyPathRegex
         self.autoTasks = autoTasks
+        self.constraints = constraints
+        self.round = round
+    }
+}
+
+/// `selection_config.constraints`: limits every selected set meets exactly, the video being the
+/// frame's source video. They count this run's picks only (not the datapool).
+public struct SelectionConstraints: Sendable, Hashable {
+    /// `per_video_min`: at least this many frames of every video that has candidates.
+    public var perVideoMin: Int?
+    /// `per_video_max`: at most this many frames of any video.
+    public var perVideoMax: Int?
+    /// `min_frame_gap`: two selected frames of one video are at least this many frames apart
+    /// (by frame index in the video, ``Frame/index``).
+    public var minFrameGap: Int?
+
+    public init(perVideoMin: Int? = nil, perVideoMax: Int? = nil, minFrameGap: Int? = nil) {
+        self.perVideoMin = perVideoMin
+        self.perVideoMax = perVideoMax
+        self.minFrameGap = minFrameGap
     }
 }
 

@@ -39,12 +39,19 @@ public struct Frame: Sendable, Hashable {
     public var metadata: [String: MetadataValue]
     /// Selected by an earlier run (the datapool): counts as selected, never picked again.
     public var isInDatapool: Bool
+    /// The frame's index in its video (decode order), for `constraints.min_frame_gap`; nil takes
+    /// the frame's position among the video's frames in ``SelectionInputs/frames``.
+    public var index: Int?
 
-    public init(name: String, video: String? = nil, metadata: [String: MetadataValue] = [:], isInDatapool: Bool = false) {
+    public init(
+        name: String, video: String? = nil, metadata: [String: MetadataValue] = [:], isInDatapool: Bool = false,
+        index: Int? = nil
+    ) {
         self.name = name
         self.video = video
         self.metadata = metadata
         self.isInDatapool = isInDatapool
+        self.index = index
     }
 }
 

@@ -76,6 +76,8 @@ final class SelectionRun {
     var diversities: [Diversity] = []
     var balances: [Balance] = []
     var sumStops: [SumStop] = []
+    /// `constraints`, set up when the greedy starts (they need the count).
+    var constraints: ConstraintState?
     let rank: [UInt64]
 
     init(config: SelectionConfig, inputs: SelectionInputs, options: SelectionOptions) throws {
@@ -105,7 +107,7 @@ final class SelectionRun {
         switch input {
         case .scores(let name, let score):
             guard let task = inputs.task(named: name) else { return nil }
-            return ScoreCatalog.frameScores(score, of: task)
+            return ScoreCatalog.frameScores(score, of: task, frames: frames)
         case .metadata(let key):
             guard inputs.metadataKind(of: key) == .numeric else { return nil }
             return frames.map { $0.metadata[key]?.numericValue ?? .nan }
@@ -321,6 +323,11 @@ final class SelectionRun {
             let frames = Int((fraction * Double(inputs.frames.count(where: { !$0.isInDatapool }))).rounded())
             limit = (frames + options.sequenceLength - 1) / options.sequenceLength
         }
+        if let constraints = config.constraints {
+            // Asking for every candidate (or more) is no count to reach: as many as the constraints allow.
+            self.constraints = try ConstraintState(
+                constraints, frames: inputs.frames, candidates: candidates, count: limit < candidates.count ? limit : nil)
+        }
         limit = min(limit, candidates.count)
         var picks: [SelectionResult.Pick] = []
         var stop = SelectionResult.StopReason.reachedCount
@@ -336,6 +343,9 @@ final class SelectionRun {
                 stop = .maxSum
                 break
             }
+        }
+        if let short = constraints?.videosShort, !short.isEmpty {
+            warnings.append("constraints.per_video_min not met (the selection stopped: \(stop.rawValue)) for videos: " + short.joined(separator: ", "))
         }
         for stop in sumStops {
             if let minimum = stop.minimum, stop.sum < minimum {

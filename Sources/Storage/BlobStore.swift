@@ -6,7 +6,7 @@ import Foundation
 /// an implementation rejects a key that would escape its root before touching anything.
 /// Writes are all-or-nothing: a reader never sees a partly written object.
 ///
-/// Implementers must pass the tests in `Tests/StorageTests/BlobStoreContractTests.swift`.
+/// Each implementation has its tests of this contract: `Tests/StorageTests/LocalDatasourceTests.swift`, `S3DatasourceTests.swift`.
 public protocol BlobStore: Sendable {
     /// Where this datasource lives (never holds credentials).
     var location: DatasourceURL { get }

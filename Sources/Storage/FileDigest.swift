@@ -23,7 +23,8 @@ public enum FileDigest {
         return SigV4Signer.hex(hasher.finalize())
     }
 
-    static func sha256(of data: Data) -> String { SigV4Signer.hex(SHA256.hash(data: data)) }
+    /// The SHA-256 of `data`, as lower-case hex.
+    public static func sha256(of data: Data) -> String { SigV4Signer.hex(SHA256.hash(data: data)) }
 }
 
 extension FileDigest {

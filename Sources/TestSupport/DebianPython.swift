@@ -13,12 +13,13 @@ public enum DebianPython {
     }
 
     /// Exports a tiny random-weight Keypoint R-CNN with `examples/export_keypoint_rcnn.py`
-    /// (`--random-init --tiny`, with embeddings) to `output`. Costs ~20 s of CPU: share one per process.
-    public static func exportTinyKeypointModel(to output: URL, seed: Int = 0) async throws {
+    /// (`--random-init --tiny`, with embeddings) to `output`; `minSize` overrides the tiny
+    /// input size (128). Costs ~20 s of CPU: share one per process.
+    public static func exportTinyKeypointModel(to output: URL, seed: Int = 0, minSize: Int? = nil) async throws {
         try await run([
             MotoServer.packageRoot.appendingPathComponent("examples/export_keypoint_rcnn.py").path,
             "--random-init", "--tiny", "--seed", String(seed), "--output", output.path,
-        ])
+        ] + (minSize.map { ["--min-size", String($0)] } ?? []))
     }
 
     /// Exports the small random-weight crop embedder of `examples/export_crop_embedder.py`

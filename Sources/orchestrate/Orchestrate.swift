@@ -13,7 +13,7 @@ struct Orchestrate: AsyncParsableCommand {
         ]
     )
 
-    /// Parses and runs a command. Usage mistakes exit 2 (design §6), not ArgumentParser's 64.
+    /// Parses and runs a command. Usage mistakes exit 2, not ArgumentParser's 64.
     static func main() async {
         do {
             var command = try parseAsRoot()

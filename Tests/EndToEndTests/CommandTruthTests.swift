@@ -128,3 +128,32 @@ import TestSupport
         #expect(cleared.lines.first?.hasPrefix("removed 3 entries") == true, "\(cleared.stdout)")
     }
 }
+
+/// The progress display on a real terminal (a pseudo-terminal from util-linux's `script`): bars
+/// where they fit, plain lines on a narrow or `TERM=dumb` terminal.
+@Suite(.serialized) struct ProgressDisplayTests {
+    /// Runs `orchestrate run p.yaml` on a pseudo-terminal with `COLUMNS` and `TERM` set (the
+    /// terminal has no size of its own, so `COLUMNS` is its width); returns what the terminal showed.
+    static func terminalRun(columns: Int, term: String) async throws -> String {
+        let workspace = try Workspace(sources: ["a.txt": "a\n", "b.txt": "b\n"])
+        defer { workspace.directory.remove() }
+        try workspace.write(pipeline: threeStagePipeline(log: workspace.log))
+        let command = "env COLUMNS=\(columns) TERM=\(term) '\(CLI.binary.path)' run p.yaml"
+        let output = try await ChildProcess.run("/usr/bin/script", ["-qec", command, "/dev/null"], in: workspace.root)
+        #expect(output.status == 0, "\(output.stdoutText)")
+        return output.stdoutText
+    }
+
+    @Test func aWideTerminalGetsBars() async throws {
+        let screen = try await Self.terminalRun(columns: 100, term: "xterm")
+        #expect(screen.contains("\u{1B}["), "no cursor control: \(screen)")
+        #expect(screen.contains("[########################] 2/2"), "\(screen)")
+    }
+
+    @Test(arguments: [(32, "xterm"), (100, "dumb")])
+    func aNarrowOrDumbTerminalGetsPlainLines(columns: Int, term: String) async throws {
+        let screen = try await Self.terminalRun(columns: columns, term: term)
+        #expect(!screen.contains("\u{1B}["), "cursor control on a \(columns)-column \(term) terminal: \(screen)")
+        #expect(screen.contains("done upper/a.txt"), "\(screen)")
+    }
+}

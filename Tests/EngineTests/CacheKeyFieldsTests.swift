@@ -1,4 +1,5 @@
 @testable import Engine
+import JSON
 import PluginAPI
 import Testing
 

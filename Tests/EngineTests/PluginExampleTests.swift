@@ -25,7 +25,7 @@ import TestSupport
             "params": .object(params), "inputs": .object(inputs.mapValues { .string($0.path) }),
             "output_dir": .string(output.path), "pipeline_dir": .string("/videos"),
         ])
-        return try request.canonicalData()
+        return request.canonicalData()
     }
 
     @Test func manifestDeclaresTheExample() throws {

@@ -103,24 +103,62 @@ import TestSupport
         ])
     }
 
-    @Test func pipelinesUseExternalPluginsAndCheckTheirParameters() throws {
-        let fixture = try PipelineFixture()
-        defer { fixture.remove() }
-        try fixture.write("""
-            id: stats
-            version: "1"
-            argv: [/bin/true]
-            parameters:
-              - {name: gap, type: integer, default: 250, doc: Gap.}
-            """, to: "plugins/stats/plugin.yaml")
-        let registry = try PluginRegistry(builtins: PipelineFixture.builtins, pluginsDirectory: fixture.url.appendingPathComponent("plugins"))
+    /// Writes plugin `stats` (`argv: [/bin/true]`) declaring `parameters` (YAML list entries) and
+    /// reads the registry.
+    private func registry(statsParameters parameters: [String], in fixture: PipelineFixture) throws -> PluginRegistry {
+        let manifest = ["id: stats", "version: \"1\"", "argv: [/bin/true]", "parameters:"] + parameters.map { "  - \($0)" }
+        try fixture.write(manifest.joined(separator: "\n") + "\n", to: "plugins/stats/plugin.yaml")
+        return try PluginRegistry(builtins: PipelineFixture.builtins, pluginsDirectory: fixture.url.appendingPathComponent("plugins"))
+    }
+
+    /// The problems of a pipeline `decode` → `stats` whose `stats` stage has `with: {WITH}`, as `P:line:col: …`.
+    private func problems(statsWith with: String, registry: PluginRegistry, fixture: PipelineFixture) throws -> [String] {
         try fixture.write("""
             version: 1
             stages:
               decode: {uses: decode, foreach: data/*.mp4}
-              stats: {uses: stats, needs: [decode], with: {gap: 1.5}}
+              stats: {uses: stats, needs: [decode], with: {\(with)}}
             """, to: "pipeline.yaml")
         let error = try #require(throws: PipelineError.self) { try PipelineLoader(registry: registry).load(fixture.pipelineURL) }
-        #expect(error.diagnostics.map(\.message) == ["parameter 'gap' expects integer, got 1.5"])
+        return error.diagnostics.map { $0.description.replacingOccurrences(of: fixture.pipelineURL.path, with: "P") }
+    }
+
+    @Test func pipelinesUseExternalPluginsAndCheckTheirParameters() throws {
+        let fixture = try PipelineFixture()
+        defer { fixture.remove() }
+        let registry = try registry(statsParameters: ["{name: gap, type: integer, default: 250, doc: Gap.}"], in: fixture)
+        #expect(try problems(statsWith: "gap: 1.5", registry: registry, fixture: fixture)
+            == ["P:4:53: error: parameter 'gap' expects integer, got 1.5"])
+    }
+
+    @Test func pluginsDeclareRangesAndTuningKnobs() throws {
+        let fixture = try PipelineFixture()
+        defer { fixture.remove() }
+        let registry = try registry(statsParameters: [
+            "{name: gap, type: integer, default: 250, minimum: 1, maximum: 1000, doc: Gap.}",
+            "{name: workers, type: integer, default: 1, minimum: 1, affects_outputs: false, doc: Threads.}",
+        ], in: fixture)
+        let parameters = try #require(registry.stage(id: "stats")).descriptor.parameters
+        #expect(parameters.map(\.range) == [ParameterRange(minimum: 1, maximum: 1000), .atLeast(1)])
+        #expect(parameters.map(\.affectsOutputs) == [true, false])
+        #expect(try problems(statsWith: "gap: 1001, workers: 0", registry: registry, fixture: fixture) == [
+            "P:4:53: error: parameter 'gap' must be within 1...1000, got 1001",
+            "P:4:68: error: parameter 'workers' must be at least 1, got 0",
+        ])
+    }
+
+    @Test func aDefaultOutsideTheDeclaredRangeIsAManifestError() throws {
+        let fixture = try PipelineFixture()
+        defer { fixture.remove() }
+        let error = try #require(throws: PipelineError.self) {
+            try registry(statsParameters: [
+                "{name: gap, type: integer, default: 0, minimum: 1, doc: Gap.}",
+                "{name: tries, type: integer, default: 1, affects_outputs: maybe, doc: Tries.}",
+            ], in: fixture)
+        }
+        #expect(error.diagnostics.map(\.message) == [
+            "default of parameter 'gap' must be at least 1, got 0",
+            "'affects_outputs' must be true or false, got 'maybe'",
+        ])
     }
 }

@@ -2,7 +2,7 @@ import Foundation
 import TestSupport
 
 /// Small videos made with the ffmpeg CLI once per test process: moving test patterns in the
-/// four codecs of design §9, with B-frames and a variable frame rate, and damaged files.
+/// codecs H.264, MPEG-4, VP9 and MJPEG, with B-frames and a variable frame rate, and damaged files.
 ///
 /// The clip list is static (tests take clips as arguments); the files exist once
 /// ``ready()`` has returned, which every suite's initializer awaits.

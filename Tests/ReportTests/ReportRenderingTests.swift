@@ -37,6 +37,18 @@ import TestSupport
         #expect(html.contains("score \(scores[0])"))
     }
 
+    @Test func aRunWithoutACreationTimeShowsNoneRatherThanTheEpoch() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        var data = try await SyntheticReport.make(runFolder: dir.url)
+        #expect(try String(contentsOf: ReportRenderer().render(data, runFolder: dir.url).html, encoding: .utf8)
+            .contains("<td>Created</td>"))
+        data.run.created = nil
+        let html = try String(contentsOf: ReportRenderer().render(data, runFolder: dir.url).html, encoding: .utf8)
+        #expect(!html.contains("Created") && !html.contains("1970"))
+        #expect(html.contains("Run run-0001 · tag initial-tag</p>"))
+    }
+
     @Test func rerenderingFromReportJSONGivesIdenticalFiles() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }

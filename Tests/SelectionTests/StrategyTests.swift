@@ -270,7 +270,7 @@ import Testing
         (strategy(.scores(task: "kp_det", score: "mean_uncertainty"), .weights),
          "strategies[0].input.task: unknown task 'kp_det'. tasks: 'people_det', 'pose'"),
         (strategy(.scores(task: "pose", score: "object_frequncy"), .weights),
-         "strategies[0].input.score: unknown score 'object_frequncy' for keypoint-detection task 'pose'. Did you mean 'object_frequency'? scores: 'mean_uncertainty', 'object_frequency', 'objectness_least_confidence', 'uncertainty_least_confidence', 'uncertainty_margin', 'uncertainty_entropy'"),
+         "strategies[0].input.score: unknown score 'object_frequncy' for keypoint-detection task 'pose'. Did you mean 'object_frequency'? scores: 'mean_uncertainty', 'object_frequency', 'objectness_least_confidence', 'uncertainty_least_confidence', 'uncertainty_margin', 'uncertainty_entropy', 'temporal_inconsistency', 'pose_implausibility'"),
         (strategy(.scores(task: "people_det", score: "mean_uncertainty"), .weights),
          "strategies[0].input.score: unknown score 'mean_uncertainty' for object-detection task 'people_det'. scores: 'object_frequency', 'objectness_least_confidence', 'uncertainty_least_confidence', 'uncertainty_margin', 'uncertainty_entropy'"),
         (strategy(.metadata(key: "video_nam"), .weights),

@@ -182,16 +182,6 @@ private struct ContextWithStore: StageContext {
         #expect(try output(resumed) == output(single))
     }
 
-    @Test func aNegativeReplicaCountIsRefused() async throws {
-        defer { scratch.remove() }
-        let context = try makeContext("negative", checkpoints: "negative-checkpoints", ["replicas": .int(-1)])
-        let error = try await #require(throws: StageError.self) {
-            try await DetectStage().run(fixture.item(inputs: ["frames": fixture.allFrames]), context: context)
-        }
-        #expect(error.code == .invalidParameter)
-        #expect(error.message == "parameter 'replicas' must be 0 (automatic) or positive, got -1")
-    }
-
     @Test func sampledFramesAreTheOnlyOnesInferredAndTheScoreThresholdDropsDetections() async throws {
         defer { scratch.remove() }
         let item = fixture.item(inputs: ["decode_every_3": fixture.everyThird])

@@ -267,7 +267,7 @@ struct ExportFixture {
         #expect(descriptor.version == "1")
         #expect(descriptor.mode == .gather)
         #expect(descriptor.kind == .effect)
-        #expect(descriptor.parameters.map(\.name) == ["input", "lightly", "endpoint", "region", "profile", "task", "expiry", "tag"])
+        #expect(descriptor.parameters.map(\.name) == ["input", "lightly", "endpoint", "region", "profile", "task", "expiry", "tag", "formats"])
         #expect(descriptor.parameters.first { $0.name == "expiry" }?.defaultValue == .string("7d"))
         #expect(BuiltinStages.all.contains { $0.descriptor.id == "export" })
     }

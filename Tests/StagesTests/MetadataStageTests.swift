@@ -103,15 +103,15 @@ import Testing
         let error = try await #require(throws: StageError.self) {
             try await fixture.run(MetadataStage(), key: "a.mp4", parameters: ["fields": .object(["fps": .int(3)])])
         }
-        #expect(error.message == "parameter 'fields': 'fps' is a built-in field")
+        #expect(error.message == "fields.fps: 'fps' is a built-in field")
         let reserved = try await #require(throws: StageError.self) {
             try await fixture.run(MetadataStage(), key: "a.mp4", parameters: ["fields": .object(["lightly": .int(3)])])
         }
-        #expect(reserved.message == "parameter 'fields': 'lightly' is not a field name (no dots; 'lightly' is reserved)")
+        #expect(reserved.message == "fields.lightly: 'lightly' is not a field name (no dots; 'lightly' is reserved)")
         let list = try await #require(throws: StageError.self) {
             try await fixture.run(MetadataStage(), key: "a.mp4", parameters: ["fields": .object(["teams": .array([])])])
         }
-        #expect(list.message == "parameter 'fields.teams': a field needs a string, number or boolean value")
+        #expect(list.message == "fields.teams: a field needs a string, number or boolean value")
     }
 
     @Test func missingManifestIsAClearError() async throws {

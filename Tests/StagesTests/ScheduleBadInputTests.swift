@@ -50,7 +50,7 @@ struct ScheduleBadInputTests {
                 "selection_config": fixture.tutorialConfig(samples: 5), "worker_config": .object(["embedding": .string("x.csv")]),
             ])
         }
-        #expect(worker?.message == "worker_config: option 'embedding' does not exist! Did you mean 'embeddings'?")
+        #expect(worker?.message == "worker_config.embedding: option 'embedding' does not exist (did you mean 'embeddings'?)")
 
         let csv = await Self.stageError {
             try await fixture.run("csv", parameters: [

@@ -62,6 +62,7 @@ struct ScheduleStageTests {
         #expect(scores.count == 1 + input.count)
         #expect(scores[0].hasPrefix("filenames,pick,strategy_0_EMBEDDINGS_DIVERSITY,"))
         #expect(scores[0].contains("pose:objectness_least_confidence"))
+        #expect(scores[0].contains("pose:temporal_inconsistency") && scores[0].contains("pose:pose_implausibility"))
         let embeddings = try fixture.lines(run.appendingPathComponent("embeddings.csv"))
         #expect(try EmbeddingsCSV.read(embeddings.joined(separator: "\n")).count == scores.count - 1)
         let report = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: run.appendingPathComponent("report.json"))) as? [String: Any])
@@ -93,6 +94,19 @@ struct ScheduleStageTests {
         let secondReport = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: second.appendingPathComponent("report.json"))) as? [String: Any])
         #expect((secondReport["run"] as? [String: Any])?["tag"] as? String == "tag-2")
         #expect(try String(contentsOf: second.appendingPathComponent("log.txt"), encoding: .utf8).contains("datapool: 100 frames of run \(runID)"))
+
+        // A second round of the first config, same seed: a new run whose id and tag name the round,
+        // picking none of the frames of the runs before it.
+        var roundTwo = fixture.tutorialConfig(samples: 50)
+        roundTwo = .object((roundTwo.objectValue ?? [:]).merging(["round": .int(2)]) { $1 })
+        let (third, _) = try await fixture.run("round-2", parameters: ["selection_config": roundTwo, "seed": .int(3)])
+        let thirdSelected = try fixture.lines(third.appendingPathComponent("selected_filenames.txt"))
+        #expect(thirdSelected.count == 50)
+        #expect(Set(thirdSelected).isDisjoint(with: selected + secondSelected))
+        let thirdReport = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: third.appendingPathComponent("report.json"))) as? [String: Any])
+        let thirdRun = try #require(thirdReport["run"] as? [String: Any])
+        #expect(thirdRun["tag"] as? String == "round-2")
+        #expect((thirdRun["run_id"] as? String)?.hasSuffix("-round-2") == true)
 
         // A removed run folder fails verification.
         try FileManager.default.removeItem(at: remote)

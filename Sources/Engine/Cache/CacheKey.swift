@@ -3,7 +3,7 @@ import Foundation
 import JSON
 import PluginAPI
 
-/// The parts of an item's cache key (design §5). The key is the SHA-256 of their canonical JSON.
+/// The parts of an item's cache key. The key is the SHA-256 of their canonical JSON.
 ///
 /// Every field is kept in the database next to the key, so `orchestrate why` can say
 /// which one changed, with old and new values.

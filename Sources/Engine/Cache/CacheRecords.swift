@@ -70,7 +70,9 @@ public struct CacheEntry: Sendable {
     public var item: ItemID
     public var plugin: String
     public var version: String
-    public var fields: CacheKeyFields?
+    /// The key's fields as stored; decoded only when asked for (`cache ls` lists thousands).
+    var fieldsJSON: String?
+    public var fields: CacheKeyFields? { CacheStore.decodeFields(fieldsJSON) }
     public var outputDigest: String
     public var runID: String
     public var createdAt: Date

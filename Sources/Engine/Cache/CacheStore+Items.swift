@@ -66,21 +66,40 @@ extension CacheStore {
         }
     }
 
+    /// Entries with an output file called `name` (at any depth), oldest first.
+    public func entries(withOutputNamed name: String) throws -> [CacheEntry] {
+        try wrap("listing cache entries with '\(name)'") {
+            try pool.read { db in
+                try Self.fetchEntries(
+                    db, whereSQL: "cache_key IN (SELECT cache_key FROM entry_outputs WHERE path = ? OR path LIKE ?)",
+                    arguments: [name, "%/" + name])
+            }
+        }
+    }
+
+    /// Three queries whatever the number of entries (`cache ls`, `outputs` and `status` list
+    /// thousands): the entries, then all their outputs, then all their receipts.
     private static func fetchEntries(_ db: Database, whereSQL: String, arguments: StatementArguments) throws -> [CacheEntry] {
         let rows = try Row.fetchAll(db, sql: "SELECT * FROM cache_entries WHERE \(whereSQL) ORDER BY created_at", arguments: arguments)
-        return try rows.map { row in
+        let selected = "SELECT cache_key FROM cache_entries WHERE \(whereSQL)"
+        var outputs: [String: [OutputFile]] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT cache_key, path, digest, size FROM entry_outputs WHERE cache_key IN (\(selected)) ORDER BY cache_key, path", arguments: arguments) {
+            outputs[row[0], default: []].append(OutputFile(path: row[1], digest: row[2], size: row[3]))
+        }
+        var receipts: [String: [JSONValue]] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT cache_key, json FROM receipts WHERE cache_key IN (\(selected)) ORDER BY cache_key, seq", arguments: arguments) {
+            let text: String = row[1]
+            if let receipt = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) { receipts[row[0], default: []].append(receipt) }
+        }
+        return rows.map { row in
             let key: String = row["cache_key"]
-            let outputs = try Row.fetchAll(db, sql: "SELECT path, digest, size FROM entry_outputs WHERE cache_key = ? ORDER BY path", arguments: [key])
-                .map { OutputFile(path: $0[0], digest: $0[1], size: $0[2]) }
-            let receipts = try String.fetchAll(db, sql: "SELECT json FROM receipts WHERE cache_key = ? ORDER BY seq", arguments: [key])
-                .compactMap { try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) }
             return CacheEntry(
                 cacheKey: key, item: ItemID(stage: row["stage"], key: row["item_key"]),
-                plugin: row["plugin"], version: row["version"], fields: decodeFields(row["fields"]),
+                plugin: row["plugin"], version: row["version"], fieldsJSON: row["fields"],
                 outputDigest: row["output_digest"], runID: row["run_id"],
                 createdAt: Date(timeIntervalSince1970: row["created_at"]),
                 lastHitAt: Date(timeIntervalSince1970: row["last_hit_at"]),
-                outputs: outputs, receipts: receipts)
+                outputs: outputs[key] ?? [], receipts: receipts[key] ?? [])
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import JSON
 
 /// The answer to a lease request.
 public enum LeaseOutcome: Sendable, Equatable {

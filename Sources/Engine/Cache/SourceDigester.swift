@@ -3,7 +3,7 @@ import PluginAPI
 import Synchronization
 
 /// Content digests of source files, memoised by (device, inode, size, mtime_ns), so an
-/// unchanged file is never read twice (design §5). Loaded from and saved to `stat_memo`.
+/// unchanged file is never read twice. Loaded from and saved to `stat_memo`.
 public final class SourceDigester: Sendable {
     private let store: CacheStore
     private let memo: Mutex<(byPath: [String: SourceDigest], fresh: [String: SourceDigest])>

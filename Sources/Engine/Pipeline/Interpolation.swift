@@ -106,8 +106,7 @@ public enum Interpolation {
 
     static func stringify(_ value: JSONValue) -> String {
         if case .string(let string) = value { return string }
-        // Encoding a JSONValue cannot fail: it holds only JSON types.
-        return (try? value.canonicalData()).flatMap { String(data: $0, encoding: .utf8) } ?? ""
+        return CanonicalJSON.string(value)
     }
 
     private static func map(

@@ -26,6 +26,32 @@ enum ParameterTypeCheck {
         }
     }
 
+    /// What is wrong with a well-typed `value` for the declared range (`must be at least 1, got 0`),
+    /// or `nil` when it is within it or the parameter has none. Durations compare in seconds.
+    static func rangeProblem(_ value: JSONValue, _ spec: ParameterSpec) -> String? {
+        guard let range = spec.range else { return nil }
+        let number: Double? = switch spec.type {
+        case .duration: seconds(of: value)
+        case .integer, .number: value.doubleValue
+        default: nil
+        }
+        guard let number, !range.contains(number) else { return nil }
+        let unit = spec.type == .duration ? " seconds" : ""
+        return "must be \(range)\(unit), got \(describe(value))"
+    }
+
+    /// `values` with every omitted parameter that has a default set to it (durations in seconds):
+    /// what a stage's `with:` means. The loader fills them; the planner relies on this same
+    /// function for pipelines built in code.
+    static func withDefaults(_ values: [String: JSONValue], of descriptor: PluginDescriptor) -> [String: JSONValue] {
+        var filled = values
+        for spec in descriptor.parameters where filled[spec.name] == nil {
+            guard let value = spec.defaultValue else { continue }
+            filled[spec.name] = spec.type == .duration ? seconds(of: value).map(JSONValue.double) ?? value : value
+        }
+        return filled
+    }
+
     /// A duration value in seconds: a number, or text such as `90s`.
     static func seconds(of value: JSONValue) -> Double? {
         if let number = value.doubleValue { return number >= 0 ? number : nil }

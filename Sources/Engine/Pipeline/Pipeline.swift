@@ -2,7 +2,7 @@ import Foundation
 import JSON
 import PluginAPI
 
-/// A loaded and validated pipeline file (design §3).
+/// A loaded and validated pipeline file.
 public struct Pipeline: Sendable {
     public var name: String
     /// The pipeline file.

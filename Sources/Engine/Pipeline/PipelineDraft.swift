@@ -34,7 +34,7 @@ struct StageDraft {
     var resources = ClusterResources()
 }
 
-/// Reads the fixed keys of a pipeline file (design §3), reporting every shape problem.
+/// Reads the fixed keys of a pipeline file, reporting every shape problem.
 struct PipelineDraftReader {
     static let topLevelKeys = ["version", "name", "workdir", "params", "executor", "stages"]
     static let stageKeys = ["uses", "needs", "foreach", "with", "concurrency", "retries", "timeout", "on_error", "executor", "resources"]

@@ -2,7 +2,7 @@ import Foundation
 import PluginAPI
 
 /// Reads a pipeline file, resolves `${params.…}`, and validates it against the registry
-/// before anything runs (design §3).
+/// before anything runs.
 ///
 /// ```swift
 /// let registry = try PluginRegistry(builtins: BuiltinStages.all, pluginsDirectory: dir.appendingPathComponent("plugins"))
@@ -38,10 +38,7 @@ public struct PipelineLoader: Sendable {
 
         let absolute = fileURL.standardizedFileURL
         let directory = absolute.deletingLastPathComponent()
-        let workdir = draft.workdir.map { workdir in
-            workdir.value.hasPrefix("/") ? URL(fileURLWithPath: workdir.value, isDirectory: true)
-                : directory.appendingPathComponent(workdir.value, isDirectory: true).standardizedFileURL
-        } ?? directory.appendingPathComponent(".orchestrate", isDirectory: true)
+        let workdir = PipelinePath.resolve(draft.workdir?.value ?? ".orchestrate", against: directory, isDirectory: true)
 
         var validator = PipelineValidator(registry: registry, draft: draft, directory: directory, workdir: workdir, file: file)
         let stages = validator.validate()

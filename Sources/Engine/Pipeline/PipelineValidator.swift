@@ -5,7 +5,7 @@ import Yams
 
 /// Checks a read pipeline against the plugins and the file system, and builds its stages:
 /// plugins, `needs` and cycles, `with:` parameters and their types, `${…}` references,
-/// modes, and `foreach` globs (design §3).
+/// modes, and `foreach` globs.
 struct PipelineValidator {
     let registry: PluginRegistry
     let draft: PipelineDraft
@@ -89,7 +89,11 @@ struct PipelineValidator {
 
     private mutating func build(_ draftStage: StageDraft) -> StageSpec {
         let descriptor = descriptor(of: draftStage)
+        let problemsBefore = problems.diagnostics.count
         let with = checkedWith(draftStage, descriptor: descriptor)
+        if problems.diagnostics.count == problemsBefore, let plugin = draftStage.uses.flatMap({ registry.stage(id: $0.value) }) {
+            checkWithHook(plugin, with: with, stage: draftStage)
+        }
         var spec = StageSpec(
             name: draftStage.name, uses: draftStage.uses?.value ?? "", needs: draftStage.needs.map(\.value),
             foreach: nil, with: with, concurrency: draftStage.concurrency, retries: draftStage.retries,
@@ -138,14 +142,11 @@ struct PipelineValidator {
             with[key.value] = checkedValue(value, node: node, spec: spec)
         }
         guard let descriptor, let uses = stage.uses else { return with }
-        for spec in descriptor.parameters where with[spec.name] == nil && !stage.with.contains(where: { $0.key.value == spec.name }) {
-            if let defaultValue = spec.defaultValue {
-                with[spec.name] = spec.type == .duration ? ParameterTypeCheck.seconds(of: defaultValue).map(JSONValue.double) ?? defaultValue : defaultValue
-            } else {
-                problems.error(at: uses.location, "stage '\(stage.name)' is missing required parameter '\(spec.name)' of plugin '\(descriptor.id)'")
-            }
+        for spec in descriptor.parameters where spec.isRequired && with[spec.name] == nil
+            && !stage.with.contains(where: { $0.key.value == spec.name }) {
+            problems.error(at: uses.location, "stage '\(stage.name)' is missing required parameter '\(spec.name)' of plugin '\(descriptor.id)'")
         }
-        return with
+        return ParameterTypeCheck.withDefaults(with, of: descriptor)
     }
 
     /// Type-checks one parameter; durations become seconds.
@@ -158,13 +159,17 @@ struct PipelineValidator {
             problems.error(at: node, "parameter '\(spec.name)' \(problem)")
             return value
         }
+        if let problem = ParameterTypeCheck.rangeProblem(value, spec) {
+            problems.error(at: node, "parameter '\(spec.name)' \(problem)")
+            return value
+        }
         switch spec.type {
         case .duration:
             return ParameterTypeCheck.seconds(of: value).map(JSONValue.double) ?? value
         case .file:
             if let path = value.stringValue, !Interpolation.hasItemLevelReferences(value) {
                 let unescaped = path.replacingOccurrences(of: "$${", with: "${")
-                let url = unescaped.hasPrefix("/") ? URL(fileURLWithPath: unescaped) : directory.appendingPathComponent(unescaped)
+                let url = PipelinePath.resolve(unescaped, against: directory)
                 if !FileManager.default.fileExists(atPath: url.path) {
                     problems.error(at: node, "parameter '\(spec.name)' names file '\(unescaped)', which does not exist")
                 }
@@ -172,6 +177,19 @@ struct PipelineValidator {
             return value
         default:
             return value
+        }
+    }
+
+    /// Asks the plugin to check its structured settings, reporting each issue at the YAML node of
+    /// its key path (or the deepest node of that path the file has).
+    private mutating func checkWithHook(_ plugin: any Stage, with: [String: JSONValue], stage: StageDraft) {
+        for issue in plugin.validate(Parameters(values: with, baseDirectory: directory)) {
+            let path = ParameterKeyPath(issue.path)
+            guard let entry = stage.with.first(where: { $0.key.value == path.parameter }) else {
+                problems.error(at: stage.uses?.location ?? stage.location, "\(issue)")
+                continue
+            }
+            problems.error(at: path.deepestNode(in: entry.value), "\(issue)")
         }
     }
 

@@ -49,13 +49,13 @@ extension ItemEvaluator {
         }
         let stageItem = stageItem(index, inputs: inputs)
         // Building a context (interpolation, a logger) costs more than the rest of a cache hit:
-        // skip it for the engine's own plugins, which read no external state and record no receipts.
-        let needsContext = !(stage.plugin is ExecStage || stage.plugin is ExternalStage)
+        // only stages that read external state or verify receipts get one.
+        let readsExternalState = stage.plugin.readsExternalState
         do {
-            let context = needsContext || stage.descriptor.kind == .effect
+            let context = readsExternalState || stage.descriptor.kind == .effect
                 ? makeContext(index, stageItem: stageItem, store: store, scratch: scratch, observer: observer) : nil
             var external: String?
-            if let context { external = try await stage.plugin.externalStateDigest(stageItem, context: context) }
+            if readsExternalState, let context { external = try await stage.plugin.externalStateDigest(stageItem, context: context) }
             let fields = try fields(of: index, upstreamDigests: digests, external: external)
             if let pendingUpstream {
                 return ItemEvaluation(id: item.id, fields: fields, verdict: .toRun(reason: "upstream \(pendingUpstream) will run"))

@@ -29,19 +29,16 @@ struct ItemEvaluator: Sendable {
     let records: [ItemID: ItemRecord]
     let force: Set<String>
     private let defaultedParameters: [[String: JSONValue]]
+    /// The parameters each stage's cache key holds: ``CacheKeyPolicy/keyed(_:of:)``.
+    private let keyedParameters: [[String: JSONValue]]
 
     init(plan: ExecutionPlan, digester: SourceDigester, records: [ItemID: ItemRecord], force: Set<String>) {
         self.plan = plan
         self.digester = digester
         self.records = records
         self.force = force
-        defaultedParameters = plan.stages.map { stage in
-            var values = stage.spec.with
-            for spec in stage.descriptor.parameters where values[spec.name] == nil {
-                if let value = spec.defaultValue { values[spec.name] = value }
-            }
-            return values
-        }
+        defaultedParameters = plan.stages.map { ParameterTypeCheck.withDefaults($0.spec.with, of: $0.descriptor) }
+        keyedParameters = zip(plan.stages, defaultedParameters).map { CacheKeyPolicy.keyed($1, of: $0.descriptor) }
     }
 
     func parameters(ofStage index: Int) -> [String: JSONValue] { defaultedParameters[index] }
@@ -64,12 +61,11 @@ struct ItemEvaluator: Sendable {
         }
         var files: [String: String] = [:]
         let values = Parameters(values: params, baseDirectory: plan.pipeline.directory)
-        for spec in stage.descriptor.parameters where spec.type == .file {
-            guard let text = values.optionalString(spec.name), !text.contains("${") else { continue }
+        for spec in stage.descriptor.parameters where CacheKeyPolicy.isKeyedByContent(spec, params[spec.name]) {
             files[spec.name] = try digester.digest(of: try values.url(spec.name))
         }
         return CacheKeyFields(
-            plugin: stage.descriptor.id, version: stage.descriptor.version, params: params,
+            plugin: stage.descriptor.id, version: stage.descriptor.version, params: keyedParameters[item.stageIndex],
             item: item.id.key, inputs: inputs, sources: sources, files: files, external: external)
     }
 

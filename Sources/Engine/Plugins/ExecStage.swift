@@ -2,7 +2,7 @@ import Foundation
 import PluginAPI
 
 /// The built-in `exec` plugin: runs `with: {argv: [...]}` per item in the pipeline's
-/// directory, no shell unless the argv names one (design §3).
+/// directory, no shell unless the argv names one.
 ///
 /// The engine interpolates the argv (`${item.path}`, `${out}`, `${in.STAGE}`, …) before the
 /// stage runs. Files the command writes under `${out}` are the item's outputs. Exit status 75
@@ -24,6 +24,13 @@ public struct ExecStage: Stage {
                 ParameterSpec("gather", .boolean, default: .bool(false), doc: "One item over all upstream items."),
             ]
         )
+    }
+
+    public func validate(_ parameters: Parameters) -> [ParameterIssue] {
+        guard let argv = parameters["argv"]?.arrayValue else { return [] }
+        if argv.isEmpty { return [ParameterIssue(path: "argv", "must name a command: the list is empty")] }
+        if argv[0].stringValue?.isEmpty == true { return [ParameterIssue(path: "argv[0]", "must name a command, not ''")] }
+        return []
     }
 
     public func run(_ item: StageItem, context: any StageContext) async throws {

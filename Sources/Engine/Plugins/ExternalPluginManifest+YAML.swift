@@ -5,7 +5,7 @@ import Yams
 
 extension ExternalPluginManifest {
     static let keys = ["id", "version", "summary", "argv", "mode", "kind", "parameters"]
-    static let parameterKeys = ["name", "type", "default", "doc"]
+    static let parameterKeys = ["name", "type", "default", "minimum", "maximum", "affects_outputs", "doc"]
 
     /// Reads and checks a `plugin.yaml`.
     ///
@@ -115,6 +115,7 @@ private struct ManifestReader {
                 continue
             }
             var name: String?, type: ParameterType?, defaultNode: Node?, doc = ""
+            var range = ParameterRange(), affectsOutputs = true
             for (keyNode, value) in mapping {
                 switch keyNode.string ?? "" {
                 case "name":
@@ -124,6 +125,15 @@ private struct ManifestReader {
                     type = readType(value)
                 case "default":
                     defaultNode = value
+                case "minimum", "maximum":
+                    guard let bound = value.jsonValue.doubleValue, bound.isFinite else {
+                        problems.error(at: value, "'\(keyNode.string ?? "")' must be a number, got \(value.shortDescription)")
+                        continue
+                    }
+                    if keyNode.string == "minimum" { range.minimum = bound } else { range.maximum = bound }
+                case "affects_outputs":
+                    if let flag = value.jsonValue.boolValue { affectsOutputs = flag }
+                    else { problems.error(at: value, "'affects_outputs' must be true or false, got \(value.shortDescription)") }
                 case "doc":
                     doc = value.scalarText ?? ""
                 default:
@@ -145,15 +155,18 @@ private struct ManifestReader {
                 problems.error(at: entry, "parameter '\(name)' is declared twice")
                 continue
             }
+            let spec = ParameterSpec(
+                name, type, range: range == ParameterRange() ? nil : range, affectsOutputs: affectsOutputs, doc: doc)
             var defaultValue = defaultNode?.jsonValue
             if let defaultNode, let value = defaultValue {
-                if let problem = ParameterTypeCheck.problem(value, type) {
+                if let problem = ParameterTypeCheck.problem(value, type) ?? ParameterTypeCheck.rangeProblem(value, spec) {
                     problems.error(at: defaultNode, "default of parameter '\(name)' \(problem)")
                 } else if type == .duration {
                     defaultValue = ParameterTypeCheck.seconds(of: value).map(JSONValue.double)
                 }
             }
-            specs.append(ParameterSpec(name, type, default: defaultValue, doc: doc))
+            specs.append(ParameterSpec(
+                name, type, default: defaultValue, range: spec.range, affectsOutputs: affectsOutputs, doc: doc))
         }
         return specs
     }

@@ -1,7 +1,7 @@
 import Foundation
 import PluginAPI
 
-/// A parsed `plugins/<id>/plugin.yaml` (design §4, `docs/plugins.md`).
+/// A parsed `plugins/<id>/plugin.yaml` (`docs/plugins.md`).
 public struct ExternalPluginManifest: Sendable, Hashable {
     public var descriptor: PluginDescriptor
     /// The command to run per item. Elements that start with `./` or `../` are already

@@ -2,7 +2,7 @@ import Foundation
 import Lightly
 import PluginAPI
 
-/// `convert`: one video's detections → Lightly predictions (design §7, `docs/stages/convert.md`).
+/// `convert`: one video's detections → Lightly predictions (`docs/stages/convert.md`).
 ///
 /// Reads `detections.json` from an upstream output and writes, under `.lightly/predictions/`,
 /// `tasks.json`, `<task>/schema.json` (person, with COCO's keypoint names and skeleton) and one

@@ -3,7 +3,7 @@ import Foundation
 import Media
 import PluginAPI
 
-/// The built-in `decode` stage (design §7): decodes one video per item with FFmpeg and writes
+/// The built-in `decode` stage: decodes one video per item with FFmpeg and writes
 /// `manifest.json` (docs/stage-outputs.md) with the probe data, the decoded frame count and
 /// the kept frames' pts, key flag and 16×9 grey signature. Sampling is opt-in.
 ///
@@ -19,12 +19,16 @@ public struct DecodeStage: Stage {
             summary: "Decode a video with FFmpeg: probe data, frame count, per-frame pts, key flags and signatures.",
             mode: .map,
             parameters: [
-                ParameterSpec("every", .integer, default: .int(1), doc: "Keep every N-th frame (by index)."),
-                ParameterSpec("fps", .number, default: .int(0), doc: "Keep at most this many frames per second; 0 keeps all."),
+                ParameterSpec("every", .integer, default: .int(1), range: .atLeast(1), doc: "Keep every N-th frame, by index (0, N, 2N, …)."),
                 ParameterSpec(
-                    "dedup_threshold", .number, default: .int(0),
-                    doc: "Drop a frame whose 16×9 grey signature differs from the last kept one by less than this mean absolute difference (0–255); 0 is off."),
-                ParameterSpec("threads", .integer, default: .int(0), doc: "Decoder threads; 0 uses every core."),
+                    "fps", .number, default: .int(0), range: .atLeast(0),
+                    doc: "Keep at most this many frames per second (the first frame of each 1/fps interval, from the first frame's pts); 0 keeps all."),
+                ParameterSpec(
+                    "dedup_threshold", .number, default: .int(0), range: .within(0...255),
+                    doc: "Drop a frame whose 16×9 grey signature differs from the last kept frame's by less than this mean absolute difference (grey levels); 0 is off."),
+                ParameterSpec(
+                    "threads", .integer, default: .int(0), range: .atLeast(0), affectsOutputs: false,
+                    doc: "FFmpeg decoder threads (frame and slice threading); 0 uses every core."),
             ]
         )
     }
@@ -66,12 +70,6 @@ public struct DecodeStage: Stage {
             fps = try parameters.double("fps")
             dedupThreshold = try parameters.double("dedup_threshold")
             threads = try parameters.int("threads")
-            guard every >= 1 else { throw StageError("parameter 'every' must be at least 1, got \(every)", code: .invalidParameter) }
-            guard fps >= 0, fps.isFinite else { throw StageError("parameter 'fps' must be 0 (off) or positive, got \(fps)", code: .invalidParameter) }
-            guard (0...255).contains(dedupThreshold) else {
-                throw StageError("parameter 'dedup_threshold' must be within 0...255, got \(dedupThreshold)", code: .invalidParameter)
-            }
-            guard threads >= 0 else { throw StageError("parameter 'threads' must be 0 (all cores) or positive, got \(threads)", code: .invalidParameter) }
         }
     }
 

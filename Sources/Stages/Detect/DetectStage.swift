@@ -3,7 +3,7 @@ import Inference
 import Media
 import PluginAPI
 
-/// The built-in `detect` stage (design §7): runs a TorchScript Keypoint R-CNN over the frames
+/// The built-in `detect` stage: runs a TorchScript Keypoint R-CNN over the frames
 /// that `decode`'s `manifest.json` keeps and writes `detections.json` (docs/stage-outputs.md).
 ///
 /// Frames are decoded in batches on one thread while the model runs earlier batches: up to
@@ -35,18 +35,24 @@ public struct DetectStage: Stage {
             summary: "Detect people and keypoints on the kept frames with a TorchScript Keypoint R-CNN (libtorch).",
             mode: .map,
             parameters: [
-                ParameterSpec("model", .file, doc: "The TorchScript model (examples/export_keypoint_rcnn.py)."),
-                ParameterSpec("batch_size", .integer, default: .int(1), doc: "Frames per forward pass."),
-                ParameterSpec("threads", .integer, default: .int(0), doc: "libtorch intra-op threads in all; 0 uses every core."),
+                ParameterSpec("model", .file, doc: "The TorchScript Keypoint R-CNN (examples/export_keypoint_rcnn.py)."),
+                ParameterSpec("batch_size", .integer, default: .int(1), range: .atLeast(1), doc: "Frames per forward pass."),
                 ParameterSpec(
-                    "replicas", .integer, default: .int(0),
-                    doc: "Batches run at once, each on its own copy of the model, sharing `threads`; "
-                        + "0: one per thread, at most 4 (cpu), 1 (cuda)."),
-                ParameterSpec("score_threshold", .number, default: .int(0), doc: "Drop detections scoring below this."),
-                ParameterSpec("device", .oneOf(["cpu", "cuda"]), default: .string("cpu"), doc: "Where the model runs."),
+                    "threads", .integer, default: .int(0), range: .atLeast(0), affectsOutputs: false,
+                    doc: "libtorch intra-op threads in all, shared among the replicas; 0 uses every core."),
                 ParameterSpec(
-                    "checkpoint_every", .integer, default: .int(8),
-                    doc: "Commit a checkpoint unit every N frames (whole batches), and at least every 30 s."),
+                    "replicas", .integer, default: .int(0), range: .atLeast(0), affectsOutputs: false,
+                    doc: "Batches run at once, each on its own copy of the model with threads / replicas threads; "
+                        + "0: on cpu the largest divisor of the thread count up to 4, on cuda 1."),
+                ParameterSpec(
+                    "score_threshold", .number, default: .int(0), range: ParameterRange(),
+                    doc: "Detections scoring below this are dropped (all of their arrays alike)."),
+                ParameterSpec(
+                    "device", .oneOf(ComputeDevice.allCases.map(\.rawValue)), default: .string("cpu"),
+                    doc: "Where the model runs; cuda needs a CUDA build of libtorch (Debian's is CPU-only)."),
+                ParameterSpec(
+                    "checkpoint_every", .integer, default: .int(8), range: .atLeast(1), affectsOutputs: false,
+                    doc: "Commit a checkpoint unit every N kept frames, rounded up to whole batches, and at least every 30 s."),
             ]
         )
     }
@@ -67,20 +73,7 @@ public struct DetectStage: Stage {
             replicas = try parameters.int("replicas")
             scoreThreshold = Float(try parameters.double("score_threshold"))
             checkpointEvery = try parameters.int("checkpoint_every")
-            let deviceName = try parameters.string("device")
-            guard let device = ComputeDevice(rawValue: deviceName) else {
-                throw StageError("parameter 'device' must be 'cpu' or 'cuda', got '\(deviceName)'", code: .invalidParameter)
-            }
-            self.device = device
-            guard batchSize >= 1 else { throw StageError("parameter 'batch_size' must be at least 1, got \(batchSize)", code: .invalidParameter) }
-            guard threads >= 0 else { throw StageError("parameter 'threads' must be 0 (all cores) or positive, got \(threads)", code: .invalidParameter) }
-            guard replicas >= 0 else {
-                throw StageError("parameter 'replicas' must be 0 (automatic) or positive, got \(replicas)", code: .invalidParameter)
-            }
-            guard checkpointEvery >= 1 else {
-                throw StageError("parameter 'checkpoint_every' must be at least 1, got \(checkpointEvery)", code: .invalidParameter)
-            }
-            guard scoreThreshold.isFinite else { throw StageError("parameter 'score_threshold' must be a finite number", code: .invalidParameter) }
+            device = try parameters.choice("device")
         }
     }
 

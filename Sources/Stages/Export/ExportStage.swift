@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import JSON
 import Lightly
@@ -39,10 +38,13 @@ public struct ExportStage: Stage {
             parameters: DatasourceParameters.specs + [
                 ParameterSpec("task", .string, default: .string(Self.defaultTask),
                               doc: "The prediction task whose predictions become pre-annotations and COCO annotations."),
-                ParameterSpec("expiry", .duration, default: .string("7d"),
+                ParameterSpec("expiry", .duration, default: .string("7d"), range: .within(1...Double(ReadURLSigning.defaultExpiry)),
                               doc: "How long S3 read URLs stay valid: 1s to 7d (S3's limit)."),
                 ParameterSpec("tag", .string, default: .string(""),
                               doc: "The tag of the selection run to export; empty: the run of the upstream schedule stage."),
+                ParameterSpec("formats", .list(.oneOf(ExportFormat.allCases.map(\.rawValue))),
+                              default: .array(ExportFormat.allCases.map { .string($0.rawValue) }),
+                              doc: "The documents to write besides frames/."),
             ])
     }
 
@@ -65,7 +67,7 @@ public struct ExportStage: Stage {
         guard LightlyLayout.isValidTaskName(task), !task.isEmpty else {
             throw StageError("parameter 'task': '\(task)' is not a valid task name", code: .invalidParameter)
         }
-        let signing = try ReadURLSigning(context.parameters)
+        let signing = ReadURLSigning(context.parameters)
         let run = try await SelectionRun.resolve(tag: context.parameters.optionalString("tag") ?? "", item: item, lightly: lightly)
         let schema = try await readSchema(task: task, lightly: lightly)
 
@@ -82,7 +84,9 @@ public struct ExportStage: Stage {
         }
         let documents = ExportDocuments(task: task, schema: schema, records: records)
         let coco = documents.coco
-        try write(documents, coco: coco, frames: frames, to: context.outputDirectory)
+        let formats = context.parameters["formats"]?.arrayValue.map { Set($0.compactMap { $0.stringValue.flatMap(ExportFormat.init) }) }
+            ?? Set(ExportFormat.allCases)
+        try write(documents, coco: coco, formats: formats, frames: frames, to: context.outputDirectory)
 
         for frame in frames {
             context.recordReceipt(ExportReceipt.frame(key: frame.key, size: frame.png.count).json)
@@ -100,6 +104,8 @@ public struct ExportStage: Stage {
     /// runs' `report.json` and `selected_filenames.txt` (not their `frames/`, which export itself
     /// writes) and the task's prediction files, by key, size, ETag (local files: modification time).
     /// Changed predictions or a re-made run folder re-run the export even when `schedule` is cached.
+    public var readsExternalState: Bool { true }
+
     public func externalStateDigest(_ item: StageItem, context: any StageContext) async throws -> String? {
         let lightly = try DatasourceParameters.open("lightly", context: context, environment: environment)
         let task = try context.parameters.string("task")
@@ -116,7 +122,7 @@ public struct ExportStage: Stage {
             }
             return fields.joined(separator: "\t")
         }
-        return SHA256.hash(data: Data(lines.joined(separator: "\n").utf8)).map { String(format: "%02x", $0) }.joined()
+        return FileDigest.sha256(of: Data(lines.joined(separator: "\n").utf8))
     }
 
     /// Checks that the exported frames are still in the Lightly datasource with their sizes, and
@@ -161,7 +167,10 @@ public struct ExportStage: Stage {
         }
     }
 
-    private func write(_ documents: ExportDocuments, coco: ExportDocuments.COCOKeypoints, frames: [ExportedFrame], to directory: URL) throws {
+    private func write(
+        _ documents: ExportDocuments, coco: ExportDocuments.COCOKeypoints, formats: Set<ExportFormat>, frames: [ExportedFrame],
+        to directory: URL
+    ) throws {
         func store(_ data: Data, _ path: String) throws {
             let url = directory.appendingPathComponent(path)
             do {
@@ -173,11 +182,25 @@ public struct ExportStage: Stage {
         }
         for frame in frames { try store(frame.png, "frames/\(frame.name)") }
         do {
-            try store(try LightlyCoding.encode(documents.readURLs), "filenames-and-read-urls.json")
-            try store(try LightlyCoding.encode(documents.labelStudioTasks), "label-studio-tasks.json")
-            try store(try LightlyCoding.encode(coco), "coco-keypoints.json")
+            for format in ExportFormat.allCases where formats.contains(format) {
+                let data = switch format {
+                case .readURLs: try LightlyCoding.encode(documents.readURLs)
+                case .labelStudio: try LightlyCoding.encode(documents.labelStudioTasks)
+                case .cocoKeypoints: try LightlyCoding.encode(coco)
+                }
+                try store(data, format.fileName)
+            }
         } catch let error as LightlyError {
             throw StageError("cannot encode the export documents: \(error)")
         }
     }
+}
+
+/// A document `export` can write besides `frames/`, named in its `formats` parameter.
+enum ExportFormat: String, CaseIterable, Sendable {
+    case readURLs = "filenames-and-read-urls"
+    case labelStudio = "label-studio-tasks"
+    case cocoKeypoints = "coco-keypoints"
+
+    var fileName: String { rawValue + ".json" }
 }

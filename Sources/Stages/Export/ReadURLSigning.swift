@@ -16,13 +16,9 @@ struct ReadURLSigning: Sendable, Hashable {
 
     init(expiry: Int) { self.expiry = expiry }
 
-    /// Reads and checks `expiry` (seconds, from a duration).
-    init(_ parameters: Parameters) throws {
-        let seconds = parameters["expiry"]?.doubleValue ?? Double(Self.defaultExpiry)
-        guard seconds >= 1, seconds <= Double(Self.defaultExpiry) else {
-            throw StageError("parameter 'expiry' must be 1s to 7d (604800 s), not \(seconds) s", code: .invalidParameter)
-        }
-        self.init(expiry: Int(seconds))
+    /// Reads `expiry` (seconds, from a duration; validation keeps it within 1 s to 7 d).
+    init(_ parameters: Parameters) {
+        self.init(expiry: Int(parameters["expiry"]?.doubleValue ?? Double(Self.defaultExpiry)))
     }
 
     /// The length of a signing window in seconds.

@@ -22,15 +22,18 @@ struct MetadataField {
 
     /// The static user fields of the `fields` parameter: nested objects become dot-joined
     /// paths; `{value: …, type: …}` (optionally with `name`) sets the type explicitly.
-    static func userFields(_ fields: [String: JSONValue]) throws -> [(MetadataField, JSONValue)] {
+    /// - Throws: ``ParameterIssues`` at the key path of the first bad field (`fields.teams`).
+    static func userFields(_ fields: [String: JSONValue]) throws(ParameterIssues) -> [(MetadataField, JSONValue)] {
         var result: [(MetadataField, JSONValue)] = []
-        func visit(_ value: JSONValue, path: String) throws {
+        func issue(_ path: String, _ message: String) -> ParameterIssues {
+            ParameterIssues([ParameterIssue(path: path, message)])
+        }
+        func visit(_ value: JSONValue, path: String) throws(ParameterIssues) {
             if case .object(let object) = value, let explicitType = object["type"]?.stringValue, let raw = object["value"] {
                 let type = MetadataValueDataType(rawValue: explicitType)
                 let json = raw
                 guard type.kind != nil, type.accepts(json) else {
-                    throw StageError("parameter 'fields.\(path)': \(json) is not a value of type '\(explicitType)'",
-                                     code: .invalidParameter)
+                    throw issue("fields.\(path)", "\(json) is not a value of type '\(explicitType)'")
                 }
                 let name = object["name"]?.stringValue ?? path
                 result.append((MetadataField(name, path: path, type: type), json))
@@ -46,15 +49,13 @@ struct MetadataField {
             case .int: type = .numericInt
             case .double: type = .numericFloat
             case .null, .array:
-                throw StageError("parameter 'fields.\(path)': a field needs a string, number or boolean value",
-                                 code: .invalidParameter)
+                throw issue("fields.\(path)", "a field needs a string, number or boolean value")
             }
             result.append((MetadataField(path, path: path, type: type), value))
         }
         for key in fields.keys.sorted() {
             guard !key.isEmpty, !key.contains("."), key != "lightly" else {
-                throw StageError("parameter 'fields': '\(key)' is not a field name (no dots; 'lightly' is reserved)",
-                                 code: .invalidParameter)
+                throw issue("fields.\(key)", "'\(key)' is not a field name (no dots; 'lightly' is reserved)")
             }
             try visit(fields[key] ?? .null, path: key)
         }

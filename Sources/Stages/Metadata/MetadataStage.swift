@@ -3,7 +3,7 @@ import JSON
 import Lightly
 import PluginAPI
 
-/// `metadata`: one video's manifest → Lightly metadata (design §7, `docs/stages/metadata.md`).
+/// `metadata`: one video's manifest → Lightly metadata (`docs/stages/metadata.md`).
 ///
 /// Writes `.lightly/metadata/schema.json` and `<video path without extension>.json`
 /// (`type: video`): `video_name` (the item key, as the tutorial), the computed fields of the
@@ -40,17 +40,40 @@ public struct MetadataStage: Stage {
         MetadataField("Key Frame", path: "key_frame", type: .categoricalBoolean),
     ]
 
-    public func run(_ item: StageItem, context: any StageContext) async throws {
-        let frameLevel = try context.parameters.bool("frame_level")
-        let userFields = try MetadataField.userFields(context.parameters["fields"]?.objectValue ?? [:])
-        let builtIn = Self.videoFields + (frameLevel ? Self.frameFields : [])
+    public func validate(_ parameters: Parameters) -> [ParameterIssue] {
+        do {
+            _ = try Self.userFields(parameters)
+            return []
+        } catch {
+            return error.issues
+        }
+    }
+
+    /// The built-in fields the stage writes.
+    private static func builtInFields(_ parameters: Parameters) -> [MetadataField] {
+        videoFields + (parameters["frame_level"]?.boolValue == true ? frameFields : [])
+    }
+
+    /// The `fields` parameter's user fields, none of which may be (or be inside) a built-in one.
+    private static func userFields(_ parameters: Parameters) throws(ParameterIssues) -> [(MetadataField, JSONValue)] {
+        let userFields = try MetadataField.userFields(parameters["fields"]?.objectValue ?? [:])
+        let builtIn = builtInFields(parameters)
         if let clash = userFields.first(where: { user, _ in
             builtIn.contains { $0.entry.path == user.entry.path || user.entry.path.hasPrefix($0.entry.path + ".") }
         }) {
-            throw StageError("parameter 'fields': '\(clash.0.entry.path)' is a built-in field", code: .invalidParameter)
+            let path = clash.0.entry.path
+            throw ParameterIssues([ParameterIssue(path: "fields.\(path)", "'\(path)' is a built-in field")])
         }
+        return userFields
+    }
+
+    public func run(_ item: StageItem, context: any StageContext) async throws {
+        let frameLevel = try context.parameters.bool("frame_level")
+        let userFields: [(MetadataField, JSONValue)]
+        do { userFields = try Self.userFields(context.parameters) } catch { throw error.stageError }
+        let builtIn = Self.builtInFields(context.parameters)
         let manifest = try UpstreamFileLocator.decode(
-            Manifest.self, from: UpstreamFileLocator.find("manifest.json", in: item), item: item)
+            DecodeManifest.self, from: UpstreamFileLocator.find("manifest.json", in: item), item: item)
 
         let writer = LightlyTreeWriter(root: context.outputDirectory)
         try writer.writeMetadataSchema((builtIn.map(\.entry) + userFields.map(\.0.entry)))
@@ -61,8 +84,8 @@ public struct MetadataStage: Stage {
             "height": .int(manifest.height),
             "fps": .double(manifest.fps),
             "frame_count": .int(manifest.frameCount),
+            "codec": .string(manifest.codec),
         ]
-        if let codec = manifest.codec { metadata["codec"] = .string(codec) }
         if let duration = manifest.duration { metadata["duration"] = .double(duration) }
         for (field, value) in userFields { metadata.set(value, atPath: field.entry.path) }
         try writer.writeMetadata(MetadataFile(fileName: item.key, type: .video, metadata: metadata))
@@ -77,7 +100,7 @@ public struct MetadataStage: Stage {
             let name = FrameName(videoPath: item.key, index: frame.index, frameCount: manifest.frameCount)
             var values: [String: JSONValue] = ["frame_index": .int(frame.index)]
             if let seconds = timestamp(frame, manifest) { values["timestamp"] = .double(seconds) }
-            if let key = frame.key { values["key_frame"] = .bool(key) }
+            values["key_frame"] = .bool(frame.key)
             try writer.writeMetadata(MetadataFile(fileName: name.description, type: .frame, metadata: values))
             if done % 64 == 63 || done == manifest.frames.count - 1 {
                 context.reportProgress(completed: done + 1, total: manifest.frames.count, unit: "frames")
@@ -86,9 +109,10 @@ public struct MetadataStage: Stage {
     }
 
     /// Seconds from the stream start: `pts × time_base`, else `index / fps`.
-    private func timestamp(_ frame: Frame, _ manifest: Manifest) -> Double? {
-        if let pts = frame.pts, let base = manifest.timeBase, base.count == 2, base[1] != 0 {
-            return Double(pts) * Double(base[0]) / Double(base[1])
+    private func timestamp(_ frame: DecodeManifest.Frame, _ manifest: DecodeManifest) -> Double? {
+        let base = manifest.timeBase
+        if base.count == 2, base[1] != 0 {
+            return Double(frame.pts) * Double(base[0]) / Double(base[1])
         }
         return manifest.fps > 0 ? Double(frame.index) / manifest.fps : nil
     }

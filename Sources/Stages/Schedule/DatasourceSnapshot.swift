@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import Lightly
 import PluginAPI
@@ -47,7 +46,7 @@ struct DatasourceSnapshot: Sendable {
     }
 
     /// A digest of keys, sizes, ETags and, for local files, modification times: the external
-    /// state of design §5, so changed predictions re-run the selection.
+    /// state in the cache key (docs/cache.md), so changed predictions re-run the selection.
     var stateDigest: String {
         Self.sha256(lines: listing(withTimes: true))
     }
@@ -74,11 +73,7 @@ struct DatasourceSnapshot: Sendable {
     }
 
     static func sha256(lines: [String]) -> String {
-        sha256(Data(lines.joined(separator: "\n").utf8))
-    }
-
-    static func sha256(_ data: Data) -> String {
-        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        FileDigest.sha256(of: Data(lines.joined(separator: "\n").utf8))
     }
 
     /// A local file path for a video, downloading remote ones into `scratch`.

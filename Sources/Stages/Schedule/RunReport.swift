@@ -26,7 +26,7 @@ enum RunReport {
         var scores: [(String, [Double])] = []
         if let objectTask {
             for name in ScoreCatalog.names(for: objectTask.type) {
-                if let values = ScoreCatalog.frameScores(name, of: objectTask) { scores.append((name, values)) }
+                if let values = ScoreCatalog.frameScores(name, of: objectTask, frames: frames) { scores.append((name, values)) }
             }
         }
         func status(_ index: Int) -> FrameStatus {

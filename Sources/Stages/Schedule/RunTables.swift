@@ -36,7 +36,7 @@ struct ScoreTable {
         }
         for task in inputs.selection.tasks {
             for score in ScoreCatalog.names(for: task.type) {
-                guard let values = ScoreCatalog.frameScores(score, of: task) else { continue }
+                guard let values = ScoreCatalog.frameScores(score, of: task, frames: inputs.selection.frames) else { continue }
                 columns.append(("\(task.name):\(score)", values.map(Self.format)))
             }
         }
@@ -60,7 +60,7 @@ struct ScoreTable {
     }
 }
 
-/// `embeddings.csv` in Lightly's layout (spec §7.5), through ``EmbeddingsCSV``.
+/// `embeddings.csv` in Lightly's layout, through ``EmbeddingsCSV``.
 enum EmbeddingsTable {
     static func csv(names: [String], embeddings: EmbeddingMatrix) throws -> String {
         let rows = names.indices.map { index in

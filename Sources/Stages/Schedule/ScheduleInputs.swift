@@ -121,7 +121,7 @@ struct ScheduleInputs: Sendable {
             Frame(
                 name: candidate.name, video: candidate.video,
                 metadata: metadata(for: candidate, in: datasource.metadata),
-                isInDatapool: datapool.contains(candidate.name))
+                isInDatapool: datapool.contains(candidate.name), index: candidate.index)
         }
         var kinds: [String: MetadataKind] = [:]
         for entry in datasource.metadata?.schema ?? [] {

@@ -26,7 +26,7 @@ struct ScheduleSettings: Sendable {
     /// Options that were set but have no effect here, for the log.
     var ignoredOptions: [String]
 
-    /// Top-level `worker_config` keys of the Lightly Worker (spec §8.1).
+    /// Top-level `worker_config` keys of the Lightly Worker.
     static let workerKeys = [
         "checkpoint", "checkpoint_run_id", "corruptness_check", "datasource", "crops", "embeddings", "enable_training",
         "training", "normalize_embeddings", "num_processes", "num_threads", "output_image_format", "pretagging",
@@ -34,118 +34,101 @@ struct ScheduleSettings: Sendable {
         "shutdown_when_job_finished", "cache_size",
     ]
     static let usedWorkerKeys: Set<String> = ["embeddings", "selected_sequence_length", "use_datapool", "normalize_embeddings"]
-    /// Top-level `lightly_config` keys (spec §8.2).
+    /// Top-level `lightly_config` keys.
     static let lightlyKeys = ["seed", "loader", "model", "trainer", "criterion", "optimizer", "collate", "checkpoint_callback"]
 
-    init(_ parameters: Parameters) throws {
+    /// Reads and checks the settings.
+    /// - Throws: ``ParameterIssues`` naming the key path of each problem
+    ///   (`selection_config.strategies[0].strategy.type: unknown value 'DIVERSTY'. …`).
+    init(_ parameters: Parameters) throws(ParameterIssues) {
         guard let selection = parameters["selection_config"], selection.objectValue != nil else {
-            throw StageError("parameter 'selection_config' must be an object (the Lightly selection config)", code: .invalidParameter)
+            throw Self.issue("selection_config", "must be an object (the Lightly selection config)")
         }
         selectionConfigJSON = selection
         do {
             selectionConfig = try selection.decode(SelectionConfig.self)
         } catch let error as SelectionError {
-            throw StageError(Self.describe(error), code: .invalidParameter)
+            throw ParameterIssues(error.issues.map(Self.selectionIssue))
         } catch {
-            throw StageError("selection_config: \(error)", code: .invalidParameter)
+            throw Self.issue("selection_config", "\(error)")
         }
         workerConfig = try Self.object(parameters, "worker_config", allowed: Self.workerKeys)
         lightlyConfig = try Self.object(parameters, "lightly_config", allowed: Self.lightlyKeys)
 
-        let seedValue = parameters["seed"].flatMap { $0 == .null ? nil : $0 } ?? lightlyConfig["seed"]
-        if let seedValue {
-            guard let seed = seedValue.intValue else {
-                throw StageError("seed: expected an integer, got \(seedValue)", code: .invalidParameter)
-            }
-            self.seed = UInt64(bitPattern: Int64(seed))
+        if let value = parameters["seed"], value != .null {
+            seed = try Self.seed(value, "seed")
+        } else if let value = lightlyConfig["seed"] {
+            seed = try Self.seed(value, "lightly_config.seed")
         } else {
             seed = 0
         }
 
         if let value = workerConfig["embeddings"] {
             guard let name = value.stringValue, !name.isEmpty, !name.hasPrefix("/"), !name.split(separator: "/").contains("..") else {
-                throw StageError(
-                    "worker_config.embeddings: expected a CSV path relative to .lightly/embeddings/, got \(value)",
-                    code: .invalidParameter)
+                throw Self.issue("worker_config.embeddings", "expected a CSV path relative to .lightly/embeddings/, got \(value)")
             }
             customEmbeddings = name
         }
         sequenceLength = try Self.integer(workerConfig["selected_sequence_length"], "worker_config.selected_sequence_length") ?? 1
         guard sequenceLength >= 1 else {
-            throw StageError("worker_config.selected_sequence_length: must be at least 1, got \(sequenceLength)", code: .invalidParameter)
+            throw Self.issue("worker_config.selected_sequence_length", "must be at least 1, got \(sequenceLength)")
         }
         usesDatapool = try Self.boolean(workerConfig["use_datapool"], "worker_config.use_datapool") ?? true
         normalizesEmbeddings = try Self.boolean(workerConfig["normalize_embeddings"], "worker_config.normalize_embeddings") ?? true
         if let path = parameters.optionalString("embedding_model"), !path.isEmpty {
-            embeddingModel = try parameters.url("embedding_model")
+            embeddingModel = try? parameters.url("embedding_model")
         }
         embeddingInputSize = try Self.integer(parameters["embedding_input_size"], "embedding_input_size") ?? 224
-        guard embeddingInputSize >= 1 else {
-            throw StageError("embedding_input_size: must be at least 1, got \(embeddingInputSize)", code: .invalidParameter)
-        }
         ignoredOptions = workerConfig.keys.filter { !Self.usedWorkerKeys.contains($0) }.sorted().map { "worker_config.\($0)" }
             + lightlyConfig.keys.filter { $0 != "seed" }.sorted().map { "lightly_config.\($0)" }
     }
 
-    /// `selection_config.<key path>: message`, one line per issue.
-    static func describe(_ error: SelectionError) -> String {
-        error.issues.map { issue in
-            let path = issue.path == "selection_config" || issue.path.hasPrefix("selection_config.") || issue.path == "inputs"
-                ? issue.path : "selection_config.\(issue.path)"
-            return "\(path): \(issue.message)"
-        }.joined(separator: "\n")
+    /// The problems of the settings, for the stage's validation hook.
+    static func issues(in parameters: Parameters) -> [ParameterIssue] {
+        do {
+            _ = try ScheduleSettings(parameters)
+            return []
+        } catch {
+            return error.issues
+        }
     }
 
-    private static func object(_ parameters: Parameters, _ name: String, allowed: [String]) throws -> [String: JSONValue] {
+    /// A Selection issue with its path from the parameter (`selection_config.n_sample`); a problem
+    /// of the inputs alone keeps its path, `inputs`.
+    static func selectionIssue(_ issue: ConfigIssue) -> ParameterIssue {
+        let path = issue.path == "selection_config" || issue.path.hasPrefix("selection_config.") || issue.path == "inputs" ? issue.path
+            : "selection_config.\(issue.path)"
+        return ParameterIssue(path: path, issue.message)
+    }
+
+    private static func issue(_ path: String, _ message: String) -> ParameterIssues {
+        ParameterIssues([ParameterIssue(path: path, message)])
+    }
+
+    private static func object(_ parameters: Parameters, _ name: String, allowed: [String]) throws(ParameterIssues) -> [String: JSONValue] {
         guard let value = parameters[name], value != .null else { return [:] }
-        guard let object = value.objectValue else {
-            throw StageError("parameter '\(name)' must be an object", code: .invalidParameter)
+        guard let object = value.objectValue else { throw issue(name, "must be an object") }
+        let unknown = object.keys.sorted().filter { !allowed.contains($0) }.map { key in
+            ParameterIssue(path: "\(name).\(key)", "option '\(key)' does not exist\(NameSuggestion.hint(for: key, in: allowed))")
         }
-        for key in object.keys.sorted() where !allowed.contains(key) {
-            let hint = NameMatch.closest(to: key, in: allowed).map { " Did you mean '\($0)'?" } ?? ""
-            throw StageError("\(name): option '\(key)' does not exist!\(hint)", code: .invalidParameter)
-        }
+        if !unknown.isEmpty { throw ParameterIssues(unknown) }
         return object
     }
 
-    private static func integer(_ value: JSONValue?, _ path: String) throws -> Int? {
+    private static func seed(_ value: JSONValue, _ path: String) throws(ParameterIssues) -> UInt64 {
+        guard let seed = value.intValue else { throw issue(path, "expected an integer, got \(value)") }
+        return UInt64(bitPattern: Int64(seed))
+    }
+
+    private static func integer(_ value: JSONValue?, _ path: String) throws(ParameterIssues) -> Int? {
         guard let value else { return nil }
-        guard let int = value.intValue else { throw StageError("\(path): expected an integer, got \(value)", code: .invalidParameter) }
+        guard let int = value.intValue else { throw issue(path, "expected an integer, got \(value)") }
         return int
     }
 
-    private static func boolean(_ value: JSONValue?, _ path: String) throws -> Bool? {
+    private static func boolean(_ value: JSONValue?, _ path: String) throws(ParameterIssues) -> Bool? {
         guard let value else { return nil }
-        guard let bool = value.boolValue else { throw StageError("\(path): expected a boolean, got \(value)", code: .invalidParameter) }
+        guard let bool = value.boolValue else { throw issue(path, "expected a boolean, got \(value)") }
         return bool
-    }
-}
-
-/// "Did you mean" for option names: the closest candidate by edit distance, as difflib's
-/// cutoff 0.6 (the Lightly client's check of worker options).
-enum NameMatch {
-    static func closest(to word: String, in candidates: [String]) -> String? {
-        let a = Array(word.lowercased())
-        var best: (String, Double)?
-        for candidate in candidates {
-            let b = Array(candidate.lowercased())
-            let longest = max(a.count, b.count)
-            guard longest > 0 else { continue }
-            let ratio = 1 - Double(distance(a, b)) / Double(longest)
-            if ratio >= 0.6, ratio > (best?.1 ?? 0) { best = (candidate, ratio) }
-        }
-        return best?.0
-    }
-
-    private static func distance(_ a: [Character], _ b: [Character]) -> Int {
-        var previous = Array(0...b.count)
-        for (i, x) in a.enumerated() {
-            var current = [i + 1] + Array(repeating: 0, count: b.count)
-            for (j, y) in b.enumerated() {
-                current[j + 1] = min(previous[j + 1] + 1, current[j] + 1, previous[j] + (x == y ? 0 : 1))
-            }
-            previous = current
-        }
-        return previous[b.count]
     }
 }

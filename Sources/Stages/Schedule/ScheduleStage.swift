@@ -7,7 +7,7 @@ import Report
 import Selection
 import Storage
 
-/// `schedule`: the selection run of the Lightly Worker, done locally (design §7).
+/// `schedule`: the selection run of the Lightly Worker, done locally.
 ///
 /// Reads only the two datasources (videos; `.lightly` predictions, metadata, embeddings), selects
 /// frames with the `selection_config`, and writes a run folder `.lightly/runs/<run id>/` in the
@@ -38,16 +38,22 @@ public struct ScheduleStage: Stage {
                               doc: "Lightly options; used: seed."),
                 ParameterSpec("embedding_model", .file, default: .null,
                               doc: "A TorchScript crop embedder ([N, 3, S, S] -> [N, D]) for appearance object embeddings; default: pose embeddings."),
-                ParameterSpec("embedding_input_size", .integer, default: .int(224),
+                ParameterSpec("embedding_input_size", .integer, default: .int(224), range: .atLeast(1),
                               doc: "The side S of the square object crops embedding_model takes."),
                 ParameterSpec("seed", .any, default: .null,
                               doc: "Integer seed of RANDOM inputs and tie-breaks; overrides lightly_config.seed; default 0."),
             ])
     }
 
+    public func validate(_ parameters: Parameters) -> [ParameterIssue] {
+        ScheduleSettings.issues(in: parameters)
+    }
+
     public func run(_ item: StageItem, context: any StageContext) async throws {
         _ = try await select(context: context)
     }
+
+    public var readsExternalState: Bool { true }
 
     public func externalStateDigest(_ item: StageItem, context: any StageContext) async throws -> String? {
         try await snapshot(context).stateDigest
@@ -82,12 +88,19 @@ public struct ScheduleStage: Stage {
         ]
         if let model = settings.embeddingModel {
             // An unreadable model fails the run right after, with the error of loading it.
-            let digest = (try? Data(contentsOf: model)).map { DatasourceSnapshot.sha256($0) } ?? "unreadable"
+            let digest = (try? FileDigest.sha256(of: model)) ?? "unreadable"
             identity["embedding_model"] = .object([
                 "sha256": .string(digest), "input_size": .int(settings.embeddingInputSize),
             ])
         }
-        return "run-" + DatasourceSnapshot.sha256(try JSONValue.object(identity).canonicalData()).prefix(16)
+        let digest = "run-" + FileDigest.sha256(of: JSONValue.object(identity).canonicalData()).prefix(16)
+        return settings.selectionConfig.round.map { "\(digest)-round-\($0)" } ?? digest
+    }
+
+    /// The run's tag: `round-N` with `selection_config.round`, else by the number of runs before it.
+    static func tag(round: Int?, earlierRuns: Int) -> String {
+        if let round { return "round-\(round)" }
+        return earlierRuns == 0 ? "initial-tag" : "tag-\(earlierRuns + 1)"
     }
 
     /// The durations of the run's steps: in the local output folder only, never in the datasource's
@@ -103,11 +116,12 @@ public struct ScheduleStage: Stage {
         var timings: [(String, Double)] = []
 
         var mark = clock.now
-        let settings = try ScheduleSettings(context.parameters)
+        let settings: ScheduleSettings
+        do { settings = try ScheduleSettings(context.parameters) } catch { throw error.stageError }
         let snapshot = try await snapshot(context)
         let runID = try Self.runID(settings: settings, snapshot: snapshot)
         let earlierRuns = snapshot.runs.filter { $0.key != runID }.sorted { $0.key < $1.key }
-        let tag = earlierRuns.isEmpty ? "initial-tag" : "tag-\(earlierRuns.count + 1)"
+        let tag = Self.tag(round: settings.selectionConfig.round, earlierRuns: earlierRuns.count)
         log.info("run \(runID), tag \(tag)")
         log.info("input datasource \(snapshot.input.location): \(snapshot.videos.count) videos")
         log.info("Lightly datasource \(snapshot.lightly.location): \(snapshot.lightlyFiles.count) files, \(earlierRuns.count) earlier runs")
@@ -148,7 +162,7 @@ public struct ScheduleStage: Stage {
                 settings.selectionConfig, inputs: inputs.selection,
                 options: SelectionOptions(seed: settings.seed, sequenceLength: settings.sequenceLength))
         } catch let error as SelectionError {
-            throw StageError(ScheduleSettings.describe(error), code: .invalidParameter)
+            throw ParameterIssues(error.issues.map(ScheduleSettings.selectionIssue)).stageError
         }
         for warning in result.warnings { log.warning("selection: \(warning)") }
         log.info("selected \(result.selectedFrames.count) of \(inputs.candidates.count - datapoolCount) frames (stop: \(result.stopReason.rawValue))")
@@ -190,7 +204,7 @@ public struct ScheduleStage: Stage {
             "run_id": .string(runID), "total_seconds": .double(total),
             "steps": .array(timings.map { .object(["name": .string($0.0), "seconds": .double($0.1)]) }),
         ])
-        try writer.write(try timingsJSON.canonicalData(), to: Self.timingsFile)
+        try writer.write(timingsJSON.canonicalData(), to: Self.timingsFile)
 
         let receipt = try await upload(writer: writer, runID: runID, to: snapshot.lightly)
         context.recordReceipt(receipt)

@@ -57,7 +57,7 @@ struct CacheCommand: AsyncParsableCommand {
             if !entry.receipts.isEmpty {
                 StandardOutput.write("receipts:")
                 for receipt in entry.receipts {
-                    let data = (try? receipt.canonicalData()) ?? Data()  // Decoded from the database: always encodable.
+                    let data = receipt.canonicalData()
                     StandardOutput.write("  " + String(decoding: data, as: UTF8.self))
                 }
             }

@@ -23,8 +23,9 @@ struct OutputsCommand: AsyncParsableCommand {
             .filter { $0.id.stage == stage && (key == nil || $0.id.key == key) && $0.state == .done }
             .sorted { $0.id < $1.id }
         var listed: [[String: Any]] = []
+        let entries = Dictionary(try session.store.entries(stage: stage).map { ($0.cacheKey, $0) }) { first, _ in first }
         for record in records {
-            guard let entry = try session.store.entry(record.cacheKey) else { continue }
+            guard let entry = entries[record.cacheKey] else { continue }
             let base = session.store.outDirectory.appendingPathComponent(record.id.stage).appendingPathComponent(record.id.key)
             for file in entry.outputs {
                 let path = base.appendingPathComponent(file.path).path

@@ -17,6 +17,7 @@ struct StatusCommand: AsyncParsableCommand {
     func run() async throws {
         let session = try PipelineSession(path: pipeline, readOnly: true)
         let inspector = PipelineInspector(pipeline: session.pipeline, registry: session.registry, store: session.store)
+        var lines: [String] = []  // Written at once: one write, not one per item.
         for status in try await inspector.inspect() {
             if json {
                 var object: [String: Any] = ["item": status.id.description, "stage": status.id.stage,
@@ -24,22 +25,24 @@ struct StatusCommand: AsyncParsableCommand {
                 if let error = status.error { object["error"] = error }
                 StandardOutput.json(object)
             } else if let error = status.error {
-                StandardOutput.write("\(status.id) \(status.state.rawValue) \(error.replacingOccurrences(of: "\n", with: " | "))")
+                lines.append("\(status.id) \(status.state.rawValue) \(error.replacingOccurrences(of: "\n", with: " | "))")
             } else {
-                StandardOutput.write("\(status.id) \(status.state.rawValue)")
+                lines.append("\(status.id) \(status.state.rawValue)")
             }
         }
         if !json, let report = try newestReport(in: session.store) {
-            StandardOutput.write("report: \(report)")
+            lines.append("report: \(report)")
         }
+        if !lines.isEmpty { StandardOutput.write(lines.joined(separator: "\n")) }
     }
 
     /// The newest committed output file named `report.html` of any stage (stage-agnostic:
     /// whichever stage writes reports), as its path in the workdir's `out/` view.
     private func newestReport(in store: CacheStore) throws -> String? {
         var newest: (date: Date, path: String)?
+        let entries = Dictionary(try store.entries(withOutputNamed: "report.html").map { ($0.cacheKey, $0) }) { first, _ in first }
         for record in try store.items().values where record.state == .done {
-            guard let entry = try store.entry(record.cacheKey) else { continue }
+            guard let entry = entries[record.cacheKey] else { continue }
             for file in entry.outputs where (file.path as NSString).lastPathComponent == "report.html" {
                 guard newest.map({ entry.createdAt > $0.date }) ?? true else { continue }
                 let path = store.outDirectory.appendingPathComponent(record.id.stage).appendingPathComponent(record.id.key)

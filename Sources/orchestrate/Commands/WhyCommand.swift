@@ -22,7 +22,15 @@ struct WhyCommand: AsyncParsableCommand {
             StandardError.write("error: no item '\(item)' in \(session.pipeline.fileURL.lastPathComponent)")
             throw ExitCode(2)
         }
-        for status in statuses { explain(status) }
+        let unkeyed = session.pipeline.stage(named: stage).flatMap { spec in
+            session.registry.stage(id: spec.uses).map { CacheKeyPolicy.unkeyedSettings(of: $0.descriptor, values: spec.with) }
+        } ?? []
+        for status in statuses {
+            explain(status)
+            if !unkeyed.isEmpty {
+                StandardOutput.write("  not in the key (they do not affect outputs): \(unkeyed.joined(separator: ", "))")
+            }
+        }
     }
 
     private func explain(_ status: ItemStatus) {

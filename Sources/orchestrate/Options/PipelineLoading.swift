@@ -4,7 +4,7 @@ import Foundation
 import Stages
 
 /// How the CLI builds the plugin registry and loads pipelines; every command uses these, so
-/// problems print and exit the same way everywhere (exit status 2, design §6).
+/// problems print and exit the same way everywhere (exit status 2).
 enum PipelineLoading {
     /// The built-in stages, `exec`, and the external plugins in `plugins/` beside the pipeline
     /// (or in the current directory's `plugins/` when `pipelinePath` is `nil`).

@@ -4,7 +4,7 @@ import Foundation
 import Stages
 
 /// A loaded pipeline with its registry and cache, shared by the engine's commands.
-/// Invalid pipelines print their diagnostics and exit 2 (design §6).
+/// Invalid pipelines print their diagnostics and exit 2.
 struct PipelineSession {
     let pipeline: Pipeline
     let registry: PluginRegistry

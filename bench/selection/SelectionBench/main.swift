@@ -7,6 +7,8 @@
 //
 // Environment: BENCH_FRAMES (200000), BENCH_SELECT (1000), BENCH_DIM (64), BENCH_REPEATS (3),
 // BENCH_SCALING (unset; 1 also times smaller scenes and other selection sizes), BENCH_OUT.
+// With BENCH_QUALITY_INPUT and BENCH_QUALITY_OUTPUT it only writes the picks of the
+// selection-quality harness (QualityPicks.swift).
 import Foundation
 import Selection
 import TestSupport
@@ -16,6 +18,12 @@ import Glibc
 #endif
 
 let environment = ProcessInfo.processInfo.environment
+
+// BENCH_QUALITY_INPUT and BENCH_QUALITY_OUTPUT: the selection-quality harness's picks, nothing else.
+if let input = environment["BENCH_QUALITY_INPUT"], let output = environment["BENCH_QUALITY_OUTPUT"] {
+    try QualityPicks.run(input: URL(fileURLWithPath: input), output: URL(fileURLWithPath: output))
+    exit(0)
+}
 
 struct Scene {
     var inputs: SelectionInputs

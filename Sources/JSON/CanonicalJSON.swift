@@ -1,20 +1,20 @@
 import Foundation
-import JSON
-import PluginAPI
 
-/// A fast canonical JSON writer: sorted keys, no whitespace, minimal escaping.
+/// The canonical JSON writer: keys sorted bytewise, no whitespace, minimal escaping; whole
+/// doubles as integers. Cache keys, run ids and receipts hash this form, and
+/// ``JSONValue/canonicalData()`` writes it.
 ///
-/// Cache keys hash this form. It is hand-written because `JSONEncoder` costs tens of
-/// microseconds per value, which dominates a no-op run over 10 000 items.
-enum CanonicalJSON {
-    static func string(_ value: JSONValue) -> String {
+/// It is hand-written because `JSONEncoder` costs tens of microseconds per value, which
+/// dominates a no-op run over 10 000 items.
+public enum CanonicalJSON {
+    public static func string(_ value: JSONValue) -> String {
         var out = ""
         out.reserveCapacity(256)
         write(value, into: &out)
         return out
     }
 
-    static func write(_ value: JSONValue, into out: inout String) {
+    public static func write(_ value: JSONValue, into out: inout String) {
         switch value {
         case .null: out += "null"
         case .bool(let b): out += b ? "true" : "false"
@@ -45,7 +45,7 @@ enum CanonicalJSON {
 
     /// Writes an object of strings: the same bytes as `write(.object(...))` of its values as
     /// `.string`, without building that value first.
-    static func write(_ object: [String: String], into out: inout String) {
+    public static func write(_ object: [String: String], into out: inout String) {
         out += "{"
         for (index, key) in object.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }).enumerated() {
             if index > 0 { out += "," }
@@ -56,7 +56,7 @@ enum CanonicalJSON {
         out += "}"
     }
 
-    static func writeString(_ s: String, into out: inout String) {
+    public static func writeString(_ s: String, into out: inout String) {
         out += "\""
         for scalar in s.unicodeScalars {
             switch scalar {

@@ -1,7 +1,8 @@
-/// "Did you mean" for a misspelt key, stage, plugin or parameter.
-enum NameSuggestion {
+/// "Did you mean" for a misspelt key, stage, plugin, parameter or option: the engine's messages and
+/// the stages' own validation share it.
+public enum NameSuggestion {
     /// The closest candidate within a few edits of `name`, or `nil`.
-    static func closest(to name: String, in candidates: some Sequence<String>) -> String? {
+    public static func closest(to name: String, in candidates: some Sequence<String>) -> String? {
         let limit = max(2, name.count / 3)
         var best: (name: String, distance: Int)?
         for candidate in candidates {
@@ -15,7 +16,7 @@ enum NameSuggestion {
     }
 
     /// ` (did you mean 'x'?)`, or nothing.
-    static func hint(for name: String, in candidates: some Sequence<String>) -> String {
+    public static func hint(for name: String, in candidates: some Sequence<String>) -> String {
         closest(to: name, in: candidates).map { " (did you mean '\($0)'?)" } ?? ""
     }
 
