@@ -1,6 +1,6 @@
 // DIVERSITY state: each unit owns a set of embedding rows (one frame embedding, or the object
 // embeddings of its frames); its distance is the largest, over its rows, of the distance to the
-// nearest row of an already-selected unit (spec §5.4).
+// nearest row of an already-selected unit (docs/selection.md, "DIVERSITY").
 //
 // Distances only shrink as the selection grows, so a unit's nearest distances are brought up to
 // date lazily: `checked[row]` says how many selected rows its nearest distance already accounts

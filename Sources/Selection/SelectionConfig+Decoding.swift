@@ -313,7 +313,7 @@ enum ConfigParser {
         return strategy
     }
 
-    // The table of /input-and-strategy-combinations (spec §3.3).
+    // Lightly's table of input and strategy combinations (docs/selection.md).
     static func checkCombination(input: SelectionInput, strategy: SelectionStrategy, field: Field) throws {
         let accepted: Bool
         let expected: String

@@ -1,5 +1,5 @@
 // The things the greedy picks: single frames, or with selected_sequence_length L > 1, runs of L
-// consecutive frames of one video (spec §6.1). A trailing run shorter than L is not a candidate.
+// consecutive frames of one video (docs/selection.md, "Sequences"). A trailing run shorter than L is not a candidate.
 struct SelectionUnits {
     /// Frame indices of each unit.
     var frames: [[Int]]

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The greedy combiner of the Lightly Worker (spec §3.4), done locally.
+/// The greedy combiner of the Lightly Worker, done locally (docs/selection.md, "Decisions").
 ///
 /// THRESHOLD strategies filter first. Then, one unit (frame or sequence) per step, every remaining
 /// candidate gets a factor per strategy and the candidate with the largest product

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// Only `detect` needs libtorch: the binary must not load it at start-up (design: Inference loads
+/// Only `detect` needs libtorch: the binary must not load it at start-up (by design, Inference loads
 /// the shim on the first model load), or every command pays about a second of CPU for it.
 @Suite struct LinkageTests {
     /// The shared libraries `ldd` lists for `file`, by name.

@@ -36,7 +36,7 @@ public struct AttemptResult: Sendable {
     }
 }
 
-/// Runs item attempts. The seam between scheduling and execution (design §5).
+/// Runs item attempts. The seam between scheduling and execution (docs/architecture.md).
 ///
 /// An executor runs the stage, then moves its outputs into the object store and returns
 /// their digests. It never writes SQLite: the coordinator alone commits, so a cluster

@@ -2,7 +2,7 @@ import Foundation
 import JSON
 import PluginAPI
 
-/// Runs attempts in this process (design §5 `local` executor). Bounding concurrency is the
+/// Runs attempts in this process (the `local` executor). Bounding concurrency is the
 /// scheduler's job; this type runs one attempt and ingests its outputs.
 public struct LocalExecutor: ItemExecutor {
     public let objects: ObjectStore

@@ -4,7 +4,7 @@ import PluginAPI
 import Glibc
 #endif
 
-/// Runs a pipeline against its workdir's cache (design §5).
+/// Runs a pipeline against its workdir's cache (docs/cache.md).
 ///
 /// An item starts as soon as its upstream items are committed (a gather waits for all of
 /// them), bounded by `jobs` and each stage's `concurrency`. Cached items are answered from

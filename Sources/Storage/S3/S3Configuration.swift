@@ -25,7 +25,7 @@ public struct S3Configuration: Sendable {
         self.credentials = credentials
     }
 
-    /// Resolves options the way design §7 says: an endpoint from `endpoint`, else
+    /// Resolves options in this order (docs/storage.md): an endpoint from `endpoint`, else
     /// `AWS_ENDPOINT_URL_S3`, else `AWS_ENDPOINT_URL` (any endpoint means path-style addressing);
     /// the region from `region`, `AWS_REGION`, `AWS_DEFAULT_REGION`, else `us-east-1`;
     /// credentials through ``AWSCredentials/load(profile:environment:)``.
