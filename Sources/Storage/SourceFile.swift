@@ -25,8 +25,6 @@ enum SourceFile {
 
     /// The byte count of a regular file (after following links); nil for anything else.
     static func regularFileSize(_ file: URL) -> Int64? {
-        var info = stat()
-        guard stat(file.path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
-        return Int64(info.st_size)
+        try? size(of: file)
     }
 }

@@ -225,30 +225,31 @@ struct Scheduler {
     }
 
     private mutating func finish(_ completion: ItemCompletion) {
-        if case .wake = completion {
-            wakePending = false
-            return
-        }
-        running -= 1
         switch completion {
-        case .wake: break
+        case .wake:
+            wakePending = false
         case .heldElsewhere(let index):
-            runningPerStage[plan.items[index].stageIndex] -= 1
+            freeSlot(of: index)
             if let evaluation = evaluations[index] {
                 heldElsewhere.append((evaluation, ContinuousClock.now + Self.leaseRetryDelay))
             }
         case .committed(let index, let digest, let ranHere):
-            runningPerStage[plan.items[index].stageIndex] -= 1
+            freeSlot(of: index)
             if let key = evaluations[index]?.cacheKey { entries.record(key, outputDigest: digest) }
             resolve(index, state: .committed(outputDigest: digest), outcome: ranHere ? .done : .cached)
         case .failed(let index, let error):
-            let stageIndex = plan.items[index].stageIndex
-            runningPerStage[stageIndex] -= 1
-            if plan.stages[stageIndex].spec.onError == .fail { stopLaunching = true }
+            freeSlot(of: index)
+            if plan.stages[plan.items[index].stageIndex].spec.onError == .fail { stopLaunching = true }
             resolve(index, state: .failed, outcome: .failed(error))
         case .cancelled(let index):
-            runningPerStage[plan.items[index].stageIndex] -= 1
+            freeSlot(of: index)
             resolve(index, state: .blocked, outcome: .cancelled)
         }
+    }
+
+    /// Item `index`'s task ended: its slot, in the run and in its stage, is free again.
+    private mutating func freeSlot(of index: Int) {
+        running -= 1
+        runningPerStage[plan.items[index].stageIndex] -= 1
     }
 }
