@@ -34,7 +34,7 @@ public struct SlurmExecutor: ItemExecutor {
         self.store = store
         self.stages = stages
         self.workerCommand = workerCommand ?? [Bundle.main.executablePath ?? CommandLine.arguments[0], "worker"]
-        queue = SlurmQueue(client: SlurmClient(directory: store.workdir))
+        queue = SlurmQueue(client: SlurmClient(directory: store.workdir.root))
     }
 
     /// Settings for every stage of `pipeline`.
@@ -47,7 +47,7 @@ public struct SlurmExecutor: ItemExecutor {
     public static func cancelOrphans(of store: CacheStore) async throws {
         let orphans = try store.takeOrphanedClusterJobs()
         guard !orphans.isEmpty else { return }
-        await SlurmQueue(client: SlurmClient(directory: store.workdir)).cancelOrphans(orphans)
+        await SlurmQueue(client: SlurmClient(directory: store.workdir.root)).cancelOrphans(orphans)
     }
 
     public func execute(_ job: ItemJob) async throws -> AttemptResult {
