@@ -12,7 +12,11 @@ selection configs, and scores every selection against the truth:
 - balance error: the mean over videos of |selected share - frame share|;
 - object frequency: the mean over the selection of the tutorial's object_frequency score.
 
-Usage: quality.py CLIPS_DIR SELECTION_BENCH_BINARY > results.md
+Then, sampling before detection priced: per decode sampling setting (decode's own FrameSampler,
+bench/detect/main.swift), the detector calls (frames kept) against the tutorial config's mean
+coverage when it selects among the kept frames only, scored against all true poses.
+
+Usage: quality.py CLIPS_DIR SELECTION_BENCH_BINARY SAMPLING_COUNT_BINARY > results.md
 """
 import json
 import os
@@ -25,6 +29,10 @@ import numpy as np
 
 BUDGETS = [0.01, 0.02, 0.05]
 RANDOM_SEEDS = 20
+# Decode sampling settings priced (decode parameters joined by '+'); the first keeps every frame.
+SAMPLINGS = ["every=1", "every=2", "every=3", "every=4", "every=6", "dedup_threshold=0.25", "dedup_threshold=1",
+             "every=3+dedup_threshold=0.25"] + [f"change_threshold={t}+max_gap={g}" for t in (0.5, 1, 1.5, 2) for g in (6, 12)]
+PRICED_CONFIG = "tutorial config"
 
 
 def load(clips):
@@ -192,10 +200,15 @@ def configs(truth, count):
     }
 
 
-def project_picks(bench, truth, counts):
+def project_picks(bench, truth, counts, names=None, subset=None):
+    """{"name@count": global frame indices} of this project's configs (all, or `names`), run by
+    SelectionBench on all frames or on the frames `subset` (global indices, in order) only."""
+    subset = list(range(len(truth.frames))) if subset is None else subset
     jobs = []
     for count in counts:
         for name, strategies in configs(truth, count).items():
+            if names and name not in names:
+                continue
             constraints = None
             if isinstance(strategies, tuple):
                 strategies, constraints = strategies
@@ -204,12 +217,47 @@ def project_picks(bench, truth, counts):
                 config["constraints"] = constraints
             jobs.append({"name": f"{name}@{count}", "config": config})
     frames = [{k: f[k] for k in ("name", "video", "index")} | {"people": [{"keypoints": p["keypoints"], "bbox": p["bbox"]}
-                                                                          for p in f["people"]]} for f in truth.frames]
+                                                                          for p in f["people"]]}
+              for f in (truth.frames[i] for i in subset)]
     with tempfile.TemporaryDirectory() as folder:
         source, target = Path(folder, "input.json"), Path(folder, "picks.json")
         source.write_text(json.dumps({"frames": frames, "configs": jobs}))
         subprocess.run([bench], env=dict(os.environ, BENCH_QUALITY_INPUT=str(source), BENCH_QUALITY_OUTPUT=str(target)), check=True)
-        return json.loads(target.read_text())
+        return {name: [subset[i] for i in picks] for name, picks in json.loads(target.read_text()).items()}
+
+
+def kept_frames(clips, truth, sampler):
+    """{option: global indices of the frames decode keeps} for every SAMPLINGS option."""
+    first = {}
+    for index, frame in enumerate(truth.frames):
+        first.setdefault(frame["video"], index)
+    kept = {option: [] for option in SAMPLINGS}
+    for video in truth.videos:
+        lines = subprocess.run([sampler, str(Path(clips) / f"{video}.mp4"), *SAMPLINGS], capture_output=True, text=True,
+                               check=True).stdout.splitlines()
+        for line in lines:
+            result = json.loads(line)
+            kept[result["option"]] += [first[video] + i for i in result["indices"]]
+    return kept
+
+
+def sampling_table(clips, bench, sampler, truth, counts):
+    """Markdown: per sampling setting, detector calls against the priced config's mean coverage."""
+    kept = kept_frames(clips, truth, sampler)
+    coverage = {}
+    for option in SAMPLINGS:
+        picks = project_picks(bench, truth, counts, names=[PRICED_CONFIG], subset=kept[option])
+        coverage[option] = [truth.coverage(picks[f"{PRICED_CONFIG}@{count}"])[0] for count in counts]
+    baseline = coverage[SAMPLINGS[0]]
+    lines = ["| decode sampling | detector calls | fewer calls | " + " | ".join(
+                 f"coverage mean at {b:.0%} (loss)" for b in BUDGETS) + " | mean loss |",
+             "|---|---:|---:|" + "---|" * len(BUDGETS) + "---:|"]
+    for option in SAMPLINGS:
+        losses = [c / b - 1 for c, b in zip(coverage[option], baseline)]
+        cells = [f"{c:.4f} ({loss:+.0%})" for c, loss in zip(coverage[option], losses)]
+        lines.append(f"| `{option.replace('+', ', ')}` | {len(kept[option])} | {len(truth.frames) / len(kept[option]):.1f}× | "
+                     + " | ".join(cells) + f" | {np.mean(losses):+.1%} |")
+    return "\n".join(lines)
 
 
 def row(name, results):
@@ -223,7 +271,7 @@ def row(name, results):
 
 
 def main():
-    clips, bench = sys.argv[1], sys.argv[2]
+    clips, bench, sampler = sys.argv[1], sys.argv[2], sys.argv[3]
     truth = Truth(load(clips))
     total = len(truth.frames)
     counts = [max(1, round(b * total)) for b in BUDGETS]
@@ -248,6 +296,11 @@ def main():
         for name in configs(truth, count):
             print(row(f"this project: {name}", [truth.scores(ours[f"{name}@{count}"])]))
         print()
+
+    print(f"**Sampling before detection.** The {PRICED_CONFIG} selects among the frames decode keeps "
+          f"(detector calls); coverage against all {len(truth.poses)} true poses; loss against every frame.")
+    print()
+    print(sampling_table(clips, bench, sampler, truth, counts))
 
 
 if __name__ == "__main__":

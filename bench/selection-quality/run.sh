@@ -16,6 +16,8 @@ if [[ -z "$clips" ]]; then
 fi
 swift build -c release --product SelectionBench >&2
 bench=$(swift build -c release --show-bin-path)/SelectionBench
+bench/detect/build-sampler.sh >&2
 started=$(date +%s)
-/usr/bin/python3 bench/selection-quality/quality.py "$clips" "$bench" > bench/selection-quality/results.md
+/usr/bin/python3 bench/selection-quality/quality.py "$clips" "$bench" .build/bench-detect/sampling-count \
+    > bench/selection-quality/results.md
 echo "scored in $(( $(date +%s) - started )) s; bench/selection-quality/results.md" >&2
