@@ -41,7 +41,7 @@ print()
 print(f"Ratio NumPy / Swift: {numpy['time_s'] / median:.1f}x. Same first pick: {a[:1] == b[:1]}; "
       f"picks in common: {len(set(a) & set(b))} of {len(a)}; identical order: {a == b}.")
 print()
-print(f"Swift data generation (not timed above): {main['generate_s']:.1f} s.")
+print(f"Swift data generation (not timed above): {main['generate_s']:.1f} s. Swift picks, FNV-1a in order: {main['picks_fnv1a']}.")
 rows = [r for r in swift if r["kind"] in ("frames", "select")]
 if rows:
     print()

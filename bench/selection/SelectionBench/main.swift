@@ -100,6 +100,15 @@ func seconds(_ body: () throws -> Void) rethrows -> Double {
     return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
 }
 
+/// FNV-1a over the picks in order: builds that pick the same frames print the same value.
+func fnv1a(_ picks: [Int]) -> String {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for pick in picks {
+        for byte in withUnsafeBytes(of: UInt64(pick).littleEndian, Array.init) { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+    }
+    return String(hash, radix: 16)
+}
+
 func write<T>(_ array: [T], to path: String) throws {
     let data = array.withUnsafeBufferPointer { Data(buffer: $0) }
     try data.write(to: URL(fileURLWithPath: path))
@@ -120,7 +129,7 @@ for _ in 0 ..< repeats {
     })
 }
 let objects = scene.counts.reduce(0) { $0 + Int($1) }
-print(#"{"kind": "main", "frames": \#(frames), "objects": \#(objects), "dimension": \#(dimension), "select": \#(select), "generate_s": \#(generation), "times_s": \#(times), "peak_rss_mib": \#(peakMemoryMiB())}"#)
+print(#"{"kind": "main", "frames": \#(frames), "objects": \#(objects), "dimension": \#(dimension), "select": \#(select), "generate_s": \#(generation), "times_s": \#(times), "peak_rss_mib": \#(peakMemoryMiB()), "picks_fnv1a": "\#(fnv1a(selected))"}"#)
 if let out = environment["BENCH_OUT"] {
     try write(scene.inputs.tasks[0].objectEmbeddings?.values ?? [], to: "\(out)/embeddings.f32")
     try write(scene.counts, to: "\(out)/counts.i32")
