@@ -55,12 +55,14 @@ struct WorkerResult: Codable, Sendable {
 ///
 /// The worker writes `result.json`, then `exit-status` last, each through a temporary name and
 /// a rename: a worker killed at any instant leaves no `exit-status`, so the driver trusts nothing.
-struct AttemptFiles {
+struct AttemptFiles: Sendable {
     let directory: URL
 
     var job: URL { directory.appendingPathComponent("job.json") }
     var result: URL { directory.appendingPathComponent("result.json") }
     var exitStatus: URL { directory.appendingPathComponent("exit-status") }
+    /// Written when the worker starts: the job may run, yet this attempt wait behind others of its batch.
+    var started: URL { directory.appendingPathComponent("started") }
     var log: URL { directory.appendingPathComponent("slurm.log") }
     var output: URL { directory.appendingPathComponent("out", isDirectory: true) }
 
@@ -91,6 +93,8 @@ public enum ClusterWorker {
     /// - Parameter stageFor: the plugin for the job's `uses` and plugins folder.
     public static func run(attemptDirectory directory: URL, stageFor: (WorkerJob) throws -> any Stage) async -> Int32 {
         let files = AttemptFiles(directory: directory)
+        // Only for progress: the driver trusts nothing but `exit-status`.
+        _ = FileManager.default.createFile(atPath: files.started.path, contents: nil)
         var result = WorkerResult()
         do {
             let description = try JSONDecoder().decode(WorkerJob.self, from: Data(contentsOf: files.job))
