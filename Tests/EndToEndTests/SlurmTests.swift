@@ -316,8 +316,8 @@ struct SlurmTests {
             .replacingOccurrences(of: "run-[0-9a-f]+", with: "run-ID", options: .regularExpression)
     }
 
-    /// The job step around a job's shell: the shell itself, its parent `slurmstepd` and the
-    /// shell's children, found through /proc.
+    /// The job step around a job's shell: `slurmstepd` and the processes down to the shell,
+    /// outermost first, then the shell's children, found through /proc.
     private func jobProcesses(around pid: Int32) throws -> [Int32] {
         func parent(of pid: Int32) -> Int32? {
             guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
@@ -336,6 +336,7 @@ struct SlurmTests {
         }
         let children = try FileManager.default.contentsOfDirectory(atPath: "/proc").compactMap(Int32.init)
             .filter { parent(of: $0) == pid }
-        return processes + children
+        // Outermost first: a batch's shell killed after its current worker could start the next item.
+        return processes.reversed() + children
     }
 }

@@ -56,7 +56,7 @@ public struct SlurmExecutor: ItemExecutor {
             throw StageError("stage '\(job.id.stage)' has no cluster settings", code: .failed)
         }
         let files = AttemptFiles(directory: job.attemptDirectory)
-        try AttemptFiles.writeAtomically(AttemptFiles.encoder.encode(WorkerJob(job, uses: settings.uses)), to: files.job)
+        try await Self.writeJob(job, uses: settings.uses, files: files)
         let jobID: String
         do {
             jobID = try await arrays.submit(
@@ -74,11 +74,33 @@ public struct SlurmExecutor: ItemExecutor {
             end = try await queue.wait(for: jobID, files: files) { job.observer(.itemRunning(job.id)) }
         } catch {
             await queue.cancel(jobID)
+            // In a task of its own: the interruption does not cancel it (as for item commits).
+            await Task { await Self.commitCheckpoints(from: files, to: job.checkpoints) }.value
             throw error
         }
-        switch end {
-        case .statusFile(let last): return try collect(job, jobID: jobID, files: files, last: last)
-        case .lost(let last): throw await lostJobError(job, jobID: jobID, last: last, files: files)
+        do {
+            switch end {
+            case .statusFile(let last): return try collect(job, jobID: jobID, files: files, last: last)
+            case .lost(let last): throw await lostJobError(job, jobID: jobID, last: last, files: files)
+            }
+        } catch {
+            await Self.commitCheckpoints(from: files, to: job.checkpoints)
+            throw error
+        }
+    }
+
+    /// Writes the attempt's `job.json`, with the item's committed checkpoint units laid out in
+    /// its `checkpoints/` (links into the shared object store).
+    static func writeJob(_ job: ItemJob, uses: String, files: AttemptFiles) async throws {
+        let units = try await job.checkpoints.committedUnits()
+        try AttemptFiles.writeAtomically(AttemptFiles.encoder.encode(WorkerJob(job, uses: uses, checkpoints: units)), to: files.job)
+    }
+
+    /// Commits the checkpoint units an unsuccessful attempt's worker left, oldest first, so that
+    /// the next attempt resumes after them. Best effort: without them it starts from the beginning.
+    static func commitCheckpoints(from files: AttemptFiles, to store: any CheckpointStore) async {
+        for unit in AttemptCheckpoints.written(in: files.checkpoints) {
+            guard (try? await store.commit(cursor: unit.cursor, directory: unit.directory)) != nil else { return }
         }
     }
 
