@@ -37,6 +37,8 @@ let package = Package(
 
         // The JSON value type that the plugin API and the Lightly formats share
         .target(name: "JSON"),
+        // SHA-256 of bytes and files, as hex: one hasher for cache objects, keys and uploads
+        .target(name: "ContentHash", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
 
         // Engine and the plugin contract
         .target(
@@ -46,10 +48,9 @@ let package = Package(
         .target(
             name: "Engine",
             dependencies: [
-                "PluginAPI", "JSON",
+                "PluginAPI", "JSON", "ContentHash",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -75,7 +76,7 @@ let package = Package(
         .target(name: "Selection"),
         .target(
             name: "Storage",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["ContentHash", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .systemLibrary(
             name: "CCairo",
@@ -103,7 +104,7 @@ let package = Package(
             name: "TestSupport",
             dependencies: ["PluginAPI", "JSON", .product(name: "Logging", package: "swift-log")]
         ),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "JSON", "TestSupport"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "ContentHash", "JSON", "TestSupport"]),
         .testTarget(name: "MediaTests", dependencies: ["Media", "TestSupport"]),
         .testTarget(
             name: "InferenceTests", dependencies: ["Inference", "Media", "TestSupport"], exclude: ["Fixtures"]

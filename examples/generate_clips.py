@@ -147,8 +147,8 @@ def court(width, height):
 
 
 def draw_segment(img, owner, player, p, q, radius, color):
-    """Draws a round-capped segment and records `player` as the owner of its pixels."""
-    h, w, _ = img.shape
+    """Draws a round-capped segment (into `img` unless None) and records `player` as the owner of its pixels."""
+    h, w = owner.shape
     x0 = int(max(0, math.floor(min(p[0], q[0]) - radius)))
     x1 = int(min(w, math.ceil(max(p[0], q[0]) + radius) + 1))
     y0 = int(max(0, math.floor(min(p[1], q[1]) - radius)))
@@ -161,7 +161,8 @@ def draw_segment(img, owner, player, p, q, radius, color):
     t = np.clip(((xs - p[0]) * d[0] + (ys - p[1]) * d[1]) / length2, 0, 1)
     dist2 = (xs - p[0] - t * d[0]) ** 2 + (ys - p[1] - t * d[1]) ** 2
     mask = dist2 <= radius * radius
-    img[y0:y1, x0:x1][mask] = color
+    if img is not None:
+        img[y0:y1, x0:x1][mask] = color
     owner[y0:y1, x0:x1][mask] = player
 
 
@@ -178,8 +179,9 @@ def schedule(rng, frames, weights):
     return timeline[:frames]
 
 
-def simulate(spec, frames, width, height, seed):
-    """Yields (image, people) per frame; people: dicts with track_id, action, joints (17x2), visibility."""
+def simulate(spec, frames, width, height, seed, draw=True):
+    """Yields (image, people) per frame; people: dicts with track_id, action, joints (17x2), visibility.
+    Without `draw` the image is None: only who owns each pixel (for visibility) is worked out."""
     rng = np.random.default_rng(seed)
     world_width = width * (1 + spec.pan)
     background = court(int(math.ceil(world_width)) + 1, height)
@@ -213,7 +215,7 @@ def simulate(spec, frames, width, height, seed):
         t_prev = t
         camera = spec.pan * width * 0.5 * (1 - math.cos(2 * math.pi * t / max(1, frames)))
         shift = int(round(camera))
-        img = background[:, shift:shift + width].copy()
+        img = background[:, shift:shift + width].copy() if draw else None
         owner = np.full((height, width), -1, np.int16)
 
         people = []
@@ -271,24 +273,26 @@ def coco_category():
 
 
 def render_clip(spec, video, json_path, frames, width, height, fps, seed):
-    """Encodes the clip to `video` and writes its ground truth to `json_path`."""
-    encoder = subprocess.Popen(
+    """Encodes the clip to `video` (unless None) and writes its ground truth to `json_path`."""
+    encoder = None if video is None else subprocess.Popen(
         ["ffmpeg", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}",
          "-r", str(fps), "-i", "-", "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p",
          "-g", "50", "-bf", "2", "-threads", "2", "-map_metadata", "-1", "-fflags", "+bitexact", "-f", "mp4",
          str(video)],
         stdin=subprocess.PIPE)
     images, annotations = [], []
-    for index, (img, people) in enumerate(simulate(spec, frames, width, height, seed)):
-        encoder.stdin.write(img.tobytes())
+    for index, (img, people) in enumerate(simulate(spec, frames, width, height, seed, draw=encoder is not None)):
+        if encoder:
+            encoder.stdin.write(img.tobytes())
         images.append({"id": index, "file_name": frame_name(spec.name, index, frames), "width": width,
                        "height": height})
         for person in people:
             if person["visible_pixels"] >= MIN_VISIBLE_PIXELS:
                 annotations.append(annotation(person, index, len(annotations) + 1, width, height))
-    encoder.stdin.close()
-    if encoder.wait() != 0:
-        sys.exit(f"generate_clips: ffmpeg failed to encode {video}")
+    if encoder:
+        encoder.stdin.close()
+        if encoder.wait() != 0:
+            sys.exit(f"generate_clips: ffmpeg failed to encode {video}")
     truth = {"info": {"description": f"ground truth of {spec.name}", "generator": "examples/generate_clips.py",
                       "seed": seed},
              "images": images, "annotations": annotations, "categories": [coco_category()]}
@@ -305,6 +309,8 @@ def main():
     parser.add_argument("--frames-scale", type=float, default=1.0, help="multiply every clip's length")
     parser.add_argument("--only", action="append", choices=[c.name for c in CLIPS], metavar="CLIP",
                         help="make only this clip (repeatable; default all five)")
+    parser.add_argument("--truth-only", action="store_true",
+                        help="write only the ground truth <clip>.json, identical to a full run's, without rendering video")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     for number, spec in enumerate(CLIPS):
@@ -312,14 +318,22 @@ def main():
             continue
         video = args.out / spec.name
         truth = video.with_suffix(".json")
+        frames = max(2, int(spec.frames * args.frames_scale))
+        seed = args.seed + number
+        if args.truth_only:
+            if not truth.exists():
+                partial_truth = truth.with_name(truth.stem + ".partial.json")
+                render_clip(spec, None, partial_truth, frames, args.width, args.height, args.fps, seed)
+                partial_truth.rename(truth)
+                print(f"generate_clips: wrote {truth}")
+            continue
         if video.exists() and truth.exists():
             continue
         # Both files appear under their final names only when complete; the video last, so an
         # existing video always has its ground truth beside it.
         partial_video = video.with_name(video.stem + ".partial.mp4")
         partial_truth = truth.with_name(truth.stem + ".partial.json")
-        render_clip(spec, partial_video, partial_truth, max(2, int(spec.frames * args.frames_scale)),
-                    args.width, args.height, args.fps, args.seed + number)
+        render_clip(spec, partial_video, partial_truth, frames, args.width, args.height, args.fps, seed)
         partial_truth.rename(truth)
         partial_video.rename(video)
         print(f"generate_clips: wrote {video} and {truth.name}")

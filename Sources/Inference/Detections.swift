@@ -34,4 +34,17 @@ public struct Detections: Codable, Sendable, Hashable {
         case keypointsScores = "keypoints_scores"
         case frameEmbedding = "frame_embedding"
     }
+
+    /// A box-only detector (Faster R-CNN) writes no `keypoints` or `keypoints_scores`: read as none.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        index = try container.decode(Int.self, forKey: .index)
+        boxes = try container.decode([[Float]].self, forKey: .boxes)
+        labels = try container.decode([Int].self, forKey: .labels)
+        scores = try container.decode([Float].self, forKey: .scores)
+        keypoints = try container.decodeIfPresent([[[Float]]].self, forKey: .keypoints) ?? []
+        keypointsScores = try container.decodeIfPresent([[Float]].self, forKey: .keypointsScores) ?? []
+        embeddings = try container.decodeIfPresent([[Float]].self, forKey: .embeddings)
+        frameEmbedding = try container.decodeIfPresent([Float].self, forKey: .frameEmbedding)
+    }
 }

@@ -1,33 +1,20 @@
+import ContentHash
 import Crypto
 import Foundation
 
-/// Content digests of local files, read in chunks.
+/// Content digests of local files, for datasources (errors as ``StorageError``).
 public enum FileDigest {
-    /// The SHA-256 of the file's bytes, as lower-case hex.
+    /// The SHA-256 of the file's bytes, as lower-case hex, read in chunks.
     /// - Throws: ``StorageError`` with code `io` when the file cannot be read.
     public static func sha256(of file: URL) throws -> String {
-        let handle: FileHandle
-        do { handle = try FileHandle(forReadingFrom: file) } catch {
-            throw StorageError(.io, "cannot read '\(file.path)'", cause: "\(error.localizedDescription)")
+        do { return try ContentHash.sha256(of: file).digest } catch {
+            throw StorageError(.io, "cannot read '\(file.path)'", cause: "\(error)")
         }
-        defer { try? handle.close() }  // Closing a read-only handle cannot lose data.
-        var hasher = SHA256()
-        while true {
-            let chunk: Data?
-            do { chunk = try handle.read(upToCount: 1 << 20) } catch {
-                throw StorageError(.io, "cannot read '\(file.path)'", cause: "\(error.localizedDescription)")
-            }
-            guard let chunk, !chunk.isEmpty else { break }
-            hasher.update(data: chunk)
-        }
-        return SigV4Signer.hex(hasher.finalize())
     }
 
     /// The SHA-256 of `data`, as lower-case hex.
-    public static func sha256(of data: Data) -> String { SigV4Signer.hex(SHA256.hash(data: data)) }
-}
+    public static func sha256(of data: Data) -> String { ContentHash.sha256(of: data) }
 
-extension FileDigest {
     /// The MD5 of the file's bytes, as lower-case hex: the ETag S3 gives a single-part upload.
     /// - Throws: ``StorageError`` with code `io` when the file cannot be read.
     public static func md5(of file: URL) throws -> String {
@@ -35,6 +22,6 @@ extension FileDigest {
         do { data = try Data(contentsOf: file, options: .mappedIfSafe) } catch {
             throw StorageError(.io, "cannot read '\(file.path)'", cause: error.localizedDescription)
         }
-        return SigV4Signer.hex(Insecure.MD5.hash(data: data))
+        return ContentHash.hex(Insecure.MD5.hash(data: data))
     }
 }

@@ -19,6 +19,8 @@ struct ParameterValidationTests {
               every: 0
               fps: -1
               dedup_threshold: 999
+              change_threshold: 256
+              max_gap: -1
           detect:
             uses: detect
             needs: [decode]
@@ -66,6 +68,8 @@ struct ParameterValidationTests {
         ("every: 0", "parameter 'every' must be at least 1, got 0"),
         ("fps: -1", "parameter 'fps' must be at least 0, got -1"),
         ("dedup_threshold: 999", "parameter 'dedup_threshold' must be within 0...255, got 999"),
+        ("change_threshold: 256", "parameter 'change_threshold' must be within 0...255, got 256"),
+        ("max_gap: -1", "parameter 'max_gap' must be at least 0, got -1"),
         ("batch_size: 0", "parameter 'batch_size' must be at least 1, got 0"),
         ("argv: []", "argv: must name a command"),
         ("n_sample: 10", "selection_config.n_sample: unknown key 'n_sample'. Did you mean 'n_samples'?"),

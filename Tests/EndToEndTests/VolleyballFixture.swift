@@ -35,7 +35,7 @@ struct VolleyballScenario: Sendable {
         try FileManager.default.copyItem(at: settings.clips, to: root.appendingPathComponent("data"))
         var text = try String(contentsOf: Self.repositoryRoot.appendingPathComponent("pipelines/volleyball.yaml"), encoding: .utf8)
         text = try Self.replacing(text, "  model: models/standin-keypointrcnn.pt\n", "  model: \(settings.model.path)\n")
-        text = try Self.replacing(text, "  every: 3\n", "  every: \(settings.every)\n")
+        text = try Self.replacing(text, "  every: 1\n", "  every: \(settings.every)\n")
         text = try Self.replacing(text, "        n_samples: 100\n", "        n_samples: \(settings.samples)\n")
         text = try Self.replacing(text, "batch_size: 2, threads: 0}", "batch_size: 2, threads: 0, checkpoint_every: \(settings.checkpointEvery)}")
         try Data(text.utf8).write(to: root.appendingPathComponent(pipeline))

@@ -1,3 +1,5 @@
+import ContentHash
+import Foundation
 @testable import Engine
 import JSON
 import PluginAPI
@@ -26,6 +28,6 @@ import Testing
     func canonicalJSONIsStableAndEqualsTheSortedFormOfJSON(fields: CacheKeyFields, expected: String) {
         #expect(fields.canonicalJSON == expected)
         #expect(fields.canonicalJSON == CanonicalJSON.string(fields.json))
-        #expect(fields.digest == Digest.sha256(expected))
+        #expect(fields.digest == ContentHash.sha256(of: Data(expected.utf8)))
     }
 }

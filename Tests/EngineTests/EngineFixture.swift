@@ -54,6 +54,34 @@ struct AppendStage: Stage {
     }
 }
 
+/// A gather effect stage that logs what its `inputs` hold when the engine asks for its external
+/// state (`key:`) and when it runs (`run:`), as `STAGE/KEY` paths.
+struct InputsProbeStage: Stage {
+    let log: RunLog
+
+    var descriptor: PluginDescriptor {
+        PluginDescriptor(id: "probe-inputs", version: "1", summary: "test", mode: .gather, kind: .effect, parameters: [])
+    }
+
+    var readsExternalState: Bool { true }
+
+    func externalStateDigest(_ item: StageItem, context: any StageContext) async throws -> String? {
+        log.append("key:" + listing(item))
+        return "same"
+    }
+
+    func run(_ item: StageItem, context: any StageContext) async throws {
+        log.append("run:" + listing(item))
+        try Data().write(to: context.outputDirectory.appendingPathComponent("done"))
+    }
+
+    private func listing(_ item: StageItem) -> String {
+        item.inputs.sorted { $0.key < $1.key }.flatMap { stage, folder in
+            ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).sorted().map { "\(stage)/\($0)" }
+        }.joined(separator: ",")
+    }
+}
+
 /// A temporary pipeline directory with sources `data/<name>.txt`.
 struct EngineFixture {
     let directory: TemporaryDirectory

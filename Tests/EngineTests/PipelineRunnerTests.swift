@@ -96,6 +96,27 @@ import TestSupport
         #expect(links == ["all", "all/out.txt"])
     }
 
+    /// A gather stage reads the same `inputs` when the engine asks for its external state (key
+    /// time) and when it runs: only the committed upstream items, not a view left by an older run.
+    @Test func gatherSeesTheSameInputsAtKeyTimeAndRunTime() async throws {
+        let fixture = try EngineFixture(sources: ["x.txt": "X", "y.txt": "Y", "z.txt": "Z"])
+        defer { fixture.directory.remove() }
+        let all: [any Stage] = stages + [InputsProbeStage(log: log)]
+        func pipeline(failOn: String) -> Pipeline {
+            fixture.pipeline([
+                EngineFixture.stage("a", uses: "first", foreach: "data/*.txt", with: ["fail_on": .string(failOn)], onError: .skip),
+                EngineFixture.stage("c", uses: "probe-inputs", needs: ["a"]),
+            ])
+        }
+        _ = try await fixture.run(pipeline(failOn: ""), stages: all)
+        #expect(log.all.filter { $0.hasPrefix("key:") || $0.hasPrefix("run:") } == ["key:a/x.txt,a/y.txt,a/z.txt", "run:a/x.txt,a/y.txt,a/z.txt"])
+        log.reset()
+        // y.txt now fails (and is skipped): its view from the first run is still in out/a.
+        _ = try await fixture.run(pipeline(failOn: "y.txt"), stages: all)
+        #expect(FileManager.default.fileExists(atPath: fixture.workdir.appendingPathComponent("out/a/y.txt").path))
+        #expect(log.all.filter { $0.hasPrefix("key:") || $0.hasPrefix("run:") } == ["key:a/x.txt,a/z.txt", "run:a/x.txt,a/z.txt"])
+    }
+
     @Test func forceRerunsTheStageIgnoringItsCache() async throws {
         let fixture = try EngineFixture(sources: ["x.txt": "X"])
         defer { fixture.directory.remove() }

@@ -227,6 +227,6 @@ import Testing
         #expect(error.message == "'a.mp4': detections.json: frame 0, detection 0: 1 keypoints and 1 keypoint scores, expected 17")
         try Data("{\"frame_count\": 3}".utf8).write(to: fixture.upstream.appendingPathComponent("detections.json"))
         let decoding = try await #require(throws: StageError.self) { try await fixture.run(ConvertStage(), key: "a.mp4") }
-        #expect(decoding.message == "'a.mp4': detections.json is not valid: missing 'frames'")
+        #expect(decoding.message == "'a.mp4': detections.json is not valid: missing 'file'")
     }
 }

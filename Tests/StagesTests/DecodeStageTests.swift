@@ -28,7 +28,9 @@ private enum DecodeClips {
     private func run(_ file: String, _ parameters: [String: JSONValue] = [:]) async throws -> (DecodeManifest, Data) {
         let scratch = try TemporaryDirectory(prefix: "decode-out")
         defer { scratch.remove() }
-        var values: [String: JSONValue] = ["every": .int(1), "fps": .int(0), "dedup_threshold": .int(0), "threads": .int(2)]
+        var values: [String: JSONValue] = [
+            "every": .int(1), "fps": .int(0), "dedup_threshold": .int(0), "change_threshold": .int(0), "max_gap": .int(0), "threads": .int(2),
+        ]
         values.merge(parameters) { $1 }
         let context = try TestStageContext(
             parameters: values, outputDirectory: scratch.url.appendingPathComponent("out"), pipelineDirectory: scratch.url,
@@ -56,7 +58,8 @@ private enum DecodeClips {
         #expect(manifest.frames.filter(\.key).map(\.index) == [0, 10, 20, 30, 40])
         #expect(manifest.frames.allSatisfy { $0.signature.count == 288 })
         let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
-        #expect(json["sampling"] as? NSDictionary == ["every": 1, "fps": NSNull(), "dedup_threshold": 0] as NSDictionary)
+        #expect(json["sampling"] as? NSDictionary
+            == ["every": 1, "fps": NSNull(), "dedup_threshold": 0, "change_threshold": 0, "max_gap": 0] as NSDictionary)
         #expect(json["frame_count"] as? Int == 50)
         #expect(json["time_base"] as? [Int] == [1, 12800])
     }
@@ -100,7 +103,7 @@ private enum DecodeClips {
     @Test func descriptorDeclaresTheContract() {
         let descriptor = DecodeStage().descriptor
         #expect(descriptor.id == "decode" && descriptor.version == "1" && descriptor.mode == .map)
-        #expect(descriptor.parameters.map(\.name) == ["every", "fps", "dedup_threshold", "threads"])
+        #expect(descriptor.parameters.map(\.name) == ["every", "fps", "dedup_threshold", "change_threshold", "max_gap", "threads"])
         #expect(BuiltinStages.all.contains { $0.descriptor.id == "decode" })
     }
 }

@@ -33,7 +33,9 @@ private struct DetectFixture: Sendable {
 
     private func decode(into output: URL, every: Int) async throws {
         let context = try TestStageContext(
-            parameters: ["every": .int(every), "fps": .int(0), "dedup_threshold": .int(0), "threads": .int(1)],
+            parameters: [
+                "every": .int(every), "fps": .int(0), "dedup_threshold": .int(0), "change_threshold": .int(0), "max_gap": .int(0), "threads": .int(1),
+            ],
             outputDirectory: output, pipelineDirectory: directory,
             checkpointDirectory: directory.appendingPathComponent("decode-checkpoints-\(every)"))
         try await DecodeStage().run(item(inputs: [:]), context: context)

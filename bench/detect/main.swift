@@ -1,23 +1,43 @@
-// Counts the frames `decode` keeps (= detector calls `detect` makes) under several sampling
-// options, with the decode stage's own FrameSampler over one sequential FFmpeg pass per option.
-// Usage: sampling-count VIDEO → one JSON line per option.
+// The frames `decode` keeps (= detector calls `detect` makes) under several sampling options, with
+// the decode stage's own FrameSampler over the video's frames, decoded once (the sampler sees only
+// each frame's index, time and signature).
+// Usage: sampling-count VIDEO [OPTION ...] → one JSON line per option: file, option, frames, kept,
+// and the kept frame indices. An OPTION is decode parameters joined by '+', e.g.
+// `every=3+dedup_threshold=1` or `change_threshold=6+max_gap=25`; without any, a fixed list.
 import Foundation
 
+struct Failure: Error, CustomStringConvertible { let description: String }
+
 let video = URL(fileURLWithPath: CommandLine.arguments[1])
-let options: [(name: String, every: Int, dedup: Double)] = [
-    ("every=1", 1, 0), ("every=3", 3, 0), ("dedup_threshold=0.1", 1, 0.1), ("dedup_threshold=0.25", 1, 0.25),
-    ("dedup_threshold=0.5", 1, 0.5), ("dedup_threshold=1", 1, 1),
-    ("dedup_threshold=2", 1, 2), ("every=3 + dedup_threshold=1", 3, 1),
-]
-for option in options {
-    let decoder = try VideoDecoder(url: video, threads: 1)
-    var sampler = FrameSampler(every: option.every, fps: 0, dedupThreshold: option.dedup)
-    var decoded = 0, kept = 0
-    // The decode stage's loop (Sources/Stages/Decode/DecodeStage.swift): candidates, then signatures.
-    while let frame = try decoder.next() {
-        decoded += 1
-        guard sampler.isCandidate(index: frame.index, seconds: decoder.info.seconds(pts: frame.info.pts)) else { continue }
-        if sampler.keeps(signature: try frame.signature()) { kept += 1 }
+let given = Array(CommandLine.arguments.dropFirst(2))
+let options = given.isEmpty
+    ? ["every=1", "every=3", "dedup_threshold=0.1", "dedup_threshold=0.25", "dedup_threshold=0.5", "dedup_threshold=1",
+       "dedup_threshold=2", "every=3+dedup_threshold=1"]
+    : given
+
+func sampler(_ option: String) throws -> FrameSampler {
+    var values = ["every": 1.0, "fps": 0, "dedup_threshold": 0, "change_threshold": 0, "max_gap": 0]
+    for pair in option.split(separator: "+") {
+        let parts = pair.split(separator: "=").map(String.init)
+        guard parts.count == 2, values[parts[0]] != nil, let value = Double(parts[1]) else {
+            throw Failure(description: "sampling-count: '\(pair)' is not one of \(values.keys.sorted()) = number")
+        }
+        values[parts[0]] = value
     }
-    print("{\"file\": \"\(video.lastPathComponent)\", \"option\": \"\(option.name)\", \"frames\": \(decoded), \"kept\": \(kept)}")
+    return FrameSampler(every: Int(values["every"]!), fps: values["fps"]!, dedupThreshold: values["dedup_threshold"]!,
+                        changeThreshold: values["change_threshold"]!, maxGap: Int(values["max_gap"]!))
+}
+
+let decoder = try VideoDecoder(url: video, threads: 1)
+var frames: [(index: Int, seconds: Double, signature: FrameSignature)] = []
+while let frame = try decoder.next() {
+    frames.append((frame.index, decoder.info.seconds(pts: frame.info.pts), try frame.signature()))
+}
+for option in options {
+    var sampler = try sampler(option)
+    // The decode stage's loop (Sources/Stages/Decode/DecodeStage.swift): candidates, then signatures.
+    let kept = frames.filter { sampler.isCandidate(index: $0.index, seconds: $0.seconds) && sampler.keeps(index: $0.index, signature: $0.signature) }
+        .map(\.index)
+    print("{\"file\": \"\(video.lastPathComponent)\", \"option\": \"\(option)\", \"frames\": \(frames.count), \"kept\": \(kept.count), "
+          + "\"indices\": \(kept)}")
 }

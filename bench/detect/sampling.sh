@@ -7,16 +7,10 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 scale=${1:-0.3}
 work=${BENCH_WORK:-/tmp/orchestrate-bench-detect}
-mkdir -p "$work/clips" .build/bench-detect
+mkdir -p "$work/clips"
 /usr/bin/python3 examples/generate_clips.py --frames-scale "$scale" --out "$work/clips" >/dev/null
 
-# Media's sources, the decode stage's FrameSampler and main.swift as one small binary (the sampler
-# lives in the Stages module; its `import Media` is dropped since everything is one module here).
-grep -v '^import Media$' Sources/Stages/Decode/FrameSampler.swift > .build/bench-detect/FrameSampler.swift
-cp bench/detect/main.swift .build/bench-detect/main.swift
-swiftc -O -wmo -module-name DetectSamplingBench -I Sources/CFFmpeg \
-  Sources/Media/*.swift Sources/Media/FFmpeg/*.swift .build/bench-detect/FrameSampler.swift \
-  .build/bench-detect/main.swift -o .build/bench-detect/sampling-count
+bench/detect/build-sampler.sh
 
 for clip in "$work"/clips/*.mp4; do .build/bench-detect/sampling-count "$clip"; done | /usr/bin/python3 -c '
 import json, sys

@@ -1,4 +1,4 @@
-import Crypto
+import ContentHash
 import Foundation
 import JSON
 import PluginAPI
@@ -93,7 +93,7 @@ public struct CacheKeyFields: Sendable, Hashable {
     }
 
     /// The cache key: lowercase hex SHA-256 of ``canonicalJSON``.
-    public var digest: String { Digest.hex(SHA256.hash(data: Data(canonicalJSON.utf8))) }
+    public var digest: String { ContentHash.sha256(of: Data(canonicalJSON.utf8)) }
 
     /// Every leaf field as `path → value`, e.g. `params.threshold → 0.4`, for field-by-field diffs.
     public var flattened: [String: String] {
@@ -130,19 +130,4 @@ public struct FieldChange: Sendable, Hashable, CustomStringConvertible {
     public var new: String?
 
     public var description: String { "\(path): \(old ?? "(none)") → \(new ?? "(none)")" }
-}
-
-enum Digest {
-    static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
-        let table: [UInt8] = Array("0123456789abcdef".utf8)
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(64)
-        for byte in digest {
-            bytes.append(table[Int(byte >> 4)])
-            bytes.append(table[Int(byte & 0x0f)])
-        }
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
-    static func sha256(_ string: String) -> String { hex(SHA256.hash(data: Data(string.utf8))) }
 }

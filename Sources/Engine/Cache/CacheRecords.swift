@@ -1,3 +1,4 @@
+import ContentHash
 import Foundation
 import JSON
 import PluginAPI
@@ -18,7 +19,7 @@ public struct OutputFile: Sendable, Hashable, Codable {
     public static func manifestDigest(_ files: [OutputFile]) -> String {
         var text = ""
         for file in files.sorted(by: { $0.path < $1.path }) { text += "\(file.path)\t\(file.digest)\n" }
-        return Digest.sha256(text)
+        return ContentHash.sha256(of: Data(text.utf8))
     }
 }
 

@@ -91,10 +91,10 @@ extension CacheStore {
                 return entries
             }
         }
-        let outView = stage.map { outDirectory.appendingPathComponent($0) } ?? outDirectory
+        let outView = stage.map(workdir.view(ofStage:)) ?? workdir.out
         // The out/ view is derived data: removing it is safe, the next run rebuilds it.
         try? FileManager.default.removeItem(at: outView)
-        try FileManager.default.createDirectory(at: outDirectory, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: workdir.out, withIntermediateDirectories: true)
         var cleanup = try collectGarbage()
         cleanup.entries += entries
         return cleanup

@@ -8,27 +8,23 @@ import PluginAPI
 /// One `DatabasePool` per process: readers (`status`, `cache ls`) never wait for a run,
 /// and writes from several processes serialise through SQLite's lock with a busy timeout.
 public final class CacheStore: Sendable {
-    public let workdir: URL
+    public let workdir: Workdir
     public let objects: ObjectStore
     /// A `DatabasePool` on the workdir's file; for a read-only look at a workdir that does not
     /// exist yet, an empty in-memory database (so `status` never creates one).
     let pool: any DatabaseWriter
 
-    public var databaseURL: URL { workdir.appendingPathComponent("orchestrate.sqlite") }
-    public let stagingDirectory: URL
-    public let outDirectory: URL
 
     /// Opens (creating when needed) the workdir and its database, migrating the schema.
     ///
     /// With `readOnly`, a workdir without a database is not created: the store is empty and
     /// in memory (commands that only look, such as `status`, leave the disk as it was).
     /// - Throws: ``CacheError`` with code `database` or `io`.
-    public init(workdir: URL, readOnly: Bool = false) throws {
-        self.workdir = workdir.standardizedFileURL
-        objects = ObjectStore(root: self.workdir.appendingPathComponent("objects", isDirectory: true))
-        stagingDirectory = self.workdir.appendingPathComponent("staging", isDirectory: true)
-        outDirectory = self.workdir.appendingPathComponent("out", isDirectory: true)
-        let databasePath = self.workdir.appendingPathComponent("orchestrate.sqlite").path
+    public init(workdir root: URL, readOnly: Bool = false) throws {
+        let workdir = Workdir(root)
+        self.workdir = workdir
+        objects = ObjectStore(root: workdir.objects)
+        let databasePath = workdir.database.path
         if readOnly && !FileManager.default.fileExists(atPath: databasePath) {
             do {
                 let empty = try DatabaseQueue()
@@ -39,9 +35,9 @@ public final class CacheStore: Sendable {
             }
             return
         }
-        try Self.checkWorkdir(self.workdir)
+        try Self.checkWorkdir(workdir.root)
         do {
-            try FileManager.default.createDirectory(at: self.workdir, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(at: workdir.root, withIntermediateDirectories: true)
             var configuration = Configuration()
             configuration.busyMode = .timeout(60)
             configuration.prepareDatabase { db in
@@ -52,13 +48,11 @@ public final class CacheStore: Sendable {
             // Two processes opening a new workdir together race to switch it to WAL and to create
             // the tables: open and migrate under an exclusive lock on a file beside the database
             // (the kernel releases it if this process dies).
-            let workdir = self.workdir
-            pool = try Self.whileLocking(workdir.appendingPathComponent("open.lock")) {
+            pool = try Self.whileLocking(workdir.openLock) {
                 // Under the lock: a process creating this workdir right now is done with it.
-                try Self.checkWorkdirEntries(workdir)
-                for folder in ["objects", "staging", "out"] {
-                    try FileManager.default.createDirectory(
-                        at: workdir.appendingPathComponent(folder), withIntermediateDirectories: true)
+                try Self.checkWorkdirEntries(workdir.root)
+                for folder in workdir.folders {
+                    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
                 }
                 let pool = try DatabasePool(path: databasePath, configuration: configuration)
                 try Self.migrator.migrate(pool)
@@ -67,16 +61,9 @@ public final class CacheStore: Sendable {
         } catch let error as CacheError {
             throw error
         } catch {
-            throw CacheError("cannot open the cache in '\(workdir.path)'", code: .database, cause: error)
+            throw CacheError("cannot open the cache in '\(workdir.root.path)'", code: .database, cause: error)
         }
     }
-
-    /// What a workdir may hold: the database (with its WAL files and lock), the object store,
-    /// staging and the views.
-    static let workdirEntries: Set<String> = [
-        "orchestrate.sqlite", "orchestrate.sqlite-wal", "orchestrate.sqlite-shm", "orchestrate.sqlite-journal",
-        "open.lock", "objects", "staging", "out",
-    ]
 
     /// Refuses a workdir that is a file or that cannot be created or written. (What it holds is
     /// checked under the open lock: `checkWorkdirEntries`.)
@@ -107,7 +94,7 @@ public final class CacheStore: Sendable {
         // A folder without a database is no workdir yet: it must be empty but for the lock (an
         // `out/` in it is the user's).
         let isWorkdir = entries.contains("orchestrate.sqlite")
-        let foreign = entries.filter { isWorkdir ? !workdirEntries.contains($0) : $0 != "open.lock" }.sorted()
+        let foreign = entries.filter { isWorkdir ? !Workdir.entries.contains($0) : $0 != "open.lock" }.sorted()
         guard foreign.isEmpty else {
             let shown = foreign.prefix(3).map { "'\($0)'" }.joined(separator: ", ") + (foreign.count > 3 ? ", …" : "")
             throw CacheError(
@@ -192,13 +179,13 @@ public final class CacheStore: Sendable {
 
     func wrap<T>(_ what: String, _ body: () throws -> T) throws -> T {
         do { return try body() } catch let error as CacheError { throw error } catch {
-            throw CacheError("cache database error while \(what) in '\(workdir.path)'", code: .database, cause: error)
+            throw CacheError("cache database error while \(what) in '\(workdir.root.path)'", code: .database, cause: error)
         }
     }
 
     func wrap<T>(_ what: String, _ body: () async throws -> T) async throws -> T {
         do { return try await body() } catch let error as CacheError { throw error } catch {
-            throw CacheError("cache database error while \(what) in '\(workdir.path)'", code: .database, cause: error)
+            throw CacheError("cache database error while \(what) in '\(workdir.root.path)'", code: .database, cause: error)
         }
     }
 

@@ -1,4 +1,4 @@
-import Crypto
+import ContentHash
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -24,7 +24,7 @@ public struct ObjectStore: Sendable {
     /// to its digest. The file is gone afterwards (moved, or removed when the object existed).
     /// - Throws: ``CacheError`` with code `io`.
     public func ingest(_ file: URL) throws -> (digest: String, size: Int64) {
-        let (digest, size) = try FileHasher.sha256(of: file, fsync: true)
+        let (digest, size) = try Self.hash(file, fsync: true)
         let destination = url(for: digest)
         var existing = stat()
         if stat(destination.path, &existing) == 0, Int64(existing.st_size) == size {
@@ -43,33 +43,16 @@ public struct ObjectStore: Sendable {
 
     /// Re-hashes an object and says whether its bytes still match its name.
     public func verify(_ digest: String) -> Bool {
-        guard let (actual, _) = try? FileHasher.sha256(of: url(for: digest), fsync: false) else { return false }
+        guard let (actual, _) = try? Self.hash(url(for: digest), fsync: false) else { return false }
         return actual == digest
     }
 }
 
-/// Streaming SHA-256 of files.
-enum FileHasher {
-    static func sha256(of file: URL, fsync shouldSync: Bool) throws -> (String, Int64) {
-        let fd = open(file.path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw CacheError("cannot open '\(file.path)' (errno \(errno))", code: .io) }
-        defer { close(fd) }
-        var hasher = SHA256()
-        var size: Int64 = 0
-        let chunk = 1 << 20
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 16)
-        defer { buffer.deallocate() }
-        while true {
-            let count = read(fd, buffer.baseAddress, chunk)
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw CacheError("cannot read '\(file.path)' (errno \(errno))", code: .io)
-            }
-            if count == 0 { break }
-            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
-            size += Int64(count)
+extension ObjectStore {
+    /// ``ContentHash/sha256(of:fsync:)`` with its failure as a ``CacheError`` (code `io`).
+    static func hash(_ file: URL, fsync: Bool) throws -> (digest: String, size: Int64) {
+        do { return try ContentHash.sha256(of: file, fsync: fsync) } catch {
+            throw CacheError(error.description, code: .io)
         }
-        if shouldSync { _ = fsync(fd) }
-        return (Digest.hex(hasher.finalize()), size)
     }
 }

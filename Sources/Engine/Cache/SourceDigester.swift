@@ -22,7 +22,7 @@ public final class SourceDigester: Sendable {
             throw CacheError("source file '\(path)' does not exist or cannot be read", code: .io)
         }
         if let known = memo.withLock({ $0.byPath[path] }), known.stat == current { return known.sha256 }
-        let (digest, _) = try FileHasher.sha256(of: URL(fileURLWithPath: path), fsync: false)
+        let (digest, _) = try ObjectStore.hash(URL(fileURLWithPath: path), fsync: false)
         // A file modified while being hashed keeps no memo: its next stat differs.
         guard FileStat(path: path) == current else { return digest }
         let entry = SourceDigest(sha256: digest, stat: current)

@@ -148,7 +148,7 @@ public enum ClusterWorker {
 
     /// Every output with its digest, fsynced so that another host reads the same bytes.
     static func manifest(of directory: URL) throws -> [OutputFile] {
-        try OutputView.files(under: directory) { try FileHasher.sha256(of: $0, fsync: true) }
+        try OutputView.files(under: directory) { try ObjectStore.hash($0, fsync: true) }
     }
 }
 

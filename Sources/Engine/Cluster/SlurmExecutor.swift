@@ -33,7 +33,7 @@ public struct SlurmExecutor: ItemExecutor {
     public init(store: CacheStore, stages: [String: StageSettings], workerCommand: [String]? = nil) {
         self.store = store
         self.stages = stages
-        queue = SlurmQueue(client: SlurmClient(directory: store.workdir))
+        queue = SlurmQueue(client: SlurmClient(directory: store.workdir.root))
         arrays = SlurmArrays(
             queue: queue, workerCommand: workerCommand ?? [Bundle.main.executablePath ?? CommandLine.arguments[0], "worker"])
     }
@@ -48,7 +48,7 @@ public struct SlurmExecutor: ItemExecutor {
     public static func cancelOrphans(of store: CacheStore) async throws {
         let orphans = try store.takeOrphanedClusterJobs()
         guard !orphans.isEmpty else { return }
-        await SlurmQueue(client: SlurmClient(directory: store.workdir)).cancelOrphans(orphans)
+        await SlurmQueue(client: SlurmClient(directory: store.workdir.root)).cancelOrphans(orphans)
     }
 
     public func execute(_ job: ItemJob) async throws -> AttemptResult {

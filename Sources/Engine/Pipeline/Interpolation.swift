@@ -3,20 +3,15 @@ import JSON
 import PluginAPI
 
 /// The item-level values `${item.path}`, `${item.name}`, `${item.stem}`, `${out}` and
-/// `${in.STAGE}` resolve to.
+/// `${in.STAGE}` resolve to. (`${params.…}` is resolved at load time.)
 public struct InterpolationScope: Sendable {
-    public var params: [String: JSONValue]
     /// The item's source file, when it descends from a `foreach` match.
     public var itemPath: URL?
     public var itemKey: String
     public var outputDirectory: URL?
     public var inputs: [String: URL]
 
-    public init(
-        params: [String: JSONValue], itemPath: URL?, itemKey: String,
-        outputDirectory: URL?, inputs: [String: URL]
-    ) {
-        self.params = params
+    public init(itemPath: URL?, itemKey: String, outputDirectory: URL?, inputs: [String: URL]) {
         self.itemPath = itemPath
         self.itemKey = itemKey
         self.outputDirectory = outputDirectory
@@ -24,7 +19,10 @@ public struct InterpolationScope: Sendable {
     }
 }
 
-/// Resolves `${…}` references inside the strings of a JSON value.
+/// Where a string sits in a stage's `with:` block: the parameter's name, then keys and indexes.
+typealias ValuePath = [ParameterKeyPath.Component]
+
+/// Resolves `${…}` references inside the strings of a stage's `with:` block, in two phases.
 ///
 /// References: `${params.X}`, `${item.path}` (the source file, absolute), `${item.name}` (the
 /// last component of the item key, `game.mp4`), `${item.stem}` (that name without its
@@ -33,17 +31,57 @@ public struct InterpolationScope: Sendable {
 /// (`"${params.batch}"` gives the integer `2`); a reference inside longer text is written as
 /// text (strings as they are, other values as canonical JSON). `$${` is a literal `${`.
 ///
+/// At load time ``resolveParams(_:params:)`` substitutes `${params.…}`: a string without
+/// item-level references becomes its final text (escapes gone), and one with them stays a
+/// *template*, its path recorded; per item, ``resolve(_:templates:in:)`` resolves the templates
+/// and nothing else. So an escape lives only inside a template, and a stage reads final values.
+///
 /// ```swift
-/// let argv: JSONValue = .array([.string("cp"), .string("${item.path}"), .string("${out}/copy")])
-/// let resolved = try Interpolation.resolve(argv, in: scope)
+/// let loaded = Interpolation.resolveParams(.object(["argv": ["cp", "${item.path}", "${out}/copy"]]), params: [:])
+/// let resolved = try Interpolation.resolve(loaded.value, templates: loaded.templates, in: scope)
 /// ```
 public enum Interpolation {
-    /// Resolves every reference, and turns `$${` into `${`.
+    /// The load-time phase: `${params.…}` substituted. Strings holding item-level references
+    /// (`${item.…}`, `${out}`, `${in.…}`) stay templates (a literal `${` in them written `$${`),
+    /// listed in `templates` by path; every other string is final. Unknown parameters and
+    /// malformed templates are left as they are (validation reports them).
+    static func resolveParams(_ value: JSONValue, params: [String: JSONValue]) -> (value: JSONValue, templates: Set<ValuePath>) {
+        var templates: Set<ValuePath> = []
+        let resolved = map(value, at: []) { (text: String, path: ValuePath) -> JSONValue in
+            guard case .success(let parts) = InterpolationTemplate.parse(text) else { return .string(text) }
+            if parts.count == 1, case .reference(.param(let name)) = parts[0], let value = params[name] {
+                return value
+            }
+            let isTemplate = parts.contains(where: \.isItemLevelReference)
+            if isTemplate { templates.insert(path) }
+            return .string(parts.map { Self.text(of: $0, params: params, inTemplate: isTemplate) }.joined())
+        }
+        return (resolved, templates)
+    }
+
+    /// A part's text after the load: parameters substituted; in a template, literal text escaped
+    /// (so that it is never read as a reference) and item-level references kept.
+    private static func text(of part: InterpolationTemplate.Part, params: [String: JSONValue], inTemplate: Bool) -> String {
+        let literal = { (text: String) in inTemplate ? escape(text) : text }
+        switch part {
+        case .literal(let text):
+            return literal(text)
+        case .reference(.param(let name)) where params[name] != nil:
+            return literal(stringify(params[name]!))
+        case .reference(let reference):
+            return "${\(reference.text)}"
+        }
+    }
+
+    /// The run-time phase: resolves the templates at `templates` (as
+    /// ``resolveParams(_:params:)`` listed them) and leaves every other value as it is.
     ///
     /// - Throws: ``StageError`` (`invalid_parameter`) naming a reference the scope cannot resolve
     ///   (validation rejects those before a run, so this is a safeguard).
-    public static func resolve(_ value: JSONValue, in scope: InterpolationScope) throws -> JSONValue {
-        try map(value) { text in
+    static func resolve(_ value: JSONValue, templates: Set<ValuePath>, in scope: InterpolationScope) throws -> JSONValue {
+        guard !templates.isEmpty else { return value }
+        return try map(value, at: []) { text, path in
+            guard templates.contains(path) else { return .string(text) }
             let parts: [InterpolationTemplate.Part]
             switch InterpolationTemplate.parse(text) {
             case .success(let parsed): parts = parsed
@@ -61,47 +99,15 @@ public enum Interpolation {
         }
     }
 
-    /// Resolves only `${params.X}` (at load time), leaving item-level references and escapes
-    /// for ``resolve(_:in:)`` at run time: substituted text is escaped, so a parameter value
-    /// is never read as a template. Unknown parameters and malformed templates are left as they
-    /// are (validation reports them).
-    static func resolveParams(_ value: JSONValue, params: [String: JSONValue]) -> JSONValue {
-        map(value) { text in
-            guard case .success(let parts) = InterpolationTemplate.parse(text) else { return .string(text) }
-            if parts.count == 1, case .reference(.param(let name)) = parts[0], let value = params[name] {
-                return escapeStrings(value)
-            }
-            return .string(parts.map { part in
-                switch part {
-                case .literal(let text):
-                    return escape(text)
-                case .reference(let reference):
-                    if case .param(let name) = reference, let value = params[name] { return escape(stringify(value)) }
-                    return "${\(reference.text)}"
-                }
-            }.joined())
-        }
+    /// The templates of a `with:` block written in code rather than loaded: every string that
+    /// holds an item-level reference.
+    static func templates(in value: JSONValue) -> Set<ValuePath> {
+        resolveParams(value, params: [:]).templates
     }
 
-    /// Whether any string in `value` holds a run-time reference (`${item.…}`, `${out}`, `${in.…}`).
-    static func hasItemLevelReferences(_ value: JSONValue) -> Bool {
-        switch value {
-        case .string(let text):
-            guard case .success(let parts) = InterpolationTemplate.parse(text) else { return false }
-            return parts.contains { if case .reference(let reference) = $0 { reference.isItemLevel } else { false } }
-        case .array(let elements): return elements.contains(where: hasItemLevelReferences)
-        case .object(let members): return members.values.contains(where: hasItemLevelReferences)
-        default: return false
-        }
-    }
-
-    /// Makes `text` survive ``resolve(_:in:)`` unchanged.
-    static func escape(_ text: String) -> String {
+    /// Makes `text` read as literal text in a template.
+    private static func escape(_ text: String) -> String {
         text.replacingOccurrences(of: "${", with: "$${")
-    }
-
-    private static func escapeStrings(_ value: JSONValue) -> JSONValue {
-        map(value) { .string(escape($0)) }
     }
 
     static func stringify(_ value: JSONValue) -> String {
@@ -110,13 +116,17 @@ public enum Interpolation {
     }
 
     private static func map(
-        _ value: JSONValue, _ transform: (String) throws -> JSONValue
+        _ value: JSONValue, at path: ValuePath, _ transform: (String, ValuePath) throws -> JSONValue
     ) rethrows -> JSONValue {
         switch value {
-        case .string(let text): try transform(text)
-        case .array(let elements): .array(try elements.map { try map($0, transform) })
-        case .object(let members): .object(try members.mapValues { try map($0, transform) })
-        default: value
+        case .string(let text):
+            try transform(text, path)
+        case .array(let elements):
+            .array(try elements.enumerated().map { try map($1, at: path + [.index($0)], transform) })
+        case .object(let members):
+            .object(try Dictionary(uniqueKeysWithValues: members.map { ($0, try map($1, at: path + [.key($0)], transform)) }))
+        default:
+            value
         }
     }
 }
@@ -165,6 +175,10 @@ struct InterpolationTemplate {
     enum Part: Hashable {
         case literal(String)
         case reference(InterpolationReference)
+
+        var isItemLevelReference: Bool {
+            if case .reference(let reference) = self { reference.isItemLevel } else { false }
+        }
     }
 
     struct Problem: Error, Hashable {
@@ -210,9 +224,9 @@ struct InterpolationTemplate {
 extension InterpolationScope {
     func value(of reference: InterpolationReference) throws -> JSONValue {
         switch reference {
-        case .param(let name):
-            guard let value = params[name] else { throw unresolved(reference, "no such pipeline parameter") }
-            return value
+        case .param:
+            // Known parameters are substituted at load time; validation rejects the others.
+            throw unresolved(reference, "no such pipeline parameter")
         case .itemPath:
             guard let itemPath else { throw unresolved(reference, "the item has no source file") }
             return .string(itemPath.path)

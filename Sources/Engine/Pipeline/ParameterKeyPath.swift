@@ -3,7 +3,7 @@ import Yams
 /// A key path into a `with:` value as ``ParameterIssue`` writes it,
 /// `selection_config.strategies[0].strategy.type`, resolved against the YAML it was read from.
 struct ParameterKeyPath {
-    enum Component: Equatable {
+    enum Component: Hashable, Sendable {
         case key(String)
         case index(Int)
     }

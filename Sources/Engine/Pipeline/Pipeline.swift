@@ -50,12 +50,15 @@ public struct StageSpec: Sendable {
     public var needs: [String]
     /// The `foreach` glob, relative to the pipeline directory.
     public var foreach: String?
-    /// The `with:` block with `${params.…}` resolved; item-level references
-    /// (`${item.…}`, `${out}`, `${in.…}`) are resolved per item.
-    /// Type-checked by the loader, with defaults filled in and durations in seconds. Literal
-    /// `$${` escapes stay until ``Interpolation/resolve(_:in:)``, so pass every item's values
-    /// through it, even those without references.
-    public var with: [String: JSONValue]
+    /// The `with:` block with `${params.…}` resolved; strings with item-level references
+    /// (`${item.…}`, `${out}`, `${in.…}`) are templates, listed in `templates` and resolved per
+    /// item by ``Interpolation/resolve(_:templates:in:)``. Type-checked by the loader, with
+    /// defaults filled in and durations in seconds.
+    public internal(set) var with: [String: JSONValue]
+    /// Where `with` holds templates; every other string is final text. (Set with `with`: the
+    /// loader from the YAML, ``init(name:uses:needs:foreach:with:concurrency:retries:timeout:onError:location:)``
+    /// from every string with an item-level reference.)
+    var templates: Set<ValuePath>
     /// At most this many items of the stage at once (default: no limit beyond `--jobs`).
     public var concurrency: Int?
     public var retries: Int
@@ -79,6 +82,7 @@ public struct StageSpec: Sendable {
         self.needs = needs
         self.foreach = foreach
         self.with = with
+        templates = Interpolation.templates(in: .object(with))
         self.concurrency = concurrency
         self.retries = retries
         self.timeout = timeout

@@ -90,7 +90,7 @@ struct PipelineValidator {
     private mutating func build(_ draftStage: StageDraft) -> StageSpec {
         let descriptor = descriptor(of: draftStage)
         let problemsBefore = problems.diagnostics.count
-        let with = checkedWith(draftStage, descriptor: descriptor)
+        let (with, templates) = checkedWith(draftStage, descriptor: descriptor)
         if problems.diagnostics.count == problemsBefore, let plugin = draftStage.uses.flatMap({ registry.stage(id: $0.value) }) {
             checkWithHook(plugin, with: with, stage: draftStage)
         }
@@ -99,6 +99,7 @@ struct PipelineValidator {
             foreach: nil, with: with, concurrency: draftStage.concurrency, retries: draftStage.retries,
             timeout: draftStage.timeout, onError: draftStage.onError, location: draftStage.location
         )
+        spec.templates = templates
         spec.executor = draftStage.executor
         spec.resources = draftStage.resources
         // A model on `cuda` needs a GPU on the node the job lands on.
@@ -114,7 +115,7 @@ struct PipelineValidator {
     private func mode(of stage: StageDraft) -> PluginDescriptor.Mode? {
         guard let descriptor = descriptor(of: stage) else { return nil }
         let with = Dictionary(stage.with.map { ($0.key.value, $0.value.jsonValue) }, uniquingKeysWith: { a, _ in a })
-        return PluginRegistry.mode(of: descriptor, with: Interpolation.resolveParams(.object(with), params: draft.params).objectValue ?? [:])
+        return PluginRegistry.mode(of: descriptor, with: Interpolation.resolveParams(.object(with), params: draft.params).value.objectValue ?? [:])
     }
 
     /// Whether items of `stage` descend from exactly one `foreach` match, so `${item.path}` exists.
@@ -124,12 +125,16 @@ struct PipelineValidator {
         return stage.needs.contains { hasSourceFile($0.value, visiting: visiting.union([name])) }
     }
 
-    private mutating func checkedWith(_ stage: StageDraft, descriptor: PluginDescriptor?) -> [String: JSONValue] {
+    /// The stage's `with:` values, type-checked, with defaults filled in, and where they hold
+    /// templates (``Interpolation/resolveParams(_:params:)``).
+    private mutating func checkedWith(_ stage: StageDraft, descriptor: PluginDescriptor?) -> ([String: JSONValue], Set<ValuePath>) {
         var with: [String: JSONValue] = [:]
+        var templates: Set<ValuePath> = []
         let declared = Dictionary((descriptor?.parameters ?? []).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         for (key, node) in stage.with {
             checkReferences(in: node, stage: stage, allowItemLevel: true)
-            let value = Interpolation.resolveParams(node.jsonValue, params: draft.params)
+            let (value, valueTemplates) = Interpolation.resolveParams(node.jsonValue, params: draft.params)
+            templates.formUnion(valueTemplates.map { [.key(key.value)] + $0 })
             guard let descriptor else {
                 with[key.value] = value
                 continue
@@ -139,21 +144,26 @@ struct PipelineValidator {
                 problems.error(at: key.location, "unknown parameter '\(key.value)' for plugin '\(descriptor.id)'\(hint)")
                 continue
             }
-            with[key.value] = checkedValue(value, node: node, spec: spec)
+            with[key.value] = checkedValue(value, node: node, spec: spec, templates: valueTemplates)
         }
-        guard let descriptor, let uses = stage.uses else { return with }
+        guard let descriptor, let uses = stage.uses else { return (with, templates) }
         for spec in descriptor.parameters where spec.isRequired && with[spec.name] == nil
             && !stage.with.contains(where: { $0.key.value == spec.name }) {
             problems.error(at: uses.location, "stage '\(stage.name)' is missing required parameter '\(spec.name)' of plugin '\(descriptor.id)'")
         }
-        return ParameterTypeCheck.withDefaults(with, of: descriptor)
+        return (ParameterTypeCheck.withDefaults(with, of: descriptor), templates)
     }
 
     /// Type-checks one parameter; durations become seconds.
-    private mutating func checkedValue(_ value: JSONValue, node: Node, spec: ParameterSpec) -> JSONValue {
+    /// `templates`: the template strings under `value`, by path from `value`.
+    private mutating func checkedValue(_ value: JSONValue, node: Node, spec: ParameterSpec, templates: Set<ValuePath>) -> JSONValue {
         if case .list(let element) = spec.type, case .array(let values) = value, case .sequence(let nodes) = node,
            values.count == nodes.count {
-            return .array(zip(values, nodes).map { checkedValue($0, node: $1, spec: ParameterSpec(spec.name, element, doc: spec.doc)) })
+            let elementSpec = ParameterSpec(spec.name, element, doc: spec.doc)
+            return .array(zip(values, nodes).enumerated().map { index, pair in
+                let elementTemplates = Set(templates.filter { $0.first == .index(index) }.map { Array($0.dropFirst()) })
+                return checkedValue(pair.0, node: pair.1, spec: elementSpec, templates: elementTemplates)
+            })
         }
         if let problem = ParameterTypeCheck.problem(value, spec.type) {
             problems.error(at: node, "parameter '\(spec.name)' \(problem)")
@@ -167,11 +177,11 @@ struct PipelineValidator {
         case .duration:
             return ParameterTypeCheck.seconds(of: value).map(JSONValue.double) ?? value
         case .file:
-            if let path = value.stringValue, !Interpolation.hasItemLevelReferences(value) {
-                let unescaped = path.replacingOccurrences(of: "$${", with: "${")
-                let url = PipelinePath.resolve(unescaped, against: directory)
+            // A template names its file per item: checked when the item runs.
+            if let path = value.stringValue, !templates.contains([]) {
+                let url = PipelinePath.resolve(path, against: directory)
                 if !FileManager.default.fileExists(atPath: url.path) {
-                    problems.error(at: node, "parameter '\(spec.name)' names file '\(unescaped)', which does not exist")
+                    problems.error(at: node, "parameter '\(spec.name)' names file '\(path)', which does not exist")
                 }
             }
             return value
@@ -245,8 +255,8 @@ struct PipelineValidator {
             problems.error(at: node, "stage '\(stage.name)' gathers (\(why)), so it cannot have 'foreach'")
         }
         checkReferences(in: node, stage: stage, allowItemLevel: false)
-        let resolved = Interpolation.resolveParams(.string(text), params: draft.params).stringValue ?? text
-        let pattern = resolved.replacingOccurrences(of: "$${", with: "${")
+        // Only ${params.…} may be used here (checked above), so the pattern is final text.
+        let pattern = Interpolation.resolveParams(.string(text), params: draft.params).value.stringValue ?? text
         do {
             if try !Glob(pattern).hasMatches(in: directory, excluding: workdir) {
                 problems.error(at: node, "foreach '\(pattern)' matches no files")

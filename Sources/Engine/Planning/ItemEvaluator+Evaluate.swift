@@ -24,15 +24,14 @@ extension ItemEvaluator {
         let item = plan.items[index]
         let stage = plan.stages[item.stageIndex]
         var digests: [Int: String] = [:]
-        var inputs: [String: URL] = [:]
+        var committed: Set<Int> = []
         var pendingUpstream: ItemID?
         for source in item.upstream {
             let upstreamItem = plan.items[source]
             switch upstream(source) {
             case .committed(let digest):
                 digests[source] = digest
-                inputs[upstreamItem.id.stage] = store.outDirectory.appendingPathComponent(upstreamItem.id.stage)
-                    .appendingPathComponent(upstreamItem.id.key)
+                committed.insert(source)
             case .willRun:
                 // Keep going with a placeholder, so `why` can still show this item's own changes.
                 pendingUpstream = pendingUpstream ?? upstreamItem.id
@@ -44,18 +43,23 @@ extension ItemEvaluator {
                 return ItemEvaluation(id: item.id, verdict: .blocked(reason: "upstream \(upstreamItem.id) \(what)"))
             }
         }
-        if stage.mode == .gather {
-            for name in stage.spec.needs { inputs[name] = store.outDirectory.appendingPathComponent(name) }
-        }
-        let stageItem = stageItem(index, inputs: inputs)
-        // Building a context (interpolation, a logger) costs more than the rest of a cache hit:
-        // only stages that read external state or verify receipts get one.
+        // Building a context (inputs, interpolation, a logger) costs more than the rest of a cache
+        // hit: only stages that read external state or verify receipts get one, in a folder of its own.
         let readsExternalState = stage.plugin.readsExternalState
+        let needsContext = readsExternalState || stage.descriptor.kind == .effect
+        let keyFolder = scratch.appendingPathComponent("key-\(UUID().uuidString.lowercased())", isDirectory: true)
+        defer { if needsContext { try? FileManager.default.removeItem(at: keyFolder) } }
         do {
-            let context = readsExternalState || stage.descriptor.kind == .effect
-                ? makeContext(index, stageItem: stageItem, store: store, scratch: scratch, observer: observer) : nil
+            var keyTime: (item: StageItem, context: EngineStageContext)?
+            if needsContext {
+                let inputs = try inputs(of: index, committed: committed.contains, workdir: store.workdir, attemptDirectory: keyFolder)
+                let stageItem = stageItem(index, inputs: inputs)
+                keyTime = (stageItem, makeContext(index, stageItem: stageItem, scratch: keyFolder, observer: observer))
+            }
             var external: String?
-            if readsExternalState, let context { external = try await stage.plugin.externalStateDigest(stageItem, context: context) }
+            if readsExternalState, let keyTime {
+                external = try await stage.plugin.externalStateDigest(keyTime.item, context: keyTime.context)
+            }
             let fields = try fields(of: index, upstreamDigests: digests, external: external)
             if let pendingUpstream {
                 return ItemEvaluation(id: item.id, fields: fields, verdict: .toRun(reason: "upstream \(pendingUpstream) will run"))
@@ -72,9 +76,9 @@ extension ItemEvaluator {
                     evaluation.replacesEntry = true
                     return evaluation
                 }
-                if stage.descriptor.kind == .effect, let context {
+                if stage.descriptor.kind == .effect, let keyTime {
                     let receipts = try store.entry(key)?.receipts ?? []
-                    guard try await stage.plugin.verify(receipts: receipts, item: stageItem, context: context) else {
+                    guard try await stage.plugin.verify(receipts: receipts, item: keyTime.item, context: keyTime.context) else {
                         evaluation.verdict = .toRun(reason: "receipts no longer hold")
                         evaluation.replacesEntry = true
                         return evaluation
@@ -93,7 +97,7 @@ extension ItemEvaluator {
 
     /// A context for key-time calls (`externalStateDigest`, `verify`): parameters resolved
     /// without an output directory.
-    func makeContext(_ index: Int, stageItem: StageItem, store: CacheStore, scratch: URL, observer: @escaping RunObserver) -> EngineStageContext {
+    func makeContext(_ index: Int, stageItem: StageItem, scratch: URL, observer: @escaping RunObserver) -> EngineStageContext {
         let item = plan.items[index]
         let values = (try? resolvedParameters(index, stageItem: stageItem, outputDirectory: nil)) ?? parameters(ofStage: item.stageIndex)
         let job = ItemJob(
@@ -108,9 +112,10 @@ extension ItemEvaluator {
     func resolvedParameters(_ index: Int, stageItem: StageItem, outputDirectory: URL?) throws -> [String: JSONValue] {
         let item = plan.items[index]
         let scope = InterpolationScope(
-            params: plan.pipeline.params, itemPath: stageItem.sourcePath, itemKey: item.id.key,
+            itemPath: stageItem.sourcePath, itemKey: item.id.key,
             outputDirectory: outputDirectory, inputs: stageItem.inputs)
-        let resolved = try Interpolation.resolve(.object(parameters(ofStage: item.stageIndex)), in: scope)
+        let templates = plan.stages[item.stageIndex].spec.templates
+        let resolved = try Interpolation.resolve(.object(parameters(ofStage: item.stageIndex)), templates: templates, in: scope)
         return resolved.objectValue ?? [:]
     }
 }

@@ -94,6 +94,33 @@ struct ItemEvaluator: Sendable {
 
     /// The `StageItem` a stage sees, with `${in.STAGE}` directories and the sources' memoised
     /// digests (a `foreach` stage upstream has hashed them), so a stage need not read them again.
+    /// The folders item `index` reads, built the same way for the key-time calls
+    /// (`externalStateDigest`, `verify`) and for the run, so a stage sees one `inputs` in both:
+    /// each committed upstream item's view `out/STAGE/KEY`; for a gather stage, one folder per
+    /// needed stage under `attemptDirectory/in` holding a link per committed upstream item (so
+    /// items that failed under `on_error: skip`, or views left from older runs, are not in it).
+    func inputs(of index: Int, committed: (Int) -> Bool, workdir: Workdir, attemptDirectory: URL) throws -> [String: URL] {
+        let item = plan.items[index]
+        let stage = plan.stages[item.stageIndex]
+        let upstream = item.upstream.filter(committed).map { plan.items[$0].id }
+        guard stage.mode == .gather else {
+            return Dictionary(upstream.map { ($0.stage, workdir.view(of: $0)) }, uniquingKeysWith: { first, _ in first })
+        }
+        let root = attemptDirectory.appendingPathComponent("in", isDirectory: true)
+        var inputs: [String: URL] = [:]
+        for name in stage.spec.needs {
+            inputs[name] = root.appendingPathComponent(name, isDirectory: true)
+            try FileManager.default.createDirectory(at: inputs[name]!, withIntermediateDirectories: true)
+        }
+        for id in upstream {
+            let link = root.appendingPathComponent(id.stage).appendingPathComponent(id.key)
+            // Keys may hold `/` (`clips/a.mp4`): the link's parent may be a folder of its own.
+            try FileManager.default.createDirectory(at: link.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.createSymbolicLink(at: link, withDestinationURL: workdir.view(of: id))
+        }
+        return inputs
+    }
+
     func stageItem(_ index: Int, inputs: [String: URL]) -> StageItem {
         let item = plan.items[index]
         let sources = item.sources.map { ItemSource(key: $0.key, path: $0.path, digest: digester.knownDigest(of: $0.path)) }

@@ -72,7 +72,7 @@ struct ItemAttempts: Sendable {
     /// Another run committed the key; its view may not be published yet if that run died
     /// right after its commit.
     private func ensureView(key: String) throws {
-        let view = store.outDirectory.appendingPathComponent(id.stage).appendingPathComponent(id.key)
+        let view = store.workdir.view(of: id)
         guard !FileManager.default.fileExists(atPath: view.path), let entry = try store.entry(key) else { return }
         let scratch = try environment.staging.makeAttemptDirectory()
         defer { try? FileManager.default.removeItem(at: scratch) }  // Scratch space; swept later anyway.
@@ -98,7 +98,7 @@ struct ItemAttempts: Sendable {
                 // Finished work is committed even when the run is interrupted meanwhile: the commit
                 // runs in a task of its own, which the interruption does not cancel.
                 try await Task { [store] in try await store.commit(commit) }.value
-                let view = store.outDirectory.appendingPathComponent(id.stage).appendingPathComponent(id.key)
+                let view = store.workdir.view(of: id)
                 try OutputView.publish(result.outputs, at: view, objects: store.objects, scratch: directory)
                 return .committed(index: index, outputDigest: commit.outputDigest, ranHere: true)
             } catch {
@@ -142,30 +142,9 @@ struct ItemAttempts: Sendable {
     private func makeJob(key: String, attemptDirectory: URL) throws -> ItemJob {
         let item = plan.items[index]
         let stage = plan.stages[item.stageIndex]
-        var inputs: [String: URL] = [:]
-        if stage.mode == .gather {
-            // A folder per upstream stage holding one link per committed upstream item.
-            let root = attemptDirectory.appendingPathComponent("in", isDirectory: true)
-            for upstream in item.upstream {
-                let upstreamID = plan.items[upstream].id
-                guard evaluation.fields?.inputs[upstreamID.description] != nil else { continue }
-                let link = root.appendingPathComponent(upstreamID.stage).appendingPathComponent(upstreamID.key)
-                try FileManager.default.createDirectory(at: link.deletingLastPathComponent(), withIntermediateDirectories: true)
-                let target = store.outDirectory.appendingPathComponent(upstreamID.stage).appendingPathComponent(upstreamID.key)
-                try FileManager.default.createSymbolicLink(at: link, withDestinationURL: target)
-            }
-            for name in stage.spec.needs {
-                let folder = root.appendingPathComponent(name, isDirectory: true)
-                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-                inputs[name] = folder
-            }
-        } else {
-            for upstream in item.upstream {
-                let upstreamID = plan.items[upstream].id
-                inputs[upstreamID.stage] = store.outDirectory.appendingPathComponent(upstreamID.stage)
-                    .appendingPathComponent(upstreamID.key)
-            }
-        }
+        let inputs = try environment.evaluator.inputs(
+            of: index, committed: { evaluation.fields?.inputs[plan.items[$0].id.description] != nil },
+            workdir: store.workdir, attemptDirectory: attemptDirectory)
         let stageItem = environment.evaluator.stageItem(index, inputs: inputs)
         let output = attemptDirectory.appendingPathComponent("out", isDirectory: true)
         let values = try environment.evaluator.resolvedParameters(index, stageItem: stageItem, outputDirectory: output)

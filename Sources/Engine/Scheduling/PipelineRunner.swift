@@ -42,11 +42,11 @@ public struct PipelineRunner: Sendable {
     ///   cache itself fails. Item failures are not thrown: they are in the summary.
     public func run() async throws -> RunSummary {
         let plan = try ExecutionPlan(pipeline: pipeline, registry: registry)
-        let staging = StagingArea(root: store.stagingDirectory)
+        let staging = StagingArea(root: store.workdir.staging)
         if !options.dryRun {
             try store.killOrphans()
             try await SlurmExecutor.cancelOrphans(of: store)
-            StagingArea.sweep(store.stagingDirectory)
+            StagingArea.sweep(store.workdir.staging)
             try staging.create()
         }
         defer { if !options.dryRun { staging.remove() } }

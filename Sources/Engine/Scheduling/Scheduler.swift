@@ -34,13 +34,11 @@ struct Scheduler {
     /// How long a held item waits before its lease is asked for again.
     static let leaseRetryDelay: Duration = .milliseconds(100)
     private var hits: [(item: ItemID, cacheKey: String, fields: CacheKeyFields)] = []
-    private let outPath: String
 
     init(environment: RunEnvironment, entries: EntryIndex, selected: Set<String>) {
         self.environment = environment
         self.entries = entries
         self.selected = selected
-        outPath = environment.store.outDirectory.path
         let plan = environment.plan
         let count = plan.items.count
         states = Array(repeating: nil, count: count)
@@ -91,6 +89,12 @@ struct Scheduler {
 
     // MARK: Resolution
 
+    /// Where key-time calls get their folders: staging in a run; outside the workdir in a dry run
+    /// (`status`, `run --dry-run` leave the workdir as it was).
+    private var keyTimeScratch: URL {
+        options.dryRun ? FileManager.default.temporaryDirectory : staging.directory
+    }
+
     /// Evaluates every ready item: cached ones resolve at once (and free their dependents),
     /// the others join their stage's queue.
     private mutating func resolveReady() async throws {
@@ -103,7 +107,7 @@ struct Scheduler {
             for upstream in item.upstream { upstreamStates[upstream] = states[upstream] ?? .blocked }
             var evaluation = await evaluator.evaluate(
                 index, upstream: { upstreamStates[$0] ?? .blocked }, entries: entries, store: store,
-                scratch: staging.directory, observer: observer)
+                scratch: keyTimeScratch, observer: observer)
             if !selected.contains(item.id.stage), case .toRun = evaluation.verdict {
                 evaluation.verdict = .blocked(reason: "outside --from/--until")
             }
@@ -136,8 +140,7 @@ struct Scheduler {
     /// re-publish `out/STAGE/KEY` and record the item's new key.
     private mutating func refreshView(of id: ItemID, key: String, fields: CacheKeyFields) async throws {
         let record = evaluator.records[id]
-        // A path string, not a URL: this runs for every cached item of a no-op run.
-        let viewPath = outPath + "/" + id.stage + "/" + id.key
+        let viewPath = store.workdir.viewPath(of: id)
         let isCurrent = record?.cacheKey == key && record?.state == .done
         if isCurrent && FileManager.default.fileExists(atPath: viewPath) { return }
         let view = URL(fileURLWithPath: viewPath, isDirectory: true)

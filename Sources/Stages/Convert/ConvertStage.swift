@@ -45,7 +45,7 @@ public struct ConvertStage: Stage {
         }
         let threshold = try parameters.double("score_threshold")
         let detections = try UpstreamFileLocator.decode(
-            Detections.self, from: UpstreamFileLocator.find("detections.json", in: item), item: item)
+            DetectionsDocument.self, from: UpstreamFileLocator.find(DetectionsDocument.fileName, in: item), item: item)
 
         let schema = Self.schema(for: taskType)
         let keypointCount = PredictionCategory.cocoKeypointNames.count

@@ -1,10 +1,11 @@
 import Foundation
+import Inference
 import Lightly
 
 /// The tutorial's `lightly_predictions_from_torch_output`, in Swift.
 ///
-/// torchvision returns float32 tensors; the tutorial calls `.tolist()` and `int()` on them, so
-/// every number goes through `Float` first, exactly as the tensors hold it:
+/// torchvision returns float32 tensors, and `detections.json` holds them as `Float`s; the tutorial
+/// calls `.tolist()` (float32 → double) and `int()` on them:
 /// - keypoints: `[int(x), int(y), sigmoid(s)]` per keypoint, `int` truncating toward zero and the
 ///   sigmoid computed in float32 (`torch.sigmoid(torch.tensor([s]))`);
 /// - `bbox`: `[int(x1), int(y1), int(x2 - x1), int(y2 - y1)]`, the differences in double precision;
@@ -14,7 +15,7 @@ enum TutorialConversion {
 
     /// The predictions of one frame, skipping detections scored below `scoreThreshold`.
     static func predictions(
-        _ frame: ConvertStage.Frame, withKeypoints: Bool, keypointCount: Int, scoreThreshold: Double
+        _ frame: Detections, withKeypoints: Bool, keypointCount: Int, scoreThreshold: Double
     ) throws -> [Prediction] {
         let count = frame.boxes.count
         guard frame.labels.count == count, frame.scores.count == count else {
@@ -22,9 +23,9 @@ enum TutorialConversion {
         }
         var predictions: [Prediction] = []
         for detection in 0..<count {
-            let score = widened(frame.scores[detection])
+            let score = Double(frame.scores[detection])
             guard score >= scoreThreshold else { continue }
-            let box = frame.boxes[detection].map(widened)
+            let box = frame.boxes[detection].map(Double.init)
             guard box.count == 4 else {
                 throw Failure(message: "frame \(frame.index), detection \(detection): a box needs 4 numbers, found \(box.count)")
             }
@@ -40,8 +41,8 @@ enum TutorialConversion {
         return predictions
     }
 
-    private static func keypoints(_ frame: ConvertStage.Frame, detection: Int, expected: Int) throws -> [Double] {
-        guard let points = frame.keypoints?[safe: detection], let scores = frame.keypointsScores?[safe: detection] else {
+    private static func keypoints(_ frame: Detections, detection: Int, expected: Int) throws -> [Double] {
+        guard let points = frame.keypoints[safe: detection], let scores = frame.keypointsScores[safe: detection] else {
             throw Failure(message: "frame \(frame.index), detection \(detection): no keypoints or keypoints_scores")
         }
         guard points.count == expected, scores.count == expected else {
@@ -53,15 +54,12 @@ enum TutorialConversion {
             guard point.count >= 2 else {
                 throw Failure(message: "frame \(frame.index), detection \(detection): a keypoint needs [x, y, visibility]")
             }
-            flat.append(Double(try truncated(widened(point[0]), frame: frame.index)))
-            flat.append(Double(try truncated(widened(point[1]), frame: frame.index)))
-            flat.append(Double(sigmoid(Float(logit))))
+            flat.append(Double(try truncated(Double(point[0]), frame: frame.index)))
+            flat.append(Double(try truncated(Double(point[1]), frame: frame.index)))
+            flat.append(Double(sigmoid(logit)))
         }
         return flat
     }
-
-    /// The value a float32 tensor holds for `value`, as Python's `.tolist()` gives it.
-    static func widened(_ value: Double) -> Double { Double(Float(value)) }
 
     /// `torch.sigmoid` on a float32 value.
     static func sigmoid(_ x: Float) -> Float { 1 / (1 + expf(-x)) }

@@ -27,6 +27,12 @@ public struct DecodeStage: Stage {
                     "dedup_threshold", .number, default: .int(0), range: .within(0...255),
                     doc: "Drop a frame whose 16×9 grey signature differs from the last kept frame's by less than this mean absolute difference (grey levels); 0 is off."),
                 ParameterSpec(
+                    "change_threshold", .number, default: .int(0), range: .within(0...255),
+                    doc: "Adaptive sampling: keep a frame once the change since the last kept frame (the sum of consecutive frames' signature differences, grey levels) reaches this; 0 is off."),
+                ParameterSpec(
+                    "max_gap", .integer, default: .int(0), range: .atLeast(0),
+                    doc: "With change_threshold: keep a frame at least every this many frames, however still the picture; 0 is no limit."),
+                ParameterSpec(
                     "threads", .integer, default: .int(0), range: .atLeast(0), affectsOutputs: false,
                     doc: "FFmpeg decoder threads (frame and slice threading); 0 uses every core."),
             ]
@@ -63,12 +69,16 @@ public struct DecodeStage: Stage {
         var every: Int
         var fps: Double
         var dedupThreshold: Double
+        var changeThreshold: Double
+        var maxGap: Int
         var threads: Int
 
         init(_ parameters: Parameters) throws {
             every = try parameters.int("every")
             fps = try parameters.double("fps")
             dedupThreshold = try parameters.double("dedup_threshold")
+            changeThreshold = try parameters.double("change_threshold")
+            maxGap = try parameters.int("max_gap")
             threads = try parameters.int("threads")
         }
     }
@@ -79,7 +89,9 @@ public struct DecodeStage: Stage {
     ) throws -> DecodeManifest {
         let decoder = try VideoDecoder(url: source, threads: options.threads, interrupt: interrupt)
         let info = decoder.info
-        var sampler = FrameSampler(every: options.every, fps: options.fps, dedupThreshold: options.dedupThreshold)
+        var sampler = FrameSampler(
+            every: options.every, fps: options.fps, dedupThreshold: options.dedupThreshold,
+            changeThreshold: options.changeThreshold, maxGap: options.maxGap)
         var kept: [DecodeManifest.Frame] = []
         var count = 0
         while let frame = try decoder.next() {
@@ -91,7 +103,7 @@ public struct DecodeStage: Stage {
             if count % 250 == 0 { context.reportProgress(completed: count, total: info.declaredFrameCount, unit: "frames") }
             guard sampler.isCandidate(index: frame.index, seconds: info.seconds(pts: frame.info.pts)) else { continue }
             let signature = try frame.signature()
-            guard sampler.keeps(signature: signature) else { continue }
+            guard sampler.keeps(index: frame.index, signature: signature) else { continue }
             kept.append(DecodeManifest.Frame(index: frame.index, pts: frame.info.pts, key: frame.info.isKey, signature: signature.hex))
         }
         guard count > 0 else {
@@ -101,7 +113,9 @@ public struct DecodeStage: Stage {
         return DecodeManifest(
             file: key, container: info.container, codec: info.codec, width: info.width, height: info.height, fps: info.fps,
             timeBase: info.timeBase, duration: info.duration, rotation: info.rotation, frameCount: count,
-            sampling: .init(every: options.every, fps: options.fps > 0 ? options.fps : nil, dedupThreshold: options.dedupThreshold),
+            sampling: .init(
+                every: options.every, fps: options.fps > 0 ? options.fps : nil, dedupThreshold: options.dedupThreshold,
+                changeThreshold: options.changeThreshold, maxGap: options.maxGap),
             frames: kept)
     }
 

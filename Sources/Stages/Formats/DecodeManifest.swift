@@ -30,10 +30,16 @@ struct DecodeManifest: Codable, Hashable, Sendable {
         /// Target frames per second; `nil` (written as `null`) when off.
         var fps: Double?
         var dedupThreshold: Double
+        /// Adaptive sampling's change threshold; 0 when off.
+        var changeThreshold: Double
+        /// Adaptive sampling's largest gap between kept frames; 0 when no limit.
+        var maxGap: Int
 
         enum CodingKeys: String, CodingKey {
             case every, fps
             case dedupThreshold = "dedup_threshold"
+            case changeThreshold = "change_threshold"
+            case maxGap = "max_gap"
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -41,6 +47,8 @@ struct DecodeManifest: Codable, Hashable, Sendable {
             try container.encode(every, forKey: .every)
             try container.encode(fps, forKey: .fps)
             try container.encode(dedupThreshold, forKey: .dedupThreshold)
+            try container.encode(changeThreshold, forKey: .changeThreshold)
+            try container.encode(maxGap, forKey: .maxGap)
         }
     }
 
@@ -87,5 +95,17 @@ struct DecodeManifest: Codable, Hashable, Sendable {
     /// Reads `manifest.json` from a directory (an upstream `decode` item's output).
     static func read(from directory: URL) throws -> DecodeManifest {
         try JSONDecoder().decode(DecodeManifest.self, from: Data(contentsOf: directory.appendingPathComponent(fileName)))
+    }
+}
+
+extension DecodeManifest.Sampling {
+    /// Reads manifests written before adaptive sampling existed as having it off.
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            every: try container.decode(Int.self, forKey: .every), fps: try container.decodeIfPresent(Double.self, forKey: .fps),
+            dedupThreshold: try container.decode(Double.self, forKey: .dedupThreshold),
+            changeThreshold: try container.decodeIfPresent(Double.self, forKey: .changeThreshold) ?? 0,
+            maxGap: try container.decodeIfPresent(Int.self, forKey: .maxGap) ?? 0)
     }
 }

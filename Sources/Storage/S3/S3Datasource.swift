@@ -1,3 +1,4 @@
+import ContentHash
 import Crypto
 import Foundation
 
@@ -167,7 +168,7 @@ public struct S3Datasource: BlobStore {
             bytesSent += Int64(data.count)
             try await progress(state)
         }
-        try checkDigest(SigV4Signer.hex(hasher.finalize()), of: file, expected: sha256, key: key)
+        try checkDigest(ContentHash.hex(hasher.finalize()), of: file, expected: sha256, key: key)
         let object = try await completeMultipartUpload(state)
         return UploadResult(object: object, partsSent: partsSent, bytesSent: bytesSent)
     }

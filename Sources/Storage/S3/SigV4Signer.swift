@@ -1,3 +1,4 @@
+import ContentHash
 import Crypto
 import Foundation
 
@@ -110,23 +111,19 @@ public struct SigV4Signer: Sendable {
 
     private func signature(canonicalRequest: String, stamp: String, scope: String) -> String {
         let stringToSign = [
-            "AWS4-HMAC-SHA256", stamp, scope, Self.hex(SHA256.hash(data: Data(canonicalRequest.utf8))),
+            "AWS4-HMAC-SHA256", stamp, scope, ContentHash.hex(SHA256.hash(data: Data(canonicalRequest.utf8))),
         ].joined(separator: "\n")
         var key = SymmetricKey(data: Data("AWS4\(credentials.secretAccessKey)".utf8))
         for part in [String(stamp.prefix(8)), region, service, "aws4_request"] {
             key = SymmetricKey(data: Data(HMAC<SHA256>.authenticationCode(for: Data(part.utf8), using: key)))
         }
-        return Self.hex(HMAC<SHA256>.authenticationCode(for: Data(stringToSign.utf8), using: key))
+        return ContentHash.hex(HMAC<SHA256>.authenticationCode(for: Data(stringToSign.utf8), using: key))
     }
 
     // MARK: - Canonical forms
 
-    static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
-        digest.map { String(format: "%02x", $0) }.joined()
-    }
-
     /// Lower-case hex SHA-256 of `data`: the `x-amz-content-sha256` of a payload.
-    public static func payloadHash(_ data: Data) -> String { hex(SHA256.hash(data: data)) }
+    public static func payloadHash(_ data: Data) -> String { ContentHash.sha256(of: data) }
 
     /// `YYYYMMDD'T'HHMMSS'Z'` in UTC.
     public static func timestamp(_ date: Date) -> String {

@@ -26,7 +26,7 @@ struct OutputsCommand: AsyncParsableCommand {
         let entries = Dictionary(try session.store.entries(stage: stage).map { ($0.cacheKey, $0) }) { first, _ in first }
         for record in records {
             guard let entry = entries[record.cacheKey] else { continue }
-            let base = session.store.outDirectory.appendingPathComponent(record.id.stage).appendingPathComponent(record.id.key)
+            let base = session.store.workdir.view(of: record.id)
             for file in entry.outputs {
                 let path = base.appendingPathComponent(file.path).path
                 if json {

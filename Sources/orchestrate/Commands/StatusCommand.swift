@@ -45,7 +45,7 @@ struct StatusCommand: AsyncParsableCommand {
             guard let entry = entries[record.cacheKey] else { continue }
             for file in entry.outputs where (file.path as NSString).lastPathComponent == "report.html" {
                 guard newest.map({ entry.createdAt > $0.date }) ?? true else { continue }
-                let path = store.outDirectory.appendingPathComponent(record.id.stage).appendingPathComponent(record.id.key)
+                let path = store.workdir.view(of: record.id)
                     .appendingPathComponent(file.path).path
                 newest = (entry.createdAt, path)
             }

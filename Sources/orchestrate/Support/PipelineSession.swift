@@ -28,7 +28,7 @@ struct PipelineSession {
         if let owner = try store.claim(for: file, readOnly: readOnly) {
             let suggestion = ".orchestrate-" + pipeline.fileURL.deletingPathExtension().lastPathComponent
             StandardError.write("""
-                error: the workdir '\(store.workdir.path)' holds the cache of \(owner); \(file) needs one of its own: \
+                error: the workdir '\(store.workdir.root.path)' holds the cache of \(owner); \(file) needs one of its own: \
                 add `workdir: \(suggestion)` to \(file) (two pipelines in one workdir would overwrite each other's items and views)
                 """)
             throw ExitCode(2)

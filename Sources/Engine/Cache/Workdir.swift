@@ -1,0 +1,54 @@
+import Foundation
+
+
+/// Where things live in a workdir: the database, the object store, the staging area and the
+/// `out/` views. Every path under a workdir is named here, once.
+///
+/// ```text
+/// WORKDIR/orchestrate.sqlite   the cache (one process's driver writes it; docs/cache.md)
+/// WORKDIR/objects/             committed outputs, by content digest
+/// WORKDIR/staging/PID@BOOT/    running processes' attempt folders
+/// WORKDIR/out/STAGE/KEY/       hard-link views of committed items
+/// ```
+public struct Workdir: Sendable, Hashable {
+    public let root: URL
+    private let outPath: String
+
+    public init(_ root: URL) {
+        self.root = root.standardizedFileURL
+        outPath = self.root.appendingPathComponent("out").path
+    }
+
+    public var database: URL { root.appendingPathComponent("orchestrate.sqlite") }
+    public var objects: URL { root.appendingPathComponent("objects", isDirectory: true) }
+    public var staging: URL { root.appendingPathComponent("staging", isDirectory: true) }
+    /// The views of every stage: `out/`.
+    public var out: URL { root.appendingPathComponent("out", isDirectory: true) }
+
+    /// One stage's view: `out/STAGE`, a folder per committed item.
+    public func view(ofStage stage: String) -> URL {
+        out.appendingPathComponent(stage, isDirectory: true)
+    }
+
+    /// One item's committed outputs: `out/STAGE/KEY`.
+    public func view(of item: ItemID) -> URL {
+        view(ofStage: item.stage).appendingPathComponent(item.key, isDirectory: true)
+    }
+
+    /// ``view(of:)`` as a path string, for loops over every item of a run (a URL per item costs
+    /// more than the rest of a cache hit).
+    public func viewPath(of item: ItemID) -> String {
+        outPath + "/" + item.stage + "/" + item.key
+    }
+
+    /// What a workdir may hold: the database (with its WAL files and lock), the object store,
+    /// staging and the views.
+    static let entries: Set<String> = [
+        "orchestrate.sqlite", "orchestrate.sqlite-wal", "orchestrate.sqlite-shm", "orchestrate.sqlite-journal",
+        "open.lock", "objects", "staging", "out",
+    ]
+
+    /// The folders a new workdir gets.
+    var folders: [URL] { [objects, staging, out] }
+    var openLock: URL { root.appendingPathComponent("open.lock") }
+}
