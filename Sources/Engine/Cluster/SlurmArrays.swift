@@ -8,10 +8,11 @@ import Foundation
 /// the attempts of one task share its job id (`ARRAY_TASK`).
 actor SlurmArrays {
     struct Timing: Sendable {
-        /// A submission goes once no attempt has joined it for this long…
-        var quiet: Double = 0.05
+        /// A submission goes once no attempt has joined it for this long (a loaded driver may
+        /// take tens of milliseconds between two attempts' leases)…
+        var quiet: Double = 0.2
         /// …or this long after its first attempt joined, whichever comes first.
-        var longest: Double = 0.5
+        var longest: Double = 1
     }
 
     /// How one stage's attempts are grouped.
