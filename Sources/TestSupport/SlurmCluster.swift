@@ -51,9 +51,9 @@ public struct SlurmCluster: Sendable {
         return output.stdoutText
     }
 
-    /// Job ids Slurm still runs or queues (ended jobs excluded).
+    /// Job ids Slurm still runs or queues (ended jobs excluded), an array's tasks one each.
     public func liveJobs() async throws -> [String] {
-        try await client("squeue", ["--noheader", "--format=%i"]).split(separator: "\n").map(String.init)
+        try await client("squeue", ["--noheader", "--array", "--format=%i"]).split(separator: "\n").map(String.init)
     }
 
     /// The id the next submitted job will get, found by submitting a job that does nothing:

@@ -213,6 +213,105 @@ struct SlurmTests {
         }
     }
 
+    @Test func itemsThatStartTogetherGoAsOneArrayOfBatchesAndALostBatchRunsOnlyItsUnfinishedItemsAgain() async throws {
+        try await SlurmCluster.with { cluster in
+            let sources = ["a.txt": "apple\n", "b.txt": "banana\n", "c.txt": "cherry\n", "d.txt": "date\n", "e.txt": "elder\n"]
+            let local = try Workspace(sources: sources)
+            let remote = try Workspace(sources: sources)
+            defer { local.directory.remove(); remote.directory.remove() }
+            // Two items per job: one array of three tasks, in the order the items arrive. Under
+            // `hold`, the first item of task 1 notes its pid and name and waits to be killed; the
+            // other item of that task waits behind it.
+            func pipeline(_ workspace: Workspace) -> String {
+                let hold = workspace.root.appendingPathComponent("hold").path
+                return """
+                    version: 1
+                    name: arrays
+                    stages:
+                      copy:
+                        uses: exec
+                        foreach: "data/*.txt"
+                        retries: 1
+                        resources: {batch: 2}
+                        with:
+                          argv: [sh, -c, 'echo "copy $3" >> "$0"; if [ -e "$4" ] && [ "x$SLURM_ARRAY_TASK_ID" = x1 ] && [ ! -e "$4.1" ]; then echo "$$ $3" > "$4.1"; sleep 120; fi; cp "$1" "$2/copy.txt"', "\(workspace.log.path)", "${item.path}", "${out}", "${item.name}", "\(hold)"]
+                    """
+            }
+            try local.write(pipeline: pipeline(local))
+            try remote.write(pipeline: pipeline(remote))
+            let hold = remote.root.appendingPathComponent("hold")
+            let held = URL(fileURLWithPath: hold.path + ".1")
+            _ = FileManager.default.createFile(atPath: hold.path, contents: nil)
+
+            let localRun = try await CLI.run(["run", "p.yaml"], in: local.root)
+            #expect(localRun.status == 0, "\(localRun.stderr)")
+            let run = try CLI.start(["run", "p.yaml", "--executor", "slurm"], in: remote.root, environment: cluster.environment)
+            try await waitUntil("tasks 0 and 2 are committed while task 1 waits") {
+                try await remote.committedItemsInDatabase().count == 3 && !lines(held).isEmpty
+            }
+            let committedBefore = try await remote.committedItemsInDatabase()
+            // One sbatch: three tasks of one array.
+            let tasks = try await cluster.client("squeue", ["--noheader", "--array", "--states=all", "--format=%F|%i"])
+                .split(separator: "\n").map { $0.split(separator: "|").map(String.init) }
+            #expect(tasks.count == 3 && Set(tasks.map { $0[0] }).count == 1, "not one array of three tasks: \(tasks)")
+            #expect(tasks.allSatisfy { $0[1].hasPrefix($0[0] + "_") }, "\(tasks)")
+
+            // The node dies with task 1, whose second item has not started.
+            try await cluster.control("kill-node")
+            let fields = try #require(lines(held).first?.split(separator: " ").map(String.init))
+            let (pid, heldItem) = try (#require(Int32(fields[0])), fields[1])
+            for process in try jobProcesses(around: pid) { kill(process, SIGKILL) }
+            try await waitUntil("Slurm declares the node failed", timeout: 90) {
+                try await cluster.client("squeue", ["--noheader", "--array", "--states=all", "--format=%T"]).contains("NODE_FAIL")
+            }
+            try await cluster.control("start-node")
+            let result = try await CLI.finish(run)
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(result.stderr.contains("5 done, 0 cached, 0 failed"), "\(result.stderr)")
+            #expect(!committedBefore.contains("copy/\(heldItem)"))
+            for name in sources.keys.sorted() {
+                #expect(try remote.count("copy \(name)") == (name == heldItem ? 2 : 1), "\(name) ran a wrong number of times")
+            }
+            #expect(try outputs(remote) == outputs(local))
+        }
+    }
+
+    @Test func theJSONEventsOfAnItemThatWaitsInTheQueueShowQueuedThenRunningThenDone() async throws {
+        try await SlurmCluster.with { cluster in
+            let workspace = try Workspace(sources: ["a.txt": "apple\n"])
+            defer { workspace.directory.remove() }
+            try workspace.write(pipeline: threeStagePipeline(log: workspace.log))
+            // A job holding every CPU of the node keeps the item's job PENDING until it is cancelled.
+            let blocker = try await cluster.client("sbatch", ["--parsable", "--exclusive", "--output=/dev/null", "--wrap=sleep 300"])
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            try await waitUntil("the blocker runs") {
+                try await cluster.client("squeue", ["--noheader", "--jobs=\(blocker)", "--format=%T"]).contains("RUNNING")
+            }
+            let run = try CLI.start(["run", "p.yaml", "--executor", "slurm", "--json"], in: workspace.root, environment: cluster.environment)
+            try await waitUntil("the item's job waits") {
+                try await cluster.client("squeue", ["--noheader", "--states=PENDING", "--format=%i"]).split(separator: "\n").count == 1
+            }
+            try await Task.sleep(nanoseconds: 1_000_000_000)
+            try await cluster.client("scancel", [blocker])
+            let result = try await CLI.finish(run)
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(try Self.events(result, item: "upper/a.txt") == ["started", "queued", "running", "finished"])
+
+            let local = try await CLI.run(["run", "p.yaml", "--json", "--force", "upper"], in: workspace.root)
+            #expect(local.status == 0, "\(local.stderr)")
+            #expect(try Self.events(local, item: "upper/a.txt") == ["started", "finished"], "a local item queued")
+        }
+    }
+
+    /// The `--json` events of `item`, in order.
+    private static func events(_ result: CLI.Result, item: String) throws -> [String] {
+        try result.lines.compactMap { line in
+            guard let event = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                  event["item"] as? String == item else { return nil }
+            return event["event"] as? String
+        }
+    }
+
     /// A JSON file's text with the scenario's folder as `ROOT` and the selection run's folder
     /// (`run-` and a digest that includes the datasource's listing, which names it) as `run-ID`.
     private static func withoutRoot(_ data: Data, _ root: URL) -> String {
@@ -220,8 +319,8 @@ struct SlurmTests {
             .replacingOccurrences(of: "run-[0-9a-f]+", with: "run-ID", options: .regularExpression)
     }
 
-    /// The job step around a job's shell: the shell itself, its parent `slurmstepd` and the
-    /// shell's children, found through /proc.
+    /// The job step around a job's shell: `slurmstepd` and the processes down to the shell,
+    /// outermost first, then the shell's children, found through /proc.
     private func jobProcesses(around pid: Int32) throws -> [Int32] {
         func parent(of pid: Int32) -> Int32? {
             guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
@@ -229,9 +328,10 @@ struct SlurmTests {
             return stat[stat.index(after: end)...].split(separator: " ").dropFirst().first.flatMap { Int32($0) }
         }
         var processes: [Int32] = [pid]
-        // The worker (orchestrate) runs the shell; slurmstepd runs the worker's batch script.
+        // The worker (orchestrate) runs the shell; slurmstepd runs the job's batch script, which
+        // runs the worker (a batch: in a subshell).
         var current = pid
-        for _ in 0..<3 {
+        for _ in 0..<4 {
             guard let up = parent(of: current), up > 1 else { break }
             processes.append(up)
             current = up
@@ -239,6 +339,7 @@ struct SlurmTests {
         }
         let children = try FileManager.default.contentsOfDirectory(atPath: "/proc").compactMap(Int32.init)
             .filter { parent(of: $0) == pid }
-        return processes + children
+        // Outermost first: a batch's shell killed after its current worker could start the next item.
+        return processes.reversed() + children
     }
 }

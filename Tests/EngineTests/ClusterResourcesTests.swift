@@ -19,7 +19,7 @@ import Testing
                 uses: detect
                 needs: decode
                 with: {model: models/k.pt, device: cuda}
-                resources: {mem: 512}
+                resources: {mem: 512, array: 50}
             """)
         #expect(pipeline.executor == .slurm)
         let decode = try #require(pipeline.stage(named: "decode"))
@@ -29,7 +29,7 @@ import Testing
             extra: ["--nice", "--constraint=x"]))
         let detect = try #require(pipeline.stage(named: "detect"))
         #expect(detect.executor == nil)
-        #expect(detect.resources == ClusterResources(memoryMB: 512, gpus: 1), "device: cuda asks for a GPU")
+        #expect(detect.resources == ClusterResources(memoryMB: 512, gpus: 1, arraySize: 50), "device: cuda asks for a GPU")
     }
 
     @Test func badResourcesAreErrorsAtTheirPlace() throws {
@@ -42,7 +42,7 @@ import Testing
               a:
                 uses: exec
                 with: {argv: [echo]}
-                resources: {cpus: -1, mem: 4Q, gpus: two, time: soon, memory: 1G}
+                resources: {cpus: -1, mem: 4Q, gpus: two, time: soon, memory: 1G, array: 0}
             """)
         #expect(problems == [
             "P:2:11: error: invalid executor 'slrum'; expected 'local' or 'slurm' (did you mean 'slurm'?)",
@@ -51,6 +51,7 @@ import Testing
             "P:7:42: error: 'gpus' must be a non-negative integer, got 'two'",
             "P:7:53: error: invalid time 'soon'; expected a number with a unit (ms, s, m, h, d) such as 90s, 20m, 1h, 7d or 1.5s",
             "P:7:59: error: unknown key 'memory' in 'resources' (did you mean 'mem'?)",
+            "P:7:78: error: 'array' must be a positive integer, got '0'",
         ])
     }
 }

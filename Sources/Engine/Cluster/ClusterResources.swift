@@ -14,10 +14,17 @@ public struct ClusterResources: Sendable, Hashable, Codable {
     public var qos: String?
     /// Raw `sbatch` arguments, appended last.
     public var extra: [String]
+    /// The most items one job array may hold (`array:`); 1 submits one job per item. Items of a
+    /// stage that start together go as one array (see docs/cluster.md).
+    public var arraySize: Int?
+    /// How many items one job (or array task) runs one after another (`batch:`); 1 by default.
+    /// Worth it for many short items, where starting a job costs more than the item.
+    public var batchSize: Int?
 
     public init(
         cpus: Int? = nil, memoryMB: Int? = nil, gpus: Int? = nil, minutes: Int? = nil, partition: String? = nil,
-        account: String? = nil, qos: String? = nil, extra: [String] = []
+        account: String? = nil, qos: String? = nil, extra: [String] = [], arraySize: Int? = nil,
+        batchSize: Int? = nil
     ) {
         self.cpus = cpus
         self.memoryMB = memoryMB
@@ -27,10 +34,12 @@ public struct ClusterResources: Sendable, Hashable, Codable {
         self.account = account
         self.qos = qos
         self.extra = extra
+        self.arraySize = arraySize
+        self.batchSize = batchSize
     }
 
     /// The keys a `resources:` block may hold.
-    static let keys = ["cpus", "mem", "gpus", "time", "partition", "account", "qos", "extra"]
+    static let keys = ["cpus", "mem", "gpus", "time", "partition", "account", "qos", "extra", "array", "batch"]
 
     /// The `sbatch` options asking for these resources.
     var sbatchArguments: [String] {

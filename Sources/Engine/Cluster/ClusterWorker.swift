@@ -23,8 +23,17 @@ public struct WorkerJob: Codable, Sendable {
     public var parameters: [String: JSONValue]
     public var pipelineDirectory: String
     public var timeout: Double?
+    /// The item's committed checkpoint units, laid out by the driver in the attempt's
+    /// `checkpoints/SEQUENCE` folders.
+    public var checkpoints: [CheckpointUnitRecord]
 
-    init(_ job: ItemJob, uses: String) {
+    /// One committed unit as the worker sees it.
+    public struct CheckpointUnitRecord: Codable, Sendable {
+        var sequence: Int
+        var cursor: Int
+    }
+
+    init(_ job: ItemJob, uses: String, checkpoints: [CheckpointUnit]) {
         self.uses = uses
         stage = job.id.stage
         key = job.id.key
@@ -33,6 +42,7 @@ public struct WorkerJob: Codable, Sendable {
         parameters = job.parameters.values
         pipelineDirectory = job.pipelineDirectory.path
         timeout = job.timeout
+        self.checkpoints = checkpoints.map { CheckpointUnitRecord(sequence: $0.sequence, cursor: $0.cursor) }
     }
 
     /// The pipeline folder's `plugins/`, where a worker finds external plugins as the driver did.
@@ -55,14 +65,17 @@ struct WorkerResult: Codable, Sendable {
 ///
 /// The worker writes `result.json`, then `exit-status` last, each through a temporary name and
 /// a rename: a worker killed at any instant leaves no `exit-status`, so the driver trusts nothing.
-struct AttemptFiles {
+struct AttemptFiles: Sendable {
     let directory: URL
 
     var job: URL { directory.appendingPathComponent("job.json") }
     var result: URL { directory.appendingPathComponent("result.json") }
     var exitStatus: URL { directory.appendingPathComponent("exit-status") }
+    /// Written when the worker starts: the job may run, yet this attempt wait behind others of its batch.
+    var started: URL { directory.appendingPathComponent("started") }
     var log: URL { directory.appendingPathComponent("slurm.log") }
     var output: URL { directory.appendingPathComponent("out", isDirectory: true) }
+    var checkpoints: URL { directory.appendingPathComponent("checkpoints", isDirectory: true) }
 
     /// Writes `data` to `file` through a temporary name, fsynced, then renamed.
     static func writeAtomically(_ data: Data, to file: URL) throws {
@@ -91,6 +104,8 @@ public enum ClusterWorker {
     /// - Parameter stageFor: the plugin for the job's `uses` and plugins folder.
     public static func run(attemptDirectory directory: URL, stageFor: (WorkerJob) throws -> any Stage) async -> Int32 {
         let files = AttemptFiles(directory: directory)
+        // Only for progress: the driver trusts nothing but `exit-status`.
+        _ = FileManager.default.createFile(atPath: files.started.path, contents: nil)
         var result = WorkerResult()
         do {
             let description = try JSONDecoder().decode(WorkerJob.self, from: Data(contentsOf: files.job))
@@ -126,7 +141,8 @@ public enum ClusterWorker {
             parameters: Parameters(values: description.parameters, baseDirectory: pipelineDirectory),
             pipelineDirectory: pipelineDirectory, cacheKey: "", attemptDirectory: directory,
             timeout: description.timeout,
-            checkpoints: AttemptCheckpoints(directory: directory.appendingPathComponent("checkpoints", isDirectory: true)),
+            checkpoints: AttemptCheckpoints(
+                directory: AttemptFiles(directory: directory).checkpoints, committed: description.checkpoints),
             observer: { _ in })
     }
 
@@ -136,19 +152,45 @@ public enum ClusterWorker {
     }
 }
 
-/// Checkpoints of a cluster attempt: kept in the attempt's folder only. A worker cannot commit
-/// to the database, so a new attempt starts from the beginning.
+/// Checkpoints of a cluster attempt. A worker cannot commit to the database: it reads the units
+/// the driver laid out in the attempt's `checkpoints/SEQUENCE` folders, and leaves each new unit
+/// in `checkpoints/new/SEQUENCE.CURSOR` (copied under a temporary name, then renamed), which the
+/// driver commits when the attempt ends without success, for the next attempt to resume from.
 struct AttemptCheckpoints: CheckpointStore {
     let directory: URL
+    let committed: [WorkerJob.CheckpointUnitRecord]
 
-    func committedUnits() async throws -> [CheckpointUnit] { [] }
+    var newUnits: URL { Self.newUnits(in: directory) }
+
+    static func newUnits(in checkpoints: URL) -> URL { checkpoints.appendingPathComponent("new", isDirectory: true) }
+
+    func committedUnits() async throws -> [CheckpointUnit] {
+        committed.map { unit in
+            CheckpointUnit(sequence: unit.sequence, cursor: unit.cursor,
+                           directory: directory.appendingPathComponent("\(unit.sequence)", isDirectory: true))
+        }
+    }
 
     @discardableResult
     func commit(cursor: Int, directory source: URL) async throws -> CheckpointUnit {
-        let units = (try? FileManager.default.contentsOfDirectory(atPath: directory.path).count) ?? 0
-        let unit = directory.appendingPathComponent("\(units + 1)", isDirectory: true)
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(at: source, to: unit)
-        return CheckpointUnit(sequence: units + 1, cursor: cursor, directory: unit)
+        let sequence = (committed.map(\.sequence).max() ?? -1) + 1 + Self.written(in: directory).count
+        let temporary = newUnits.appendingPathComponent(".\(sequence).tmp", isDirectory: true)
+        let unit = newUnits.appendingPathComponent("\(sequence).\(cursor)", isDirectory: true)
+        try FileManager.default.createDirectory(at: newUnits, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: source, to: temporary)
+        try FileManager.default.moveItem(at: temporary, to: unit)
+        return CheckpointUnit(sequence: sequence, cursor: cursor, directory: unit)
+    }
+
+    /// The units an attempt wrote into `checkpoints`, oldest first (`new/SEQUENCE.CURSOR`
+    /// folders; temporaries skipped).
+    static func written(in checkpoints: URL) -> [(sequence: Int, cursor: Int, directory: URL)] {
+        let newUnits = newUnits(in: checkpoints)
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: newUnits.path)) ?? []
+        return names.compactMap { name -> (Int, Int, URL)? in
+            let parts = name.split(separator: ".")
+            guard parts.count == 2, let sequence = Int(parts[0]), let cursor = Int(parts[1]) else { return nil }
+            return (sequence, cursor, newUnits.appendingPathComponent(name, isDirectory: true))
+        }.sorted { $0.0 < $1.0 }
     }
 }

@@ -52,12 +52,13 @@ struct SlurmClient: Sendable {
     }
 
     /// The states of `ids` in one `squeue` call, ended jobs included while Slurm remembers them.
-    /// A job missing from the answer has been forgotten (or never existed).
+    /// Array tasks (`ID_TASK`) are listed one a line, pending ones too (`--array`). A job missing
+    /// from the answer has been forgotten (or never existed).
     func states(of ids: [String]) async throws -> [String: QueuedJob] {
         guard !ids.isEmpty else { return [:] }
         let output: [String]
         do {
-            output = try await run(["squeue", "--noheader", "--states=all", "--jobs=\(ids.joined(separator: ","))", "--format=%i|%T|%N|%r"])
+            output = try await run(["squeue", "--noheader", "--array", "--states=all", "--jobs=\(ids.joined(separator: ","))", "--format=%i|%T|%N|%r"])
         } catch let failure as Failure where failure.stderr.contains("Invalid job id") {
             // Some Slurm versions fail when every listed job has been forgotten.
             return [:]

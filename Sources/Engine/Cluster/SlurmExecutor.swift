@@ -1,7 +1,8 @@
 import Foundation
 import PluginAPI
 
-/// Runs each item attempt as a Slurm batch job (see docs/cluster.md).
+/// Runs item attempts as Slurm batch jobs: by default the attempts of a stage that start
+/// together as one job array, one attempt per task (see docs/cluster.md).
 ///
 /// The driver (this process) writes the attempt's `job.json` into the staging folder, which
 /// every node must see; the job runs `orchestrate worker` there, which runs the stage and writes
@@ -22,9 +23,8 @@ public struct SlurmExecutor: ItemExecutor {
 
     let store: CacheStore
     let stages: [String: StageSettings]
-    /// The command that runs a worker, followed by the attempt folder.
-    let workerCommand: [String]
     let queue: SlurmQueue
+    let arrays: SlurmArrays
 
     /// - Parameters:
     ///   - stages: every stage this executor may run, by name.
@@ -33,8 +33,9 @@ public struct SlurmExecutor: ItemExecutor {
     public init(store: CacheStore, stages: [String: StageSettings], workerCommand: [String]? = nil) {
         self.store = store
         self.stages = stages
-        self.workerCommand = workerCommand ?? [Bundle.main.executablePath ?? CommandLine.arguments[0], "worker"]
         queue = SlurmQueue(client: SlurmClient(directory: store.workdir.root))
+        arrays = SlurmArrays(
+            queue: queue, workerCommand: workerCommand ?? [Bundle.main.executablePath ?? CommandLine.arguments[0], "worker"])
     }
 
     /// Settings for every stage of `pipeline`.
@@ -55,36 +56,66 @@ public struct SlurmExecutor: ItemExecutor {
             throw StageError("stage '\(job.id.stage)' has no cluster settings", code: .failed)
         }
         let files = AttemptFiles(directory: job.attemptDirectory)
-        try AttemptFiles.writeAtomically(AttemptFiles.encoder.encode(WorkerJob(job, uses: settings.uses)), to: files.job)
-        let arguments = await sbatchArguments(job, settings: settings, files: files)
+        try await Self.writeJob(job, uses: settings.uses, files: files)
         let jobID: String
-        do { jobID = try await queue.submit(arguments) } catch let failure as SlurmClient.Failure {
+        do {
+            jobID = try await arrays.submit(
+                directory: files.directory, options: await sbatchOptions(job, settings: settings), stage: job.id.stage,
+                itemName: job.id.description, shape: SlurmArrays.Shape(settings.resources))
+        } catch let failure as SlurmClient.Failure {
             throw StageError("\(job.id): \(failure)", code: .failed)
         }
         // Best effort: without the record the item still runs; only a driver killed while the job
         // runs would leave it for Slurm to finish.
         try? await store.recordClusterJob(jobID, cacheKey: job.cacheKey)
+        job.observer(.itemQueued(job.id))
         let end: SlurmQueue.JobEnd
-        do { end = try await queue.wait(for: jobID, statusFile: files.exitStatus) } catch {
+        do {
+            end = try await queue.wait(for: jobID, files: files) { job.observer(.itemRunning(job.id)) }
+        } catch {
             await queue.cancel(jobID)
+            // In a task of its own: the interruption does not cancel it (as for item commits).
+            await Task { await Self.commitCheckpoints(from: files, to: job.checkpoints) }.value
             throw error
         }
-        switch end {
-        case .statusFile(let last): return try collect(job, jobID: jobID, files: files, last: last)
-        case .lost(let last): throw await lostJobError(job, jobID: jobID, last: last, files: files)
+        do {
+            switch end {
+            case .statusFile(let last): return try collect(job, jobID: jobID, files: files, last: last)
+            case .lost(let last): throw await lostJobError(job, jobID: jobID, last: last, files: files)
+            }
+        } catch {
+            await Self.commitCheckpoints(from: files, to: job.checkpoints)
+            throw error
         }
     }
 
-    private func sbatchArguments(_ job: ItemJob, settings: StageSettings, files: AttemptFiles) async -> [String] {
+    /// Writes the attempt's `job.json`, with the item's committed checkpoint units laid out in
+    /// its `checkpoints/` (links into the shared object store).
+    static func writeJob(_ job: ItemJob, uses: String, files: AttemptFiles) async throws {
+        let units = try await job.checkpoints.committedUnits()
+        try AttemptFiles.writeAtomically(AttemptFiles.encoder.encode(WorkerJob(job, uses: uses, checkpoints: units)), to: files.job)
+    }
+
+    /// Commits the checkpoint units an unsuccessful attempt's worker left, oldest first, so that
+    /// the next attempt resumes after them. Best effort: without them it starts from the beginning.
+    static func commitCheckpoints(from files: AttemptFiles, to store: any CheckpointStore) async {
+        for unit in AttemptCheckpoints.written(in: files.checkpoints) {
+            guard (try? await store.commit(cursor: unit.cursor, directory: unit.directory)) != nil else { return }
+        }
+    }
+
+    /// The `sbatch` options of `job`'s attempt that its array shares (not its name, folder or command).
+    private func sbatchOptions(_ job: ItemJob, settings: StageSettings) async -> [String] {
         var resources = settings.resources
-        // The worker enforces `timeout:`; Slurm's limit (whole minutes) is a backstop one minute later.
-        if resources.minutes == nil, let timeout = job.timeout { resources.minutes = Int((timeout / 60).rounded(.up)) + 1 }
-        var arguments = ["--job-name=orchestrate:\(job.id)", "--output=\(files.log.path)", "--chdir=\(files.directory.path)",
-                         "--no-requeue"]
+        // The worker enforces `timeout:`; Slurm's limit (whole minutes, for a whole batch) is a
+        // backstop one minute later.
+        if resources.minutes == nil, let timeout = job.timeout {
+            resources.minutes = Int((timeout * Double(resources.batchSize ?? 1) / 60).rounded(.up)) + 1
+        }
+        var options = ["--no-requeue"]
         let excluded = await queue.excludedNodes(key: job.cacheKey)
-        if !excluded.isEmpty { arguments.append("--exclude=\(excluded.joined(separator: ","))") }
-        let command = (workerCommand + [files.directory.path]).map(Self.shellQuoted).joined(separator: " ")
-        return arguments + resources.sbatchArguments + ["--wrap=exec \(command)"]
+        if !excluded.isEmpty { options.append("--exclude=\(excluded.joined(separator: ","))") }
+        return options + resources.sbatchArguments
     }
 
     /// Reads the worker's result; moves its outputs into the object store, checking each against

@@ -28,16 +28,21 @@ actor SlurmQueue {
         var controllerPatience: Double = 600
     }
 
+    /// One attempt being watched. The attempts of a batch share their job.
     private struct Watch {
-        var statusFile: URL
+        var jobID: String
+        var files: AttemptFiles
         var continuation: CheckedContinuation<JobEnd, Error>
+        /// Told once, when the worker's `started` marker appears (or its exit status does first).
+        var onRunning: (@Sendable () -> Void)?
         var last: SlurmClient.QueuedJob?
         var endedAt: Date?
     }
 
     private let client: SlurmClient
     private let timing: Timing
-    private var watched: [String: Watch] = [:]
+    /// By attempt folder.
+    private var watched: [URL: Watch] = [:]
     private var poller: Task<Void, Never>?
     private var pendingCancels: [String] = []
     private var cancelFlush: Task<Void, Never>?
@@ -64,25 +69,27 @@ actor SlurmQueue {
         }
     }
 
-    /// Waits until job `id` has ended: its `statusFile` appeared, or it left the queue without one.
-    /// Cancelling the waiting task stops watching (the caller cancels the job).
-    func wait(for id: String, statusFile: URL) async throws -> JobEnd {
+    /// Waits until the attempt in `files` has ended: its exit-status file appeared, or its job
+    /// `id` left the queue without one. `onRunning` is called once when its worker has started,
+    /// before this returns. Cancelling the waiting task stops watching (the caller cancels the job).
+    func wait(for id: String, files: AttemptFiles, onRunning: @escaping @Sendable () -> Void = {}) async throws -> JobEnd {
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 if Task.isCancelled {
                     continuation.resume(throwing: CancellationError())
                     return
                 }
-                watched[id] = Watch(statusFile: statusFile, continuation: continuation)
+                watched[files.directory] = Watch(jobID: id, files: files, continuation: continuation, onRunning: onRunning)
                 if poller == nil { poller = Task { await self.poll() } }
             }
         } onCancel: {
-            Task { await self.stopWatching(id) }
+            Task { await self.stopWatching(files.directory) }
         }
     }
 
     /// Cancels job `id` together with every other job cancelled within the same 50 ms: a
-    /// Ctrl-C cancels all of the run's jobs with one `scancel`. Returns once `scancel` has run.
+    /// Ctrl-C cancels all of the run's jobs with one `scancel`. A job still running other
+    /// watched attempts (a batch) is left to them. Returns once `scancel` has run.
     func cancel(_ id: String) async {
         pendingCancels.append(id)
         let flush: Task<Void, Never>
@@ -100,7 +107,8 @@ actor SlurmQueue {
     /// Cancels jobs left by a dead driver (best effort: they may have ended already).
     func cancelOrphans(_ ids: [String]) async {
         guard !ids.isEmpty else { return }
-        try? await client.cancel(ids)
+        // The attempts of a batch share their job.
+        try? await client.cancel(Set(ids).sorted())
     }
 
     /// Remembers that an attempt of `key` died with node `node`.
@@ -121,19 +129,23 @@ actor SlurmQueue {
     }
 
     private func flushCancels() async {
-        let ids = pendingCancels
+        let live = Set(watched.values.map(\.jobID))
+        let ids = Set(pendingCancels).subtracting(live).sorted()
         pendingCancels = []
         cancelFlush = nil
         // Best effort: a job that already ended cannot be cancelled, and scancel says so.
         try? await client.cancel(ids)
     }
 
-    private func stopWatching(_ id: String) {
-        watched.removeValue(forKey: id)?.continuation.resume(throwing: CancellationError())
+    private func stopWatching(_ attempt: URL) {
+        watched.removeValue(forKey: attempt)?.continuation.resume(throwing: CancellationError())
     }
 
-    private func finish(_ id: String, _ end: JobEnd) {
-        watched.removeValue(forKey: id)?.continuation.resume(returning: end)
+    private func finish(_ attempt: URL, _ end: JobEnd) {
+        guard let watch = watched.removeValue(forKey: attempt) else { return }
+        // A job that ended between two rounds still ran if its worker wrote an exit status.
+        if case .statusFile = end { watch.onRunning?() }
+        watch.continuation.resume(returning: end)
     }
 
     /// Polling rounds while any job is watched.
@@ -141,12 +153,17 @@ actor SlurmQueue {
         var delay = timing.pollInterval
         while !watched.isEmpty {
             try? await Task.sleep(nanoseconds: UInt64(delay * 1e9))
-            for (id, watch) in watched where Self.reportsSuccess(watch.statusFile) {
-                finish(id, .statusFile(nil))
+            for (attempt, watch) in watched {
+                if Self.reportsSuccess(watch.files.exitStatus) {
+                    finish(attempt, .statusFile(nil))
+                } else if let onRunning = watch.onRunning, FileManager.default.fileExists(atPath: watch.files.started.path) {
+                    onRunning()
+                    watched[attempt]?.onRunning = nil
+                }
             }
             guard !watched.isEmpty else { break }
             do {
-                let states = try await client.states(of: watched.keys.sorted())
+                let states = try await client.states(of: Set(watched.values.map(\.jobID)).sorted())
                 delay = timing.pollInterval
                 update(states, now: Date())
             } catch {
@@ -158,22 +175,22 @@ actor SlurmQueue {
     }
 
     private func update(_ states: [String: SlurmClient.QueuedJob], now: Date) {
-        for id in watched.keys {
-            guard var watch = watched[id] else { continue }
-            if let state = states[id] { watch.last = state }
-            let ended = states[id].map(\.hasEnded) ?? true
+        for attempt in watched.keys {
+            guard var watch = watched[attempt] else { continue }
+            if let state = states[watch.jobID] { watch.last = state }
+            let ended = states[watch.jobID].map(\.hasEnded) ?? true
             guard ended else {
                 watch.endedAt = nil
-                watched[id] = watch
+                watched[attempt] = watch
                 continue
             }
             let endedAt = watch.endedAt ?? now
             watch.endedAt = endedAt
-            watched[id] = watch
-            if FileManager.default.fileExists(atPath: watch.statusFile.path) {
-                finish(id, .statusFile(watch.last))
+            watched[attempt] = watch
+            if FileManager.default.fileExists(atPath: watch.files.exitStatus.path) {
+                finish(attempt, .statusFile(watch.last))
             } else if Self.diesWithoutStatus(watch.last) || now.timeIntervalSince(endedAt) >= timing.grace {
-                finish(id, .lost(watch.last))
+                finish(attempt, .lost(watch.last))
             }
         }
     }

@@ -198,6 +198,8 @@ struct PipelineDraftReader {
             switch key {
             case "cpus": resources.cpus = readCount(value, key, minimum: 1)
             case "gpus": resources.gpus = readCount(value, key, minimum: 0)
+            case "array": resources.arraySize = readCount(value, key, minimum: 1)
+            case "batch": resources.batchSize = readCount(value, key, minimum: 1)
             case "mem":
                 if let text = value.scalarText, let megabytes = ClusterResources.megabytes(text) { resources.memoryMB = megabytes }
                 else { problems.error(at: value, "invalid mem \(value.shortDescription); expected \(ClusterResources.expectedMemory)") }

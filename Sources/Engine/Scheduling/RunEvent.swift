@@ -4,7 +4,12 @@ import Foundation
 public enum RunEvent: Sendable {
     /// The plan: items per stage, in dependency order.
     case planned(stages: [(name: String, items: Int)])
+    /// An attempt began: a local item runs; a cluster item is being submitted.
     case itemStarted(ItemID)
+    /// A cluster item's job was submitted and waits in the queue (local items never queue).
+    case itemQueued(ItemID)
+    /// A queued item's job began running.
+    case itemRunning(ItemID)
     case itemProgress(ItemID, completed: Int, total: Int?, unit: String)
     case itemLog(ItemID, String)
     case itemRetrying(ItemID, attempt: Int, error: String, delay: Double)

@@ -36,7 +36,7 @@ struct RunCommand: AsyncParsableCommand {
     var json = false
 
     @Option(name: .long, help: ArgumentHelp(
-        "Where items run: 'local' or 'slurm' (one job per item; see docs/cluster.md). A stage's own 'executor:' wins.",
+        "Where items run: 'local' or 'slurm' (job arrays; see docs/cluster.md). A stage's own 'executor:' wins.",
         valueName: "executor"))
     var executor: ExecutorKind?
 

@@ -24,6 +24,9 @@ final class ProgressDisplay: Sendable {
         var cancelled = 0
         var notRun = 0
         var startedAt: Date?
+        /// Items whose cluster job waits in the queue, and items running.
+        var queued: Set<ItemID> = []
+        var running: Set<ItemID> = []
         /// Items resolved one way or another.
         var resolved: Int { done + cached + failed + cancelled + notRun }
     }
@@ -92,9 +95,19 @@ final class ProgressDisplay: Sendable {
                 s.order.append(name)
                 s.stages[name] = StageProgress(total: items)
             }
-        case .itemStarted(let id):
+        case .itemStarted(let id), .itemRunning(let id):
             if s.stages[id.stage]?.startedAt == nil { s.stages[id.stage]?.startedAt = Date() }
+            s.stages[id.stage]?.queued.remove(id)
+            s.stages[id.stage]?.running.insert(id)
+        case .itemQueued(let id):
+            s.stages[id.stage]?.running.remove(id)
+            s.stages[id.stage]?.queued.insert(id)
+        case .itemRetrying(let id, _, _, _):
+            s.stages[id.stage]?.queued.remove(id)
+            s.stages[id.stage]?.running.remove(id)
         case .itemFinished(let id, let outcome):
+            s.stages[id.stage]?.queued.remove(id)
+            s.stages[id.stage]?.running.remove(id)
             switch outcome {
             case .done: s.stages[id.stage]?.done += 1
             case .cached: s.stages[id.stage]?.cached += 1
@@ -153,7 +166,7 @@ final class ProgressDisplay: Sendable {
             let left = Double(stage.total - stage.resolved) / rate
             line += String(format: "  %.1f/s", rate) + (stage.resolved < stage.total ? "  ETA \(duration(left))" : "")
         }
-        for (count, label) in [(stage.cached, "cached"), (stage.failed, "failed"), (stage.cancelled, "cancelled"),
+        for (count, label) in [(stage.queued.count, "queued"), (stage.running.count, "running"), (stage.cached, "cached"), (stage.failed, "failed"), (stage.cancelled, "cancelled"),
                                (stage.notRun, "not run")] where count > 0 {
             line += "  \(count) \(label)"
         }
@@ -180,6 +193,10 @@ final class ProgressDisplay: Sendable {
             object = ["event": "planned", "stages": stages.map { ["stage": $0.name, "items": $0.items] as [String: Any] }]
         case .itemStarted(let id):
             object = ["event": "started", "item": id.description]
+        case .itemQueued(let id):
+            object = ["event": "queued", "item": id.description]
+        case .itemRunning(let id):
+            object = ["event": "running", "item": id.description]
         case .itemProgress(let id, let completed, let total, let unit):
             object = ["event": "progress", "item": id.description, "completed": completed, "unit": unit]
             if let total { object["total"] = total }
