@@ -46,15 +46,16 @@ extension ItemEvaluator {
         // Building a context (inputs, interpolation, a logger) costs more than the rest of a cache
         // hit: only stages that read external state or verify receipts get one, in a folder of its own.
         let readsExternalState = stage.plugin.readsExternalState
-        let needsContext = readsExternalState || stage.descriptor.kind == .effect
-        let keyFolder = scratch.appendingPathComponent("key-\(UUID().uuidString.lowercased())", isDirectory: true)
-        defer { if needsContext { try? FileManager.default.removeItem(at: keyFolder) } }
+        var keyFolder: URL?
+        defer { if let keyFolder { try? FileManager.default.removeItem(at: keyFolder) } }
         do {
             var keyTime: (item: StageItem, context: EngineStageContext)?
-            if needsContext {
-                let inputs = try inputs(of: index, committed: committed.contains, workdir: store.workdir, attemptDirectory: keyFolder)
+            if readsExternalState || stage.descriptor.kind == .effect {
+                let folder = scratch.appendingPathComponent("key-\(UUID().uuidString.lowercased())", isDirectory: true)
+                keyFolder = folder
+                let inputs = try inputs(of: index, committed: committed.contains, workdir: store.workdir, attemptDirectory: folder)
                 let stageItem = stageItem(index, inputs: inputs)
-                keyTime = (stageItem, makeContext(index, stageItem: stageItem, scratch: keyFolder, observer: observer))
+                keyTime = (stageItem, makeContext(index, stageItem: stageItem, scratch: folder, observer: observer))
             }
             var external: String?
             if readsExternalState, let keyTime {
