@@ -30,7 +30,7 @@ public enum ContentHash {
     /// - Throws: ``FileReadError`` naming the file.
     public static func sha256(of file: URL, fsync shouldSync: Bool = false) throws(FileReadError) -> (digest: String, size: Int64) {
         let fd = open(file.path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw FileReadError(file: file, errno: errno, while: "opening") }
+        guard fd >= 0 else { throw FileReadError(file: file, errno: errno, action: "open") }
         defer { close(fd) }
         var hasher = SHA256()
         var size: Int64 = 0
@@ -41,7 +41,7 @@ public enum ContentHash {
             let count = read(fd, buffer.baseAddress, chunk)
             if count < 0 {
                 if errno == EINTR { continue }
-                throw FileReadError(file: file, errno: errno, while: "reading")
+                throw FileReadError(file: file, errno: errno, action: "read")
             }
             if count == 0 { break }
             hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
@@ -56,16 +56,16 @@ public enum ContentHash {
 public struct FileReadError: Error, Sendable, Hashable, CustomStringConvertible {
     public let file: URL
     public let errno: Int32
-    /// What was being done: `opening`, `reading`.
+    /// What failed: `open` or `read`.
     public let action: String
 
-    init(file: URL, errno: Int32, while action: String) {
+    init(file: URL, errno: Int32, action: String) {
         self.file = file
         self.errno = errno
         self.action = action
     }
 
     public var description: String {
-        "cannot \(action == "opening" ? "open" : "read") '\(file.path)': \(String(cString: strerror(errno)).lowercased())"
+        "cannot \(action) '\(file.path)': \(String(cString: strerror(errno)).lowercased())"
     }
 }

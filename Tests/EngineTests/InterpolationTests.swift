@@ -92,7 +92,7 @@ import Testing
         let scope = InterpolationScope(
             itemPath: URL(fileURLWithPath: "/d/a.mp4"), itemKey: "a.mp4", outputDirectory: URL(fileURLWithPath: "/o"), inputs: [:])
         // A parameter's text is never read as a template.
-        #expect(try Interpolation.resolve(values, templates: stage.templates.map { Array($0.dropFirst()) }.reduce(into: []) { $0.insert($1) }, in: scope)
+        #expect(try Interpolation.resolve(values, templates: Set(stage.templates.map { Array($0.dropFirst()) }), in: scope)
             == .array([
                 .int(4), .string("n=4"), .bool(true), .array([.string("a"), .string("b")]), .string("a"),
                 .string("${out}"), .string("x ${out} y"), .string("a x ${out} y"),

@@ -73,7 +73,9 @@ struct AttemptFiles: Sendable {
     var exitStatus: URL { directory.appendingPathComponent("exit-status") }
     /// Written when the worker starts: the job may run, yet this attempt wait behind others of its batch.
     var started: URL { directory.appendingPathComponent("started") }
-    var log: URL { directory.appendingPathComponent("slurm.log") }
+    /// The job's standard output and error (the array script redirects into it by this name).
+    static let logName = "slurm.log"
+    var log: URL { directory.appendingPathComponent(Self.logName) }
     var output: URL { directory.appendingPathComponent("out", isDirectory: true) }
     var checkpoints: URL { directory.appendingPathComponent("checkpoints", isDirectory: true) }
 

@@ -36,7 +36,7 @@ actor SlurmArrays {
 
     private struct Gathering {
         var options: [String]
-        var name: String
+        var stage: String
         var shape: Shape
         var members: [Member] = []
         var firstAt = Date()
@@ -67,7 +67,7 @@ actor SlurmArrays {
         }
         let key = ([stage] + options).joined(separator: "\u{0}")
         return try await withCheckedThrowingContinuation { continuation in
-            var gathering = gatherings[key] ?? Gathering(options: options, name: stage, shape: shape)
+            var gathering = gatherings[key] ?? Gathering(options: options, stage: stage, shape: shape)
             if gathering.members.isEmpty {
                 gathering.firstAt = Date()
                 Task { await self.flushWhenQuiet(key) }
@@ -97,7 +97,7 @@ actor SlurmArrays {
         let members = gathering.members
         let batch = gathering.shape.batchSize
         let tasks = (members.count + batch - 1) / batch
-        var arguments = gathering.options + ["--job-name=orchestrate:\(gathering.name)", "--output=/dev/null"]
+        var arguments = gathering.options + ["--job-name=orchestrate:\(gathering.stage)", "--output=/dev/null"]
         if tasks > 1 { arguments.append("--array=0-\(tasks - 1)") }
         arguments.append("--wrap=" + script(folders: members.map(\.directory.path), batch: batch))
         Task {
@@ -117,7 +117,7 @@ actor SlurmArrays {
     private func script(folders: [String], batch: Int) -> String {
         let list = "set -- " + folders.map(SlurmExecutor.shellQuoted).joined(separator: " ")
             + "; shift $((${SLURM_ARRAY_TASK_ID:-0} * \(batch)))"
-        let command = "\(worker) \"$1\" >slurm.log 2>&1"
+        let command = "\(worker) \"$1\" >\(AttemptFiles.logName) 2>&1"
         guard batch > 1 else { return "\(list); cd \"$1\" && exec \(command)" }
         return "\(list); n=0; while [ $n -lt \(batch) ] && [ $# -gt 0 ]; do (cd \"$1\" && \(command)); shift; n=$((n + 1)); done"
     }

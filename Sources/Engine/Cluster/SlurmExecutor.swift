@@ -69,22 +69,22 @@ public struct SlurmExecutor: ItemExecutor {
         // runs would leave it for Slurm to finish.
         try? await store.recordClusterJob(jobID, cacheKey: job.cacheKey)
         job.observer(.itemQueued(job.id))
-        let end: SlurmQueue.JobEnd
         do {
-            end = try await queue.wait(for: jobID, files: files) { job.observer(.itemRunning(job.id)) }
-        } catch {
-            await queue.cancel(jobID)
-            // In a task of its own: the interruption does not cancel it (as for item commits).
-            await Task { await Self.commitCheckpoints(from: files, to: job.checkpoints) }.value
-            throw error
-        }
-        do {
+            let end: SlurmQueue.JobEnd
+            do {
+                end = try await queue.wait(for: jobID, files: files) { job.observer(.itemRunning(job.id)) }
+            } catch {
+                await queue.cancel(jobID)
+                throw error
+            }
             switch end {
             case .statusFile(let last): return try collect(job, jobID: jobID, files: files, last: last)
             case .lost(let last): throw await lostJobError(job, jobID: jobID, last: last, files: files)
             }
         } catch {
-            await Self.commitCheckpoints(from: files, to: job.checkpoints)
+            // Whatever ended the attempt, its units are kept for the next one; in a task of its
+            // own, so that an interruption does not cancel it (as for item commits).
+            await Task { await Self.commitCheckpoints(from: files, to: job.checkpoints) }.value
             throw error
         }
     }

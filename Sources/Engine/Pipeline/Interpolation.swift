@@ -66,9 +66,8 @@ public enum Interpolation {
         switch part {
         case .literal(let text):
             return literal(text)
-        case .reference(.param(let name)) where params[name] != nil:
-            return literal(stringify(params[name]!))
         case .reference(let reference):
+            if case .param(let name) = reference, let value = params[name] { return literal(stringify(value)) }
             return "${\(reference.text)}"
         }
     }

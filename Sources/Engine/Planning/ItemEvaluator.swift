@@ -109,8 +109,9 @@ struct ItemEvaluator: Sendable {
         let root = attemptDirectory.appendingPathComponent("in", isDirectory: true)
         var inputs: [String: URL] = [:]
         for name in stage.spec.needs {
-            inputs[name] = root.appendingPathComponent(name, isDirectory: true)
-            try FileManager.default.createDirectory(at: inputs[name]!, withIntermediateDirectories: true)
+            let folder = root.appendingPathComponent(name, isDirectory: true)
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            inputs[name] = folder
         }
         for id in upstream {
             let link = root.appendingPathComponent(id.stage).appendingPathComponent(id.key)

@@ -166,8 +166,9 @@ final class ProgressDisplay: Sendable {
             let left = Double(stage.total - stage.resolved) / rate
             line += String(format: "  %.1f/s", rate) + (stage.resolved < stage.total ? "  ETA \(duration(left))" : "")
         }
-        for (count, label) in [(stage.queued.count, "queued"), (stage.running.count, "running"), (stage.cached, "cached"), (stage.failed, "failed"), (stage.cancelled, "cancelled"),
-                               (stage.notRun, "not run")] where count > 0 {
+        let counts = [(stage.queued.count, "queued"), (stage.running.count, "running"), (stage.cached, "cached"),
+                      (stage.failed, "failed"), (stage.cancelled, "cancelled"), (stage.notRun, "not run")]
+        for (count, label) in counts where count > 0 {
             line += "  \(count) \(label)"
         }
         return line
