@@ -1,4 +1,5 @@
 import Foundation
+import Labels
 import Lightly
 import PluginAPI
 import Storage
@@ -19,8 +20,14 @@ struct DatasourceSnapshot: Sendable {
     let lightlyFiles: [ObjectInfo]
     /// Earlier runs: run id → key of its `selected_filenames.txt`.
     let runs: [String: String]
+    /// The round ledger (`.lightly/labels/ledger.json`), read only for a round after the first;
+    /// its bytes' digest enters the run id and the cache key.
+    let ledger: (ledger: RoundLedger, digest: String)?
 
-    static func list(input: any BlobStore, lightly: any BlobStore) async throws -> DatasourceSnapshot {
+    /// Lists both datasources; with `readsLedger`, reads the round ledger too. The labels under
+    /// `.lightly/labels/` are not listed: they change only what a later round selects, through the
+    /// ledger, so importing labels never re-runs an earlier round.
+    static func list(input: any BlobStore, lightly: any BlobStore, readsLedger: Bool = false) async throws -> DatasourceSnapshot {
         let inputObjects = try await mapped { try await input.list(prefix: "") }
         let lightlyObjects = try await mapped { try await lightly.list(prefix: LightlyLayout.root + "/") }
         var runs: [String: String] = [:]
@@ -28,11 +35,22 @@ struct DatasourceSnapshot: Sendable {
             let parts = object.key.dropFirst(runsPrefix.count).split(separator: "/")
             if parts.count == 2, parts[1] == selectedFilenames { runs[String(parts[0])] = object.key }
         }
+        var ledger: (ledger: RoundLedger, digest: String)?
+        if readsLedger, lightlyObjects.contains(where: { $0.key == LabelLayout.ledgerFile }) {
+            let data = try await mapped { try await lightly.get(LabelLayout.ledgerFile, range: nil) }
+            do {
+                ledger = (try LightlyCoding.decode(RoundLedger.self, from: data, file: LabelLayout.ledgerFile), FileDigest.sha256(of: data))
+            } catch {
+                throw StageError("Lightly datasource \(lightly.location): \(error)", code: .invalidInput)
+            }
+        }
         return DatasourceSnapshot(
             input: input, lightly: lightly,
             videos: inputObjects.filter { isVideo($0.key) },
-            lightlyFiles: lightlyObjects.filter { !$0.key.hasPrefix(runsPrefix) && !$0.key.hasPrefix(LightlyLayout.root + "/tmp") },
-            runs: runs)
+            lightlyFiles: lightlyObjects.filter {
+                !$0.key.hasPrefix(runsPrefix) && !$0.key.hasPrefix(LightlyLayout.root + "/tmp") && !$0.key.hasPrefix(LabelLayout.root + "/")
+            },
+            runs: runs, ledger: ledger)
     }
 
     static func isVideo(_ key: String) -> Bool {
@@ -61,6 +79,7 @@ struct DatasourceSnapshot: Sendable {
         }
         return ["input\t\(input.location)", "lightly\t\(lightly.location)"]
             + lines("input", input, videos) + lines("lightly", lightly, lightlyFiles)
+            + (ledger.map { ["ledger\t\($0.digest)"] } ?? [])
     }
 
     /// A local file's modification time in nanoseconds; nil for remote objects (their ETag counts).

@@ -8,12 +8,16 @@ enum DatasourceParameters {
     /// The datasource of URL parameter `name`, relative paths resolved against the pipeline folder.
     /// - Throws: ``StageError`` (from a ``StorageError``) for a bad URL, endpoint or credentials.
     static func open(_ name: String, context: any StageContext, environment: [String: String]) throws -> any BlobStore {
-        let parameters = context.parameters
+        try open(name, parameters: context.parameters, pipelineDirectory: context.pipelineDirectory, environment: environment)
+    }
+
+    /// The same, outside a stage (`orchestrate rounds`), from a stage's `with:` values.
+    static func open(_ name: String, parameters: Parameters, pipelineDirectory: URL, environment: [String: String]) throws -> any BlobStore {
         func option(_ name: String) -> String? { parameters.optionalString(name).flatMap { $0.isEmpty ? nil : $0 } }
         let url = try parameters.string(name)
         return try mapped {
             try Datasources.open(
-                url, relativeTo: context.pipelineDirectory, endpoint: option("endpoint"), region: option("region"),
+                url, relativeTo: pipelineDirectory, endpoint: option("endpoint"), region: option("region"),
                 profile: option("profile"), environment: environment)
         }
     }
