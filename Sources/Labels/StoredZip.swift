@@ -36,7 +36,7 @@ public struct StoredZip: Sendable {
 
             central.append(le32: 0x0201_4B50)
             central.append(le16: 20)  // made by
-            central.append(header[4..<header.count - 4])  // needed … name length (same fields)
+            central.append(header[4..<header.count - 2])  // version needed … name length: the same fields
             central.append(le16: 0)  // extra length
             central.append(le16: 0)  // comment length
             central.append(le16: 0)  // disk

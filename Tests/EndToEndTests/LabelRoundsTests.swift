@@ -28,9 +28,13 @@ struct LabelRoundsTests {
         for (video, frames) in videos {
             for index in 0..<frames {
                 let name = "\(video.dropLast(4))-\(String(format: "%02d", index))-mp4"
-                let predictions = (0..<people).map { person in
+                let predictions = (0..<people).map { (person: Int) -> String in
                     let x = Double(5 + (index * 7 + person * 41) % 70), y = Double(3 + (index * 5) % 30)
-                    let keypoints = (0..<17).flatMap { k in [x + Double(k % 4) * 2, y + Double(k / 4) * 3, k % 3 == 0 ? 0.3 : 0.9] }
+                    var keypoints: [Double] = []
+                    for k in 0..<17 {
+                        let visibility: Double = k % 3 == 0 ? 0.3 : 0.9
+                        keypoints += [x + Double(k % 4) * 2, y + Double(k / 4) * 3, visibility]
+                    }
                     let score = 0.3 + Double((index + person) % 5) / 10
                     return #"{"category_id": 1, "score": \#(score), "bbox": [\#(x - 1), \#(y - 1), 10, 16], "keypoints": \#(keypoints)}"#
                 }

@@ -57,7 +57,12 @@ struct LabelsFixture {
         try JSONDecoder().decode(RoundLedger.self, from: Data(contentsOf: export.lightlyRoot.appendingPathComponent(LabelLayout.ledgerFile)))
     }
 
-    static func encode(_ value: some Encodable) throws -> Data { try JSONEncoder().encode(value) }
+    /// Sorted keys: the same value gives the same bytes, so the same export file.
+    static func encode(_ value: some Encodable) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return try encoder.encode(value)
+    }
 }
 
 /// What an annotator did in Label Studio, written as its JSON export: the pre-annotations accepted,
