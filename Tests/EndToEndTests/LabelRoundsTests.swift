@@ -239,6 +239,7 @@ struct LabelStudioServerTests {
         try Data("""
             version: 1
             name: coco
+            workdir: .orchestrate-coco
             stages:
               coco:
                 uses: labels

@@ -15,6 +15,8 @@ struct RoundsCommand: AsyncParsableCommand {
     @Argument(help: "The pipeline file.", completion: .file(extensions: ["yaml", "yml"]))
     var pipeline: String
 
+    static let header = ["round", "selected", "exported", "labelled", "skipped", "rejected", "pending"]
+
     /// The stages that name a Lightly datasource whose rounds count.
     static let stages: Set<String> = ["schedule", "export", "labels"]
 
@@ -25,11 +27,11 @@ struct RoundsCommand: AsyncParsableCommand {
             let (datasource, rounds) = try await RoundTable.rounds(with: stage.with, pipelineDirectory: loaded.directory)
             guard seen.insert(datasource).inserted else { continue }
             StandardOutput.write("Lightly datasource \(datasource)")
-            StandardOutput.write("round  selected  exported  labelled  skipped  rejected  pending")
+            StandardOutput.write(Self.header.joined(separator: "  "))
             for round in rounds {
-                let columns = [round.selected, round.exported, round.labelled, round.skipped, round.rejected, round.pending]
-                    .map { String($0).leftPadded(to: 9) }.joined(separator: " ")
-                StandardOutput.write(String(round.round).leftPadded(to: 5) + " " + columns)
+                let values = [round.round, round.selected, round.exported, round.labelled, round.skipped, round.rejected, round.pending]
+                // Each number right-aligned under its column's name.
+                StandardOutput.write(zip(values, Self.header).map { String($0).leftPadded(to: $1.count) }.joined(separator: "  "))
             }
             if rounds.isEmpty { StandardOutput.write("(no selection run yet)") }
         }
