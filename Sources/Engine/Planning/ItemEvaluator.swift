@@ -106,7 +106,7 @@ struct ItemEvaluator: Sendable {
         guard stage.mode == .gather else {
             return Dictionary(upstream.map { ($0.stage, workdir.view(of: $0)) }, uniquingKeysWith: { first, _ in first })
         }
-        let root = attemptDirectory.appendingPathComponent("in", isDirectory: true)
+        let root = AttemptFiles(directory: attemptDirectory).inputs
         var inputs: [String: URL] = [:]
         for name in stage.spec.needs {
             let folder = root.appendingPathComponent(name, isDirectory: true)
