@@ -30,8 +30,8 @@ public struct ExecStage: Stage {
 
     public func validate(_ parameters: Parameters) -> [ParameterIssue] {
         guard let argv = parameters["argv"]?.arrayValue else { return [] }
-        if argv.isEmpty { return [ParameterIssue(path: "argv", "must name a command: the list is empty")] }
-        if argv[0].stringValue?.isEmpty == true { return [ParameterIssue(path: "argv[0]", "must name a command, not ''")] }
+        if argv.isEmpty { return [ParameterIssue(["argv"], "must name a command: the list is empty")] }
+        if argv[0].stringValue?.isEmpty == true { return [ParameterIssue(["argv", 0], "must name a command, not ''")] }
         return []
     }
 
