@@ -75,7 +75,7 @@ let package = Package(
         .target(name: "Lightly", dependencies: ["JSON"]),
         // The labelling tools' formats (Label Studio, CVAT, COCO) and the label layout in a datasource
         .target(name: "Labels", dependencies: ["Lightly", "JSON"]),
-        .target(name: "Selection"),
+        .target(name: "Selection", dependencies: ["JSON"]),
         .target(
             name: "Storage",
             dependencies: ["ContentHash", .product(name: "Crypto", package: "swift-crypto")]
@@ -113,7 +113,7 @@ let package = Package(
         ),
         .testTarget(name: "LightlyTests", dependencies: ["Lightly", "JSON", "TestSupport"]),
         .testTarget(name: "LabelsTests", dependencies: ["Labels", "Lightly", "TestSupport"]),
-        .testTarget(name: "SelectionTests", dependencies: ["Selection", "TestSupport"]),
+        .testTarget(name: "SelectionTests", dependencies: ["Selection", "JSON", "TestSupport"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "TestSupport"]),
         .testTarget(name: "StagesTests", dependencies: ["Stages", "Lightly", "Labels", "JSON", "TestSupport"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "JSON", "TestSupport"]),

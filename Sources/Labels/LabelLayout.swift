@@ -27,8 +27,6 @@ public enum LabelLayout {
     public static func allRoundsFile(task: String) -> String { "\(taskDirectory(task))/coco/all-rounds.json" }
     /// `.lightly/labels/<task>/imports/<sha256>.json`
     public static func importFile(task: String, sha256: String) -> String { "\(taskDirectory(task))/imports/\(sha256).json" }
-    /// The PNG of a frame in its selection run's folder.
-    public static func frameImage(runID: String, frame: String) -> String { ".lightly/runs/\(runID)/frames/\(frame)" }
 }
 
 /// One import's provenance (`imports/<sha256>.json`).

@@ -92,7 +92,7 @@ public struct ExportStage: Stage {
 
         // The round ledger's "exported" state (`orchestrate rounds`).
         let exported = Data(frames.map { $0.name + "\n" }.joined().utf8)
-        try await mapped { try await lightly.put("\(run.folder)/\(SelectionRun.exportedFilenames)", data: exported) }
+        try await mapped { try await lightly.put(run.folder.key(SelectionRunFolder.exportedFilenames), data: exported) }
         for frame in frames {
             context.recordReceipt(ExportReceipt.frame(key: frame.key, size: frame.png.count).json)
         }
@@ -114,8 +114,9 @@ public struct ExportStage: Stage {
     public func externalStateDigest(_ item: StageItem, context: any StageContext) async throws -> String? {
         let lightly = try DatasourceParameters.open("lightly", context: context, environment: environment)
         let task = try context.parameters.string("task")
-        let runs = try await mapped { try await lightly.list(prefix: SelectionRun.runsFolder + "/") }.filter {
-            $0.key.split(separator: "/").count == 4 && ($0.key.hasSuffix("/report.json") || $0.key.hasSuffix("/selected_filenames.txt"))
+        let runs = try await mapped { try await lightly.list(prefix: SelectionRunFolder.parent + "/") }.filter {
+            let file = SelectionRunFolder.parse($0.key)?.file
+            return file == SelectionRunFolder.report || file == SelectionRunFolder.selectedFilenames
         }
         let predictions = try await mapped { try await lightly.list(prefix: LightlyLayout.taskDirectory(task) + "/") }
         let lines = [lightly.location.description] + (runs + predictions).map { object in
@@ -185,7 +186,7 @@ public struct ExportStage: Stage {
                 throw StageError("cannot write '\(url.path)': \(error.localizedDescription)")
             }
         }
-        for frame in frames { try store(frame.png, "frames/\(frame.name)") }
+        for frame in frames { try store(frame.png, SelectionRunFolder.frame(frame.name)) }
         do {
             for format in ExportFormat.allCases where formats.contains(format) {
                 let data = switch format {

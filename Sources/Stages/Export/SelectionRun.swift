@@ -10,14 +10,9 @@ struct SelectionRun: Sendable, Hashable {
     /// Frame names in pick order, as in `selected_filenames.txt`.
     var selected: [String]
 
-    static let runsFolder = ".lightly/runs"
+    var folder: SelectionRunFolder { SelectionRunFolder(runID: id) }
 
-    var folder: String { "\(Self.runsFolder)/\(id)" }
-
-    func frameKey(_ name: String) -> String { "\(folder)/frames/\(name)" }
-
-    /// The file listing the frames `export` exported from the run, one name a line.
-    static let exportedFilenames = "exported_filenames.txt"
+    func frameKey(_ name: String) -> String { folder.key(SelectionRunFolder.frame(name)) }
 
     /// The round of a run from its tag: `round-N` is N, `initial-tag` 1, `tag-K` K.
     static func round(ofTag tag: String) -> Int {
@@ -30,11 +25,11 @@ struct SelectionRun: Sendable, Hashable {
     /// Every complete run of the datasource (with `report.json` and `selected_filenames.txt`),
     /// by round, then id.
     static func all(in lightly: any BlobStore) async throws -> [SelectionRun] {
-        let keys = Set(try await mapped { try await lightly.list(prefix: runsFolder + "/") }.map(\.key))
+        let keys = Set(try await mapped { try await lightly.list(prefix: SelectionRunFolder.parent + "/") }.map(\.key))
         var runs: [SelectionRun] = []
-        for key in keys.sorted() where key.hasSuffix("/report.json") && key.split(separator: "/").count == 4 {
-            let folder = String(key.dropLast("/report.json".count))
-            let listKey = folder + "/selected_filenames.txt"
+        for key in keys.sorted() {
+            guard let (folder, file) = SelectionRunFolder.parse(key), file == SelectionRunFolder.report else { continue }
+            let listKey = folder.key(SelectionRunFolder.selectedFilenames)
             guard keys.contains(listKey) else { continue }  // Interrupted before its list: no run yet.
             let data = try await mapped { try await lightly.get(key, range: nil) }
             guard let header = try? JSONDecoder().decode(ReportHeader.self, from: data) else { continue }  // Not a run's report.
@@ -45,7 +40,7 @@ struct SelectionRun: Sendable, Hashable {
 
     /// The names `export` exported from this run (none when it never ran).
     func exported(in lightly: any BlobStore) async throws -> Set<String> {
-        let key = "\(folder)/\(Self.exportedFilenames)"
+        let key = folder.key(SelectionRunFolder.exportedFilenames)
         guard try await mapped({ try await lightly.head(key) }) != nil else { return [] }
         return Set(try await Self.lines(key, in: lightly))
     }
@@ -84,10 +79,11 @@ struct SelectionRun: Sendable, Hashable {
             header = try await find(tag: tag, in: lightly)
         }
         let (id, runTag) = header
-        let listKey = "\(runsFolder)/\(id)/selected_filenames.txt"
+        let folder = SelectionRunFolder(runID: id)
+        let listKey = folder.key(SelectionRunFolder.selectedFilenames)
         guard try await mapped({ try await lightly.head(listKey) }) != nil else {
             throw StageError(
-                "Lightly datasource '\(datasource)': the run folder '\(runsFolder)/\(id)/' of tag '\(runTag)' has no selected_filenames.txt (key '\(listKey)'); run the schedule stage again",
+                "Lightly datasource '\(datasource)': the run folder '\(folder.key)/' of tag '\(runTag)' has no selected_filenames.txt (key '\(listKey)'); run the schedule stage again",
                 code: .missingInput)
         }
         let text = String(decoding: try await mapped { try await lightly.get(listKey, range: nil) }, as: UTF8.self)
@@ -103,9 +99,9 @@ struct SelectionRun: Sendable, Hashable {
             // A gather input has one folder per upstream item; a map input is the item's folder itself.
             let children = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []  // Unreadable: not a run.
             for folder in [directory] + children.sorted().map({ directory.appendingPathComponent($0) }) {
-                let report = folder.appendingPathComponent("report.json")
+                let report = folder.appendingPathComponent(SelectionRunFolder.report)
                 guard FileManager.default.fileExists(atPath: report.path),
-                      FileManager.default.fileExists(atPath: folder.appendingPathComponent("selected_filenames.txt").path)
+                      FileManager.default.fileExists(atPath: folder.appendingPathComponent(SelectionRunFolder.selectedFilenames).path)
                 else { continue }
                 do {
                     return try JSONDecoder().decode(ReportHeader.self, from: Data(contentsOf: report))
@@ -119,9 +115,9 @@ struct SelectionRun: Sendable, Hashable {
 
     /// The run whose `report.json` has `run.tag == tag`.
     private static func find(tag: String, in lightly: any BlobStore) async throws -> (String, String) {
-        let reports = try await mapped { try await lightly.list(prefix: runsFolder + "/") }
+        let reports = try await mapped { try await lightly.list(prefix: SelectionRunFolder.parent + "/") }
             .map(\.key)
-            .filter { $0.hasSuffix("/report.json") && $0.split(separator: "/").count == 4 }
+            .filter { SelectionRunFolder.parse($0)?.file == SelectionRunFolder.report }
         var tags: [String] = []
         for key in reports {
             let data = try await mapped { try await lightly.get(key, range: nil) }
@@ -131,7 +127,7 @@ struct SelectionRun: Sendable, Hashable {
         }
         let known = tags.isEmpty ? "it holds no selection run" : "its tags are " + tags.sorted().map { "'\($0)'" }.joined(separator: ", ")
         throw StageError(
-            "Lightly datasource '\(lightly.location.description)': unknown tag '\(tag)' under '\(runsFolder)/'; \(known)",
+            "Lightly datasource '\(lightly.location.description)': unknown tag '\(tag)' under '\(SelectionRunFolder.parent)/'; \(known)",
             code: .invalidParameter)
     }
 }

@@ -59,7 +59,7 @@ struct LabelWriter {
         for name in entries.keys.sorted() {
             guard let entry = entries[name], let frame = frames[name] else { continue }
             let imageID = images.count + 1
-            images.append(.init(id: imageID, fileName: LabelLayout.frameImage(runID: entry.runID, frame: name), width: frame.width,
+            images.append(.init(id: imageID, fileName: SelectionRunFolder(runID: entry.runID).key(SelectionRunFolder.frame(name)), width: frame.width,
                                 height: frame.height, frameName: name, sha256: frame.sha256))
             for object in labels[name] ?? [] {
                 annotations.append(.init(id: annotations.count + 1, imageID: imageID, categoryID: object.categoryID, bbox: object.bbox,
