@@ -11,6 +11,7 @@ public final class TestStageContext: StageContext {
     public let parameters: Parameters
     public let outputDirectory: URL
     public let pipelineDirectory: URL
+    public let pipelineName: String
     public let stageName: String
     public let logger: Logger
     public let checkpoints: any CheckpointStore
@@ -22,11 +23,12 @@ public final class TestStageContext: StageContext {
     ///     second context to simulate a resumed attempt with the same cache key.
     public init(
         parameters: [String: JSONValue], outputDirectory: URL, pipelineDirectory: URL,
-        checkpointDirectory: URL, stageName: String = "test"
+        checkpointDirectory: URL, pipelineName: String = "test", stageName: String = "test"
     ) throws {
         self.parameters = Parameters(values: parameters, baseDirectory: pipelineDirectory)
         self.outputDirectory = outputDirectory
         self.pipelineDirectory = pipelineDirectory
+        self.pipelineName = pipelineName
         self.stageName = stageName
         self.logger = Logger(label: "test.\(stageName)")
         self.checkpoints = try DirectoryCheckpointStore(root: checkpointDirectory)

@@ -64,6 +64,7 @@ public struct ExternalStage: Stage {
             "inputs": .object(item.inputs.mapValues { .string($0.path) }),
             "output_dir": .string(context.outputDirectory.path),
             "pipeline_dir": .string(context.pipelineDirectory.path),
+            "pipeline": .string(context.pipelineName),
         ])
     }
 

@@ -9,6 +9,7 @@ final class EngineStageContext: StageContext {
     let parameters: Parameters
     let outputDirectory: URL
     let pipelineDirectory: URL
+    let pipelineName: String
     let stageName: String
     let logger: Logger
     let checkpoints: any CheckpointStore
@@ -22,6 +23,7 @@ final class EngineStageContext: StageContext {
         parameters = job.parameters
         outputDirectory = job.outputDirectory
         pipelineDirectory = job.pipelineDirectory
+        pipelineName = job.pipelineName
         stageName = job.id.stage
         id = job.id
         observer = job.observer
