@@ -130,4 +130,25 @@ import TestSupport
         #expect(saw?["task"] == [.string("kp"), .string("boxes")])
         #expect(saw?["lightly"] == nil)
     }
+
+    @Test func anExternalPluginDeclaresAFlowingParameterInItsManifest() throws {
+        let folder = directory.url.appendingPathComponent("plugins/annotate")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try Data("#!/bin/sh\n".utf8).write(to: folder.appendingPathComponent("run.sh"))
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: folder.appendingPathComponent("run.sh").path)
+        try Data("""
+            id: annotate
+            version: "1"
+            summary: Reads a task's predictions.
+            argv: [./run.sh]
+            parameters:
+              - {name: task, type: string, default: none, flows_along_needs: true, doc: The task.}
+            """.utf8).write(to: folder.appendingPathComponent("plugin.yaml"))
+        let registry = try PluginRegistry(builtins: Self.plugins, pluginsDirectory: directory.url.appendingPathComponent("plugins"))
+        #expect(registry.stage(id: "annotate")?.descriptor.parameters.first?.flowsAlongNeeds == true)
+        let file = directory.url.appendingPathComponent("p.yaml")
+        try Data("version: 1\nstages:\n  w: {uses: writer, with: {task: kp}}\n  a: {uses: annotate, needs: [w]}\n".utf8).write(to: file)
+        let pipeline = try PipelineLoader(registry: registry).load(file)
+        #expect(pipeline.stage(named: "a")?.with["task"] == .string("kp"))
+    }
 }
