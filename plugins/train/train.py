@@ -312,8 +312,25 @@ def train(request):
     emit({"outputs": ["model.pt", "metrics.json"]})
 
 
+def project_python():
+    """The project's venv interpreter (scripts/setup.sh installs pycocotools there), if there is one."""
+    python = Path(os.path.realpath(__file__)).parents[2] / ".venv" / "bin" / "python"
+    in_it = Path(sys.prefix).resolve() == python.parents[1].resolve()
+    return python if python.is_file() and not in_it else None
+
+
 def main():
     request = json.load(sys.stdin)
+    if request["params"].get("audit"):
+        try:
+            import pycocotools  # noqa: F401
+        except ImportError:
+            python = project_python()
+            if python is None:
+                sys.stderr.write("train: 'audit' needs pycocotools: run scripts/setup.sh (it installs it in .venv)\n")
+                return 1
+            import subprocess
+            return subprocess.run([str(python), os.path.realpath(__file__)], input=json.dumps(request).encode()).returncode
     try:
         train(request)
     except LabelError as error:
