@@ -41,12 +41,11 @@ public struct ExternalStage: Stage {
         let termination: Subprocess.Termination
         do {
             termination = try await process.run { messages.handle($0) }
-        } catch let error as CacheError {
-            await committer.finish()
-            throw StageError("\(subject): \(error.message)", code: .failed)
         } catch {
-            // Cancelled or killed: what the plugin announced is still committed, so the next attempt resumes after it.
+            // Not started, cancelled or timed out: what the plugin announced is still committed,
+            // so the next attempt resumes after it.
             await committer.finish()
+            if let error = error as? CacheError { throw StageError("\(subject): \(error.message)", code: .failed) }
             throw error
         }
         let commitProblem = await committer.finish()
