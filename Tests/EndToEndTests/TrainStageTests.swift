@@ -108,7 +108,8 @@ import TestSupport
         #expect(second.status == 0)
         #expect(Set(outcomes(second).values) == ["cached"], "\(outcomes(second))")
 
-        // Retraining from scratch gives the same bytes, so detect-next does not run again.
+        // Training again gives the same bytes (a cleared stage keeps its key's checkpoints, so it may
+        // resume from one: same bytes either way), so detect-next does not run again.
         #expect(try await CLI.run(["cache", "clear", "p.yaml", "train"], in: root).status == 0)
         let third = try await CLI.run(["run", "p.yaml", "--json"], in: root)
         #expect(third.status == 0, "\(third.stderr)")
