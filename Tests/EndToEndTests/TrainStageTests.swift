@@ -159,4 +159,53 @@ import TestSupport
         #expect(try output("train/all/model.pt", in: folder) == (try output("train/all/model.pt", in: reference)))
         #expect(try output("train/all/metrics.json", in: folder) == (try output("train/all/metrics.json", in: reference)))
     }
+
+    /// One labelled person on a 32×16 frame `f.png`, as COCO keypoints; `edit` breaks it.
+    private static func labels(_ edit: (inout [String: Any], inout [String: Any]) -> Void) throws -> Data {
+        var image: [String: Any] = ["id": 1, "file_name": "f.png", "width": 32, "height": 16]
+        var person: [String: Any] = ["id": 7, "image_id": 1, "category_id": 1, "bbox": [2, 2, 10, 12],
+                                     "keypoints": Array(repeating: [5, 5, 2], count: 17).flatMap { $0 }]
+        edit(&image, &person)
+        return try JSONSerialization.data(withJSONObject: ["images": [image], "annotations": [person]])
+    }
+
+    static let badLabels: [(String, @Sendable (inout [String: Any], inout [String: Any]) -> Void)] = [
+        ("annotation 7 (image 1): 'keypoints' holds 16 points, the model predicts 17",
+         { _, person in person["keypoints"] = Array(repeating: [5, 5, 2], count: 16).flatMap { $0 } }),
+        ("annotation 7 (image 1): 'bbox' must be [x, y, width, height] with a positive size, got [2, 2, 0, 12]",
+         { _, person in person["bbox"] = [2, 2, 0, 12] }),
+        ("annotation 7 (image 1): 'keypoints' visibility must be 0, 1 or 2, got [2, 3]",
+         { _, person in person["keypoints"] = Array(repeating: [5, 5, 2], count: 16).flatMap { $0 } + [5, 5, 3] }),
+        ("annotation 7 (image 9): 'image_id' names no image of the file", { _, person in person["image_id"] = 9 }),
+        ("image 1 'gone.png': no such file beside it or in frames/", { image, _ in image["file_name"] = "gone.png" }),
+        ("image 1 'f.png': 'width'/'height' say 64x16, the file is 32x16", { image, _ in image["width"] = 64 }),
+    ]
+
+    /// Bad labels fail the plugin before it trains, naming the file, the id and the field; nothing is written.
+    @Test(arguments: 0..<badLabels.count)
+    func badLabelsFailNamingFileIdAndField(case index: Int) async throws {
+        let (problem, edit) = Self.badLabels[index]
+        let folder = try TemporaryDirectory(prefix: "train-bad")
+        defer { folder.remove() }
+        let labels = folder.url.appendingPathComponent("labels")
+        let output = folder.url.appendingPathComponent("out")
+        try FileManager.default.createDirectory(at: labels, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
+        _ = try await FFmpegCLI.run(["-f", "lavfi", "-i", "color=c=gray:s=32x16", "-frames:v", "1",
+                                     labels.appendingPathComponent("f.png").path])
+        let coco = labels.appendingPathComponent("coco-keypoints.json")
+        try Self.labels(edit).write(to: coco)
+        let request: [String: Any] = [
+            "protocol": 1, "plugin": "train", "stage": "train", "key": "all", "sources": [] as [Any],
+            "params": ["model": Self.standin.path, "annotations": "coco-keypoints.json", "steps": 1, "batch_size": 1,
+                       "learning_rate": 0.005, "seed": 0, "device": "cpu", "audit": "", "checkpoint_every": 1, "threads": 1],
+            "inputs": ["labels": labels.path], "output_dir": output.path, "pipeline_dir": folder.url.path,
+            "checkpoints": [] as [Any], "checkpoint_dir": folder.url.path,
+        ]
+        let run = try await ChildProcess.run(Self.root.appendingPathComponent("plugins/train/train.py").path,
+                                             stdin: try JSONSerialization.data(withJSONObject: request))
+        #expect(run.status == 1)
+        #expect(run.stderrText == "train: \(coco.path): \(problem)\n")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: output.path).isEmpty)
+    }
 }
