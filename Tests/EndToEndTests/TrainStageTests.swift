@@ -170,7 +170,7 @@ import TestSupport
     }
 
     static let badLabels: [(String, @Sendable (inout [String: Any], inout [String: Any]) -> Void)] = [
-        ("annotation 7 (image 1): 'keypoints' holds 16 points, the model predicts 17",
+        ("annotation 7 (image 1): 'keypoints' holds 16 points, the model predicts 17 ([x, y, visibility] each)",
          { _, person in person["keypoints"] = Array(repeating: [5, 5, 2], count: 16).flatMap { $0 } }),
         ("annotation 7 (image 1): 'bbox' must be [x, y, width, height] with a positive size, got [2, 2, 0, 12]",
          { _, person in person["bbox"] = [2, 2, 0, 12] }),
