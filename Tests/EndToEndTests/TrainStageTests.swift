@@ -160,6 +160,28 @@ import TestSupport
         #expect(try output("train/all/metrics.json", in: folder) == (try output("train/all/metrics.json", in: reference)))
     }
 
+    /// docs/tutorial.md's next round, appended to pipelines/volleyball.yaml as it says, validates:
+    /// the stages, the `train` plugin beside the pipeline and `${in.train}/model.pt` as detect's model.
+    @Test func theTutorialsNextRoundIsAValidPipeline() async throws {
+        let tutorial = try String(contentsOf: Self.root.appendingPathComponent("docs/tutorial.md"), encoding: .utf8)
+        let section = try #require(tutorial.components(separatedBy: "## The next round").dropFirst().first)
+        let stages = try #require(section.components(separatedBy: "```yaml\n").dropFirst().first?.components(separatedBy: "```").first)
+        let folder = try TemporaryDirectory(prefix: "train-tutorial")
+        defer { folder.remove() }
+        let root = folder.url
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("data"), withIntermediateDirectories: true)
+        _ = FileManager.default.createFile(atPath: root.appendingPathComponent("data/rally-court-a.mp4").path, contents: Data())
+        for link in ["plugins", "pipelines/models"] {
+            try FileManager.default.createSymbolicLink(at: root.appendingPathComponent(URL(fileURLWithPath: link).lastPathComponent),
+                                                       withDestinationURL: Self.root.appendingPathComponent(link))
+        }
+        let example = try String(contentsOf: Self.root.appendingPathComponent("pipelines/volleyball.yaml"), encoding: .utf8)
+        try Data((example + stages).utf8).write(to: root.appendingPathComponent("p.yaml"))
+        let validated = try await CLI.run(["validate", "p.yaml"], in: root)
+        #expect(validated.status == 0, "\(validated.stderr)")
+        #expect(validated.stdout.contains("is valid (11 stages)"), "\(validated.stdout)")
+    }
+
     /// One labelled person on a 32×16 frame `f.png`, as COCO keypoints; `edit` breaks it.
     private static func labels(_ edit: (inout [String: Any], inout [String: Any]) -> Void) throws -> Data {
         var image: [String: Any] = ["id": 1, "file_name": "f.png", "width": 32, "height": 16]
