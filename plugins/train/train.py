@@ -26,8 +26,8 @@ from torch import Tensor, nn  # noqa: E402
 CHECKPOINT_FILE = "checkpoint.pt"
 
 
-class LabelError(Exception):
-    """Bad labels or images: the message names the file, the image or annotation id and the field."""
+class InputError(Exception):
+    """Bad labels, images, model or device: the message names the file, the image or annotation id and the field."""
 
 
 def emit(message):
@@ -67,39 +67,39 @@ def load_image(path):
 def read_labelled_frames(coco_file, keypoint_count):
     """[(image tensor, target)] of the images of `coco_file` with at least one labelled person.
 
-    Checks the COCO keypoints fields a training needs and raises LabelError naming the file, the
+    Checks the COCO keypoints fields a training needs and raises InputError naming the file, the
     id and the field of the first problem.
     """
     try:
         document = json.loads(coco_file.read_text())
     except (OSError, ValueError) as error:
-        raise LabelError(f"{coco_file}: not a readable JSON file: {error}")
+        raise InputError(f"{coco_file}: not a readable JSON file: {error}")
     if not isinstance(document, dict) or not isinstance(document.get("images"), list) \
             or not isinstance(document.get("annotations"), list):
-        raise LabelError(f"{coco_file}: not COCO keypoints: expected an object with 'images' and 'annotations' lists")
+        raise InputError(f"{coco_file}: not COCO keypoints: expected an object with 'images' and 'annotations' lists")
     images = {}
     for image in document["images"]:
         if not isinstance(image, dict) or not isinstance(image.get("file_name"), str) or "id" not in image:
-            raise LabelError(f"{coco_file}: an image without 'id' and 'file_name': {json.dumps(image)[:120]}")
+            raise InputError(f"{coco_file}: an image without 'id' and 'file_name': {json.dumps(image)[:120]}")
         images[image["id"]] = image
     people = {}
     for annotation in document["annotations"]:
         where = f"{coco_file}: annotation {annotation.get('id')} (image {annotation.get('image_id')})"
         if annotation.get("image_id") not in images:
-            raise LabelError(f"{where}: 'image_id' names no image of the file")
+            raise InputError(f"{where}: 'image_id' names no image of the file")
         if annotation.get("iscrowd", 0):
             continue
         box, keypoints = annotation.get("bbox"), annotation.get("keypoints")
         if not isinstance(box, list) or len(box) != 4 or not all(isinstance(v, (int, float)) for v in box) \
                 or box[2] <= 0 or box[3] <= 0:
-            raise LabelError(f"{where}: 'bbox' must be [x, y, width, height] with a positive size, got {box}")
+            raise InputError(f"{where}: 'bbox' must be [x, y, width, height] with a positive size, got {box}")
         if not isinstance(keypoints, list) or len(keypoints) != 3 * keypoint_count \
                 or not all(isinstance(v, (int, float)) for v in keypoints):
             count = len(keypoints) / 3 if isinstance(keypoints, list) else 0
-            raise LabelError(f"{where}: 'keypoints' holds {count:g} points, the model predicts {keypoint_count} "
+            raise InputError(f"{where}: 'keypoints' holds {count:g} points, the model predicts {keypoint_count} "
                              f"([x, y, visibility] each)")
         if any(v not in (0, 1, 2) for v in keypoints[2::3]):
-            raise LabelError(f"{where}: 'keypoints' visibility must be 0, 1 or 2, got {sorted(set(keypoints[2::3]))}")
+            raise InputError(f"{where}: 'keypoints' visibility must be 0, 1 or 2, got {sorted(set(keypoints[2::3]))}")
         people.setdefault(annotation["image_id"], []).append(annotation)
 
     frames = []
@@ -109,11 +109,11 @@ def read_labelled_frames(coco_file, keypoint_count):
             continue
         path = image_path(coco_file, image["file_name"])
         if path is None:
-            raise LabelError(f"{coco_file}: image {image_id} '{image['file_name']}': no such file beside it or in frames/")
+            raise InputError(f"{coco_file}: image {image_id} '{image['file_name']}': no such file beside it or in frames/")
         tensor = load_image(path)
         size = (image.get("width"), image.get("height"))
         if size != (None, None) and size != (tensor.shape[2], tensor.shape[1]):
-            raise LabelError(f"{coco_file}: image {image_id} '{image['file_name']}': 'width'/'height' say "
+            raise InputError(f"{coco_file}: image {image_id} '{image['file_name']}': 'width'/'height' say "
                              f"{size[0]}x{size[1]}, the file is {tensor.shape[2]}x{tensor.shape[1]}")
         boxes = torch.tensor([[a["bbox"][0], a["bbox"][1], a["bbox"][0] + a["bbox"][2], a["bbox"][1] + a["bbox"][3]]
                               for a in persons], dtype=torch.float32)
@@ -152,7 +152,7 @@ def load_model(path, device):
     try:
         return torch.jit.load(str(path), map_location=device)
     except Exception as error:  # torch raises RuntimeError, ValueError, … for files that are not TorchScript
-        raise LabelError(f"{path}: cannot load the starting model as TorchScript: {str(error).splitlines()[0]}")
+        raise InputError(f"{path}: cannot load the starting model as TorchScript: {str(error).splitlines()[0]}")
 
 
 def keypoint_count(model, path):
@@ -160,7 +160,7 @@ def keypoint_count(model, path):
     try:
         return int(model.roi_heads.keypoint_predictor.kps_score_lowres.weight.shape[1])
     except AttributeError:
-        raise LabelError(f"{path}: not a Keypoint R-CNN in detect's contract (no roi_heads.keypoint_predictor)")
+        raise InputError(f"{path}: not a Keypoint R-CNN in detect's contract (no roi_heads.keypoint_predictor)")
 
 
 def training_mode(model):
@@ -189,7 +189,7 @@ def audit_scores(model, audit_file, count, device):
         for image in document["images"]:
             path = image_path(audit_file, image["file_name"])
             if path is None:
-                raise LabelError(f"{audit_file}: image {image['id']} '{image['file_name']}': no such file")
+                raise InputError(f"{audit_file}: image {image['id']} '{image['file_name']}': no such file")
             output = model([load_image(path).to(device)])[0]
             for box, score, points in zip(output["boxes"].tolist(), output["scores"].tolist(),
                                           output["keypoints"].tolist()):
@@ -244,7 +244,7 @@ def train(request):
     params = request["params"]
     device = params["device"]
     if device == "cuda" and not torch.cuda.is_available():
-        raise LabelError("device 'cuda': this PyTorch has no CUDA device (torch.cuda.is_available() is false)")
+        raise InputError("device 'cuda': this PyTorch has no CUDA device (torch.cuda.is_available() is false)")
     torch.set_num_threads(params["threads"] or os.cpu_count())
     # The interpreter without profiling or fusion: the same arithmetic on every step, so a resumed
     # process computes exactly what an uninterrupted one would have.
@@ -255,11 +255,11 @@ def train(request):
     count = keypoint_count(model, model_path)
     files = annotation_files(request["inputs"], params["annotations"])
     if not files:
-        raise LabelError(f"no '{params['annotations']}' in the outputs of the upstream stages "
+        raise InputError(f"no '{params['annotations']}' in the outputs of the upstream stages "
                          f"{', '.join(sorted(request['inputs'])) or '(none)'}: add the stage that writes the labels to 'needs'")
     frames = [frame for file in files for frame in read_labelled_frames(file, count)]
     if not frames:
-        raise LabelError(f"{', '.join(map(str, files))}: no image has a labelled person")
+        raise InputError(f"{', '.join(map(str, files))}: no image has a labelled person")
     people = sum(len(target["boxes"]) for _, target in frames)
     emit({"log": f"train: {len(frames)} labelled frames, {people} people, from {len(files)} file(s)"})
 
@@ -333,7 +333,7 @@ def main():
             return subprocess.run([str(python), os.path.realpath(__file__)], input=json.dumps(request).encode()).returncode
     try:
         train(request)
-    except LabelError as error:
+    except InputError as error:
         sys.stderr.write(f"train: {error}\n")
         return 1
     return 0
