@@ -25,10 +25,9 @@ public struct ExternalStage: Stage {
         if program.contains("/"), !program.hasPrefix("/") {
             argv[0] = manifest.directory.appendingPathComponent(program).standardizedFileURL.path
         }
-        let scratch = context.outputDirectory.deletingLastPathComponent()
-        let requestFile = scratch.appendingPathComponent("request-\(UUID().uuidString.prefix(8)).json")
-        let log = scratch.appendingPathComponent("stderr-\(UUID().uuidString.prefix(8)).log")
-        let checkpointDirectory = scratch.appendingPathComponent("checkpoints-\(UUID().uuidString.prefix(8))", isDirectory: true)
+        let requestFile = context.scratchDirectory.appendingPathComponent("request.json")
+        let log = context.scratchDirectory.appendingPathComponent("stderr.log")
+        let checkpointDirectory = context.scratchDirectory.appendingPathComponent("checkpoints", isDirectory: true)
         try FileManager.default.createDirectory(at: checkpointDirectory, withIntermediateDirectories: true)
         let units = try await context.checkpoints.committedUnits()
         try request(item, context: context, units: units, checkpointDirectory: checkpointDirectory)
@@ -37,7 +36,7 @@ public struct ExternalStage: Stage {
         let committer = CheckpointCommitter(store: context.checkpoints, directory: checkpointDirectory)
         let messages = PluginMessages(context: context, committer: committer)
         let process = Subprocess(argv: argv, directory: context.pipelineDirectory, stdinFile: requestFile, logFile: log,
-                                 onSpawn: (context as? EngineStageContext)?.childSpawned)
+                                 onSpawn: { await context.childProcessGroupStarted(leader: $0) })
         let termination: Subprocess.Termination
         do {
             termination = try await process.run { messages.handle($0) }
@@ -45,7 +44,7 @@ public struct ExternalStage: Stage {
             // Not started, cancelled or timed out: what the plugin announced is still committed,
             // so the next attempt resumes after it.
             await committer.finish()
-            if let error = error as? CacheError { throw StageError("\(subject): \(error.message)", code: .failed) }
+            if let error = error as? SubprocessError { throw StageError("\(subject): \(error.message)", code: .failed) }
             throw error
         }
         let commitProblem = await committer.finish()
