@@ -75,6 +75,7 @@ public struct ExternalStage: Stage {
             "inputs": .object(item.inputs.mapValues { .string($0.path) }),
             "output_dir": .string(context.outputDirectory.path),
             "pipeline_dir": .string(context.pipelineDirectory.path),
+            "pipeline": .string(context.pipelineName),
             "checkpoints": .array(units.map { .object(["cursor": .int($0.cursor), "path": .string($0.directory.path)]) }),
             "checkpoint_dir": .string(checkpointDirectory.path),
         ])
