@@ -127,9 +127,12 @@ import TestSupport
         let message = "plugin 'broken' (item 'a.json') exited with status 3: cannot read the frames"
         #expect(run.stderr.contains("failed stats/a.json: \(message)"), "\(run.stderr)")
         let status = try await CLI.run(["status", "p.yaml"], in: workspace.root)
-        // The line goes on with the kept attempt folder: `(attempt folder: …/failed/stats/a.json/…)`.
-        #expect(status.lines.contains { $0.hasPrefix("stats/a.json failed \(message) (attempt folder: ") }, "\(status.stdout)")
+        #expect(status.lines.contains("stats/a.json failed \(message)" + (try workspace.attemptFolderSuffix("stats/a.json"))), "\(status.stdout)")
         #expect(!FileManager.default.fileExists(atPath: workspace.outDirectory.appendingPathComponent("stats").path))
+        // The failed attempt keeps the plugin's request and stderr for debugging.
+        let kept = try #require(workspace.failedAttempts("stats/a.json").last)
+        #expect(try String(contentsOf: kept.appendingPathComponent("scratch/stderr.log"), encoding: .utf8) == "cannot read the frames\n")
+        #expect(FileManager.default.fileExists(atPath: kept.appendingPathComponent("scratch/request.json").path))
     }
 
     @Test(arguments: [
