@@ -136,7 +136,7 @@ struct HTMLReport {
     h1{margin:0 0 4px}h2{border-bottom:2px solid #d9622b;padding-bottom:4px;margin-top:36px}
     .sub,.note,figcaption{color:#666;font-size:0.9em}
     table{border-collapse:collapse;margin:8px 0 16px}th,td{border-bottom:1px solid #ddd;padding:3px 10px;text-align:left}
-    table.numeric td+td{text-align:right}table.numeric td.text{text-align:left}th{background:#f4f4f4}
+    table.numeric td+td{text-align:right;white-space:nowrap}table.numeric td.text{text-align:left;white-space:normal}th{background:#f4f4f4}
     pre{background:#f6f6f6;padding:10px;overflow-x:auto;font-size:0.85em}
     figure{margin:12px 0}img.plot{width:100%;height:auto;border:1px solid #eee}
     .gallery{display:flex;flex-wrap:wrap;gap:8px}img.crop,img.frame{border:1px solid #eee}img.frame{height:auto}
