@@ -15,9 +15,6 @@ struct RunImages {
         var keypoints: [Double]
     }
 
-    /// Where a selected frame's PNG goes in the run folder.
-    static func framePath(_ name: String) -> String { "frames/\(name)" }
-
     let inputs: ScheduleInputs
     let selected: [Int]
     let snapshot: DatasourceSnapshot
@@ -40,7 +37,7 @@ struct RunImages {
             for frame in frames {
                 let candidate = inputs.candidates[frame]
                 guard let image = images[candidate.index] else { continue }
-                try writer.write(try png(image, candidate.name), to: Self.framePath(candidate.name))
+                try writer.write(try png(image, candidate.name), to: SelectionRunFolder.frame(candidate.name))
                 crops += try writeCrops(of: image, frame: frame)
             }
             progress(done + 1, videos.count)

@@ -55,7 +55,7 @@ enum RunReport {
         picks.enumerated().map { position, frame in
             let name = inputs.candidates[frame].name
             return FramePicture(
-                path: RunImages.framePath(name), frame: name, pick: position + 1,
+                path: SelectionRunFolder.frame(name), frame: name, pick: position + 1,
                 objects: inputs.objects[frame].map { prediction in
                     var keypoints = prediction.keypoints ?? []
                     keypoints.removeLast(keypoints.count % 3)
