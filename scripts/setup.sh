@@ -16,7 +16,7 @@ debian_packages=(
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev ffmpeg
   libtorch-dev python3-torch python3-torchvision libopenblas0-pthread
   libsqlite3-dev libcairo2-dev
-  python3-numpy fonts-dejavu-core
+  python3-numpy python3-pil fonts-dejavu-core  # python3-pil: plugins/train reads the labelled frames
 )
 if ! $runtime_only; then
   debian_packages+=(python3-venv python3-av poppler-utils chromium)

@@ -36,7 +36,7 @@ public struct ExportStage: Stage {
             summary: "Export a selection run's frames: PNGs in the Lightly datasource, read URLs, Label Studio tasks, COCO keypoints.",
             mode: .gather, kind: .effect,
             parameters: DatasourceParameters.specs + [
-                ParameterSpec("task", .string, default: .string(Self.defaultTask),
+                ParameterSpec("task", .string, default: .string(Self.defaultTask), flowsAlongNeeds: true,
                               doc: "The prediction task whose predictions become pre-annotations and COCO annotations."),
                 ParameterSpec("expiry", .duration, default: .string("7d"), range: .within(1...Double(ReadURLSigning.defaultExpiry)),
                               doc: "How long S3 read URLs stay valid: 1s to 7d (S3's limit)."),

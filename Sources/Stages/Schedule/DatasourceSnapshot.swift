@@ -35,16 +35,17 @@ struct DatasourceSnapshot: Sendable {
         LightlyLayout.videoExtensions.contains(FrameName.splitExtension(key).ext.lowercased())
     }
 
-    /// A digest of keys, sizes and ETags (no times): the same data listed later gives the same
-    /// digest, so it can name a run.
+    /// A digest of keys, sizes and ETags (no times, no datasource URLs): the same data listed later,
+    /// or in a fresh datasource elsewhere, gives the same digest, so it can name a run.
     var contentDigest: String {
         Self.sha256(lines: listing(withTimes: false))
     }
 
-    /// A digest of keys, sizes, ETags and, for local files, modification times: the external
-    /// state in the cache key (docs/cache.md), so changed predictions re-run the selection.
+    /// A digest of the datasource URLs and of keys, sizes, ETags and, for local files, modification
+    /// times: the external state in the cache key (docs/cache.md), so changed predictions re-run
+    /// the selection.
     var stateDigest: String {
-        Self.sha256(lines: listing(withTimes: true))
+        Self.sha256(lines: ["input\t\(input.location)", "lightly\t\(lightly.location)"] + listing(withTimes: true))
     }
 
     private func listing(withTimes: Bool) -> [String] {
@@ -55,8 +56,7 @@ struct DatasourceSnapshot: Sendable {
                 return fields.joined(separator: "\t")
             }
         }
-        return ["input\t\(input.location)", "lightly\t\(lightly.location)"]
-            + lines("input", input, videos) + lines("lightly", lightly, lightlyFiles)
+        return lines("input", input, videos) + lines("lightly", lightly, lightlyFiles)
     }
 
     /// A local file's modification time in nanoseconds; nil for remote objects (their ETag counts).

@@ -43,7 +43,8 @@ enum RunReport {
             run: RunInformation(
                 runId: runID, tag: tag, created: created(environment: environment),
                 inputDatasource: snapshot.input.location.description, lightlyDatasource: snapshot.lightly.location.description,
-                selectionConfig: settings.selectionConfigJSON, totalSeconds: totalSeconds),
+                tasks: inputs.selection.tasks.map(\.name).sorted(), selectionConfig: settings.selectionConfigJSON,
+                totalSeconds: totalSeconds),
             stages: steps, frames: records, videoTarget: videoTarget(settings.selectionConfig),
             embedding: embeddingView(inputs: inputs, objectTask: objectTask, status: status),
             selectedFrames: pictures(inputs: inputs, picks: result.selectedFrames),

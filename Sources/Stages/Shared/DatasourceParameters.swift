@@ -18,17 +18,18 @@ enum DatasourceParameters {
         }
     }
 
-    /// The parameters every datasource-reading stage declares, with `upload`'s defaults.
+    /// The parameters every datasource-reading stage declares, with `upload`'s defaults. They flow
+    /// along `needs`: a `schedule` or `export` below an `upload` uses its datasources unless given.
     static let specs: [ParameterSpec] = [
-        ParameterSpec("input", .url, default: .string("datasource/input"),
+        ParameterSpec("input", .url, default: .string("datasource/input"), flowsAlongNeeds: true,
                       doc: "The input datasource for the videos: a directory, file:///dir or s3://bucket/prefix."),
-        ParameterSpec("lightly", .url, default: .string("datasource/lightly"),
+        ParameterSpec("lightly", .url, default: .string("datasource/lightly"), flowsAlongNeeds: true,
                       doc: "The Lightly datasource for .lightly/predictions and .lightly/metadata."),
-        ParameterSpec("endpoint", .string, default: .string(""),
+        ParameterSpec("endpoint", .string, default: .string(""), flowsAlongNeeds: true,
                       doc: "S3-compatible endpoint URL (MinIO, Ceph, R2); else AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL. Implies path-style addressing."),
-        ParameterSpec("region", .string, default: .string(""),
+        ParameterSpec("region", .string, default: .string(""), flowsAlongNeeds: true,
                       doc: "S3 region; else AWS_REGION, AWS_DEFAULT_REGION, then us-east-1."),
-        ParameterSpec("profile", .string, default: .string(""),
+        ParameterSpec("profile", .string, default: .string(""), flowsAlongNeeds: true,
                       doc: "Profile in the AWS credentials file; else the AWS_* variables or AWS_PROFILE."),
     ]
 }
