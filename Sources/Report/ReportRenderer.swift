@@ -13,9 +13,12 @@ import Foundation
 public struct ReportRenderer: Sendable {
     /// The most crops the gallery shows (the lowest scores first).
     public var galleryLimit: Int
+    /// The most selected frames the frames grid shows (in pick order).
+    public var frameLimit: Int
 
-    public init(galleryLimit: Int = 60) {
+    public init(galleryLimit: Int = 60, frameLimit: Int = 100) {
         self.galleryLimit = galleryLimit
+        self.frameLimit = frameLimit
     }
 
     public static let jsonName = "report.json"
@@ -28,21 +31,25 @@ public struct ReportRenderer: Sendable {
         public var pdf: URL
     }
 
-    /// Renders `report.html` and `report.pdf` into `runFolder`, reading the gallery's crops from it.
+    /// Renders `report.html` and `report.pdf` into `runFolder`, reading the selected frames' and
+    /// the gallery's pictures from it.
     ///
-    /// A crop that cannot be read is drawn as a "crop missing" placeholder naming its path.
+    /// A frame or crop that cannot be read is drawn as a "missing" placeholder naming its path.
     /// Both files are written atomically (temporary file, then rename).
     /// - Throws: ``ReportError`` when drawing or writing fails.
     @discardableResult
     public func render(_ data: ReportData, runFolder: URL) throws -> Files {
         let figures = ReportFigures(data)
+        let frames = try data.selectedFrames.sorted { $0.pick < $1.pick }.prefix(max(frameLimit, 0)).map { picture in
+            try FrameThumbnail(FrameTile(picture: picture, image: Self.loadImage(picture.path, runFolder: runFolder)))
+        }
         let tiles = galleryTiles(data, runFolder: runFolder)
         let html = runFolder.appendingPathComponent(Self.htmlName)
         let pdf = runFolder.appendingPathComponent(Self.pdfName)
-        try write(try HTMLReport(data: data, figures: figures, crops: tiles).render(), to: html)
+        try write(try HTMLReport(data: data, figures: figures, frames: frames, crops: tiles).render(), to: html)
         let temporary = runFolder.appendingPathComponent(".\(Self.pdfName).\(ProcessInfo.processInfo.processIdentifier).tmp")
         do {
-            try PDFReport(data: data, figures: figures, crops: tiles).write(to: temporary)
+            try PDFReport(data: data, figures: figures, frames: frames, crops: tiles).write(to: temporary)
             try Self.replace(pdf, with: temporary)
         } catch {
             // The temporary file is incomplete; leaving it would only confuse a reader of the folder.
@@ -94,14 +101,14 @@ public struct ReportRenderer: Sendable {
     private func galleryTiles(_ data: ReportData, runFolder: URL) -> [CropTile] {
         let sorted = data.gallery.sorted { ($0.score, $0.path) < ($1.score, $1.path) }
         return sorted.prefix(max(galleryLimit, 0)).enumerated().map { index, crop in
-            CropTile(crop: crop, image: Self.loadCrop(crop.path, runFolder: runFolder), rank: index + 1)
+            CropTile(crop: crop, image: Self.loadImage(crop.path, runFolder: runFolder), rank: index + 1)
         }
     }
 
-    private static func loadCrop(_ path: String, runFolder: URL) -> CairoSurface? {
-        // Crops live inside the run folder; other paths are shown as missing rather than read.
+    private static func loadImage(_ path: String, runFolder: URL) -> CairoSurface? {
+        // Frames and crops live inside the run folder; other paths are shown as missing rather than read.
         guard !path.hasPrefix("/"), !path.split(separator: "/").contains("..") else { return nil }
-        // A missing or corrupt crop becomes a placeholder tile: the rest of the report still matters.
+        // A missing or corrupt picture becomes a placeholder tile: the rest of the report still matters.
         return try? CairoSurface.png(at: runFolder.appendingPathComponent(path))
     }
 

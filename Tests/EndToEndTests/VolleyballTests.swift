@@ -39,6 +39,47 @@ import TestSupport
         #expect(outcomes.values.allSatisfy { $0 == "cached" }, "re-run recomputed: \(outcomes.filter { $0.value != "cached" })")
     }
 
+    /// The report of the release binary's run: every selected frame whole with the predictions
+    /// the datasource holds for it, measured step times, and a PDF without a page to spare.
+    @Test func fastRunReportShowsEverySelectedFrameAndTheStepTimes() async throws {
+        let scenario = try await Self.fastReference.value
+        let run = try await scenario.outputs("schedule")
+        let selected = try String(contentsOf: try #require(run["all/selected_filenames.txt"]), encoding: .utf8)
+            .split(separator: "\n").map(String.init)
+        let report = try #require(try scenario.json(run, "all/report.json") as? [String: Any])
+        let pictures = try #require(report["selected_frames"] as? [[String: Any]])
+        #expect(pictures.compactMap { $0["frame"] as? String } == selected, "the grid holds the selected frames in pick order")
+        #expect(pictures.compactMap { $0["pick"] as? Int } == Array(1...selected.count))
+        let predictions = scenario.lightly.appendingPathComponent(".lightly/predictions/keypoint_rcnn_detection")
+        for picture in pictures {
+            let name = try #require(picture["frame"] as? String)
+            let path = try #require(picture["path"] as? String)
+            let png = try #require(run["all/" + path], "no picture of \(name)")
+            #expect(try Data(contentsOf: png).starts(with: [0x89, 0x50, 0x4E, 0x47]))
+            let file = try #require(try scenario.json(predictions.appendingPathComponent(String(name.dropLast(".png".count)) + ".json")) as? [String: Any])
+            let objects = try #require(picture["objects"] as? [[String: Any]])
+            #expect(objects.count == (file["predictions"] as? [Any])?.count, "\(name): the objects drawn are the predictions")
+            #expect(objects.allSatisfy { ($0["keypoints"] as? [Double])?.count == 51 })
+        }
+        let steps = try #require(report["stages"] as? [[String: Any]])
+        let seconds = steps.compactMap { $0["seconds"] as? Double }
+        #expect(!steps.isEmpty && seconds.count == steps.count && seconds.reduce(0, +) > 0, "\(steps)")
+        #expect(((report["run"] as? [String: Any])?["total_seconds"] as? Double ?? 0) >= seconds.reduce(0, +))
+        let load = try #require(steps.first)
+        #expect(load["input_unit"] as? String == "files" && load["kept_unit"] as? String == "frames")
+
+        let html = try String(contentsOf: try #require(run["all/report.html"]), encoding: .utf8)
+        for (index, name) in selected.enumerated() {
+            #expect(html.contains("alt=\"frame #\(index + 1) \(name): "), "\(name) is not in the frames grid")
+        }
+        #expect(html.contains("<th>time</th>") && html.contains("alt=\"Processing time per stage, in seconds\""))
+        let info = try await ChildProcess.checked("/usr/bin/pdfinfo", [try #require(run["all/report.pdf"]).path]).stdoutText
+        let count = try #require(info.firstMatch(of: #/Pages: +(\d+)/#)).output.1
+        let pages = try #require(Int(count))
+        // 15 frames, 60 crops and seven score plots fill 11 dense pages (the old layout needed 17 for 8 frames).
+        #expect((2...12).contains(pages), "\(pages) pages for \(selected.count) frames")
+    }
+
     @Test func fastRunKilledDuringDetectResumesToTheSameSelection() async throws {
         let reference = try await Self.fastReference.value
         try await checkKillDuringDetect(reference.settings, reference: reference)

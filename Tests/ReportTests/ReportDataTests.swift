@@ -88,6 +88,19 @@ import TestSupport
         }
     }
 
+    @Test func aReportWrittenBeforeUnitsAndFramePicturesStillLoads() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try Data(#"""
+        {"version": 1, "frames": [], "stages": [{"name": "selection", "input": 40, "kept": 8}],
+         "run": {"run_id": "r", "tag": "t", "input_datasource": "file:///in", "lightly_datasource": "file:///l", "selection_config": {}}}
+        """#.utf8).write(to: dir.url.appendingPathComponent("report.json"))
+        let data = try ReportRenderer.load(runFolder: dir.url)
+        #expect(data.stages == [StageSummary(name: "selection", input: 40, kept: 8)])
+        #expect(data.stages[0].removed == 32 && data.selectedFrames.isEmpty)
+        #expect(StageSummary(name: "load", input: 47, kept: 40, inputUnit: "files", keptUnit: "frames").removed == nil)
+    }
+
     @Test func malformedReportJSONSaysWhatIsWrong() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }

@@ -7,7 +7,7 @@ import TestSupport
     static let sectionTitles = [
         "run": "Run information", "sizes": "Dataset sizes", "stages": "Processing time per stage",
         "objects": "Objects per frame", "scores": "Active-learning scores", "videos": "Videos against the balance target",
-        "embedding": "Embedding view", "gallery": "Selected crops",
+        "embedding": "Embedding view", "frames": "Selected frames", "gallery": "Selected crops",
     ]
 
     @Test func htmlHasEverySectionAndNonEmptyEmbeddedPlotsAndNoExternalReferences() async throws {
@@ -27,14 +27,53 @@ import TestSupport
             let text = String(decoding: svg, as: UTF8.self)
             #expect(text.hasPrefix("<?xml") && text.contains("<svg") && text.contains("<path") && svg.count > 5_000)
         }
-        // The gallery: 8 crops and one placeholder for the missing file, sorted by score.
+        // The frames grid and the gallery: 4 frames (one missing) and 8 crops and one placeholder for the missing file, sorted by score.
         let pngs = try embedded(html, type: "image/png")
-        #expect(pngs.count == SyntheticReport.cropCount + 1)
+        #expect(pngs.count == SyntheticReport.pictureCount + SyntheticReport.cropCount + 1)
         #expect(pngs.allSatisfy { $0.starts(with: [0x89, 0x50, 0x4E, 0x47]) && $0.count > 2_000 })
         let scores = data.gallery.map(\.score).sorted()
         let ranks = html.ranges(of: "crop #").count
         #expect(ranks == scores.count)
         #expect(html.contains("score \(scores[0])"))
+    }
+
+    @Test func theFramesGridShowsEverySelectedFrameWholeInPickOrderWithOrWithoutDetections() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let data = try await SyntheticReport.make(runFolder: dir.url)
+        let html = try String(contentsOf: ReportRenderer().render(data, runFolder: dir.url).html, encoding: .utf8)
+        let frames = try #require(html.firstMatch(of: #/<section id="frames">(?s:.*?)</section>/#)).output
+        let alts = frames.matches(of: #/<img class="frame" width="\d+" alt="([^"]*)" src="data:image\/png;base64,([^"]+)"/#)
+        #expect(alts.map { String($0.output.1) } == [
+            "frame #1 \(data.selectedFrames[0].frame): 2 objects", "frame #2 \(data.selectedFrames[1].frame): no detections",
+            "frame #3 \(data.selectedFrames[2].frame): 1 object", "frame #4 \(data.selectedFrames[3].frame): no detections",
+        ])
+        #expect(frames.contains("All 4 selected frames in pick order"))
+        // The thumbnails differ: each is its own frame (testsrc changes from frame to frame), the
+        // first with skeletons drawn over it; the missing file gives a placeholder, not an error.
+        let pngs = try alts.map { try #require(Data(base64Encoded: String($0.output.2))) }
+        #expect(Set(pngs).count == 4)
+
+        let limited = try String(contentsOf: ReportRenderer(frameLimit: 2).render(data, runFolder: dir.url).html, encoding: .utf8)
+        #expect(limited.ranges(of: "<img class=\"frame\"").count == 2 && limited.contains("The first 2 of 4 selected frames"))
+    }
+
+    @Test func theStepsTableSaysWhatItsCountsAreAndShowsTheTimes() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let data = try await SyntheticReport.make(runFolder: dir.url)
+        let html = try String(contentsOf: ReportRenderer().render(data, runFolder: dir.url).html, encoding: .utf8)
+        #expect(html.contains("<tr><th>Step</th><th>in</th><th>kept</th><th>removed</th><th>time</th><th>what the counts are</th></tr>"))
+        // Files in, frames kept: nothing is "removed" between different units.
+        #expect(html.contains("<tr><td>load datasource</td><td>97 files</td><td>90 frames</td><td>–</td><td>1.20 s</td><td class=\"text\">3 videos and 94 Lightly files read; 90 frames with predictions are candidates</td></tr>"))
+        #expect(html.contains("<tr><td>selection</td><td>89 frames</td><td>30 frames</td><td>59</td><td>9.80 s</td>"))
+        #expect(html.contains("<td>Total processing time</td><td>12.50 s</td>"))
+        #expect(html.contains("alt=\"Processing time per stage, in seconds\""))
+
+        var untimed = data
+        untimed.stages = untimed.stages.map { var step = $0; step.seconds = nil; return step }
+        let without = try String(contentsOf: ReportRenderer().render(untimed, runFolder: dir.url).html, encoding: .utf8)
+        #expect(!without.contains("<th>time</th>") && !without.contains("Processing time per stage, in seconds"))
     }
 
     @Test func aRunWithoutACreationTimeShowsNoneRatherThanTheEpoch() async throws {
@@ -106,7 +145,7 @@ import TestSupport
         let (dom, log) = (rendered.stdout, rendered.stderrText)
         let text = String(decoding: dom, as: UTF8.self)
         let marker = try #require(text.firstMatch(of: #/<div id="render-check">([^<]*)</div>/#)?.output.1)
-        #expect(marker == "images=\(6 + SyntheticReport.cropCount + 1);broken=0;errors=0;sections=run,sizes,stages,objects,scores,videos,embedding,gallery")
+        #expect(marker == "images=\(6 + SyntheticReport.pictureCount + SyntheticReport.cropCount + 1);broken=0;errors=0;sections=run,sizes,stages,objects,scores,videos,embedding,frames,gallery")
         #expect(!log.contains("Uncaught"))
 
         let screenshot = dir.url.appendingPathComponent("screenshot.png")
@@ -117,7 +156,7 @@ import TestSupport
         try keepForInspection([files.html, files.pdf, screenshot])
     }
 
-    @Test func pdfPagesConvertToNonBlankImages() async throws {
+    @Test func pdfPagesAreFewAndNoneIsNearlyEmpty() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let data = try await SyntheticReport.make(runFolder: dir.url)
@@ -125,11 +164,17 @@ import TestSupport
         let prefix = dir.url.appendingPathComponent("page").path
         try await ChildProcess.checked("/usr/bin/pdftoppm", ["-r", "40", "-gray", files.pdf.path, prefix])
         let pages = try FileManager.default.contentsOfDirectory(atPath: dir.url.path).filter { $0.hasPrefix("page") && $0.hasSuffix(".pgm") }.sorted()
-        #expect(pages.count >= 5)
-        for page in pages {
+        // Nine sections with six plots, four frames and nine crops.
+        #expect((3...6).contains(pages.count), "\(pages.count) pages")
+        for (number, page) in pages.enumerated() {
             let pixels = try PortableGreyMap(Data(contentsOf: dir.url.appendingPathComponent(page)))
             #expect(pixels.width > pixels.height, "\(page) is landscape")
             #expect(variance(pixels.pixels) > 50, "\(page) is not blank")
+            // Every page but the last is filled down to near its foot; none is near-empty.
+            let ink = pixels.inkedRows()
+            let last = number == pages.count - 1
+            #expect(ink.share > (last ? 0.1 : 0.35), "\(page): only \(Int(100 * ink.share)) % of its rows hold anything")
+            #expect(last || ink.reach > 0.7, "\(page): nothing below \(Int(100 * ink.reach)) % of its height")
         }
         try await ChildProcess.checked("/usr/bin/pdftoppm", ["-r", "80", "-png", files.pdf.path, prefix])
         try keepForInspection(try FileManager.default.contentsOfDirectory(at: dir.url, includingPropertiesForKeys: nil).filter { $0.pathExtension == "png" })
@@ -192,5 +237,19 @@ struct PortableGreyMap {
         self.height = height
         pixels = data[index...]
         guard pixels.count == width * height else { throw ToolFailure(description: "PGM holds \(pixels.count) bytes, expected \(width * height)") }
+    }
+}
+
+extension PortableGreyMap {
+    /// Of the page's rows between the top margin and the footer: the share with a dark pixel, and
+    /// how far down (0…1) the last of them is. A page left mostly empty is low in both.
+    func inkedRows(margin: Double = 36.0 / 595, footer: Double = 50.0 / 595) -> (share: Double, reach: Double) {
+        let first = Int(Double(height) * margin), end = Int(Double(height) * (1 - footer))
+        guard end > first else { return (0, 0) }
+        let inked = (first..<end).filter { row in
+            pixels[(pixels.startIndex + row * width)..<(pixels.startIndex + (row + 1) * width)].contains { $0 < 200 }
+        }
+        let span = Double(end - first)
+        return (Double(inked.count) / span, Double((inked.last ?? first) - first + 1) / span)
     }
 }

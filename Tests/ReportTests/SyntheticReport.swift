@@ -8,6 +8,8 @@ import TestSupport
 enum SyntheticReport {
     static let videos = ["match-a.mp4", "match-b.mp4", "clips/match-c.mp4"]
     static let cropCount = 8
+    /// Selected frames with a picture: two people, none, one without a box, and a missing file.
+    static let pictureCount = 4
 
     static func make(runFolder: URL) async throws -> ReportData {
         var generator = SplitMix(seed: 7)
@@ -53,6 +55,28 @@ enum SyntheticReport {
             gallery.append(GalleryCrop(path: "crops/crop-\(index).png", frame: selectedFrames[index].name, score: generator.unit(), keypoints: keypoints))
         }
         gallery.append(GalleryCrop(path: "crops/missing.png", frame: selectedFrames[0].name, score: 0.99, keypoints: []))
+        let framesFolder = runFolder.appendingPathComponent("frames")
+        try FileManager.default.createDirectory(at: framesFolder, withIntermediateDirectories: true)
+        try await FFmpegCLI.run(["-f", "lavfi", "-i", "testsrc=size=320x180:rate=10", "-frames:v", "3", framesFolder.appendingPathComponent("frame-%d.png").path])
+        let person = { (x: Double, y: Double) -> [Double] in
+            var keypoints: [Double] = []
+            for joint in 0..<17 {
+                let column = Double(joint % 4) * 9, row = Double(joint) * 4.5
+                keypoints += [x + column, y + row, generator.unit()]
+            }
+            return keypoints
+        }
+        let pictures = [
+            FramePicture(path: "frames/frame-1.png", frame: selectedFrames[0].name, pick: 1, objects: [
+                PictureObject(bbox: [40, 20, 40, 80], score: 0.9, keypoints: person(45, 22)),
+                PictureObject(bbox: [200, 60, 45, 90], score: 0.4, keypoints: person(205, 62)),
+            ]),
+            FramePicture(path: "frames/frame-2.png", frame: selectedFrames[1].name, pick: 2, objects: []),
+            FramePicture(path: "frames/frame-3.png", frame: selectedFrames[2].name, pick: 3, objects: [
+                PictureObject(bbox: nil, score: nil, keypoints: person(120, 40)),
+            ]),
+            FramePicture(path: "frames/missing.png", frame: selectedFrames[3].name, pick: 4, objects: []),
+        ]
         let run = RunInformation(
             runId: "run-0001", tag: "initial-tag", created: "2026-11-25T15:00:00Z",
             inputDatasource: "file:///data/volleyball", lightlyDatasource: "file:///data/volleyball-lightly",
@@ -67,14 +91,15 @@ enum SyntheticReport {
         return ReportData(
             run: run,
             stages: [
-                StageSummary(name: "load datasource", input: 90, kept: 90, seconds: 1.2),
+                StageSummary(name: "load datasource", input: 97, kept: 90, inputUnit: "files", keptUnit: "frames",
+                             detail: "3 videos and 94 Lightly files read; 90 frames with predictions are candidates", seconds: 1.2),
                 StageSummary(name: "active-learning scores", input: 90, kept: 90, seconds: 0.4),
                 StageSummary(name: "selection", input: 89, kept: 30, seconds: 9.8),
                 StageSummary(name: "crops", input: 30, kept: 30, seconds: 1.1),
             ],
             frames: frames,
             videoTarget: Dictionary(uniqueKeysWithValues: videos.map { ($0, 1.0 / 3) }),
-            embedding: view, gallery: gallery
+            embedding: view, selectedFrames: pictures, gallery: gallery
         )
     }
 }

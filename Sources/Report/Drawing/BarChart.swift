@@ -9,6 +9,8 @@ struct BarChart {
 
     var title: String
     var valueLabel: String
+    /// What the categories are (`video`), written along the left edge.
+    var categoryLabel: String
     var categories: [String]
     var series: [Series]
     /// Per category, a value drawn as a vertical black tick across its group (nil: none).
@@ -26,8 +28,9 @@ struct BarChart {
         let top = max((series.flatMap(\.values) + markers.compactMap { $0 }).max() ?? 0, 1e-9) * 1.1
         let x = LinearScale(domain: (0, top), range: (plot.x, plot.maxX))
         let ticks = Ticks(low: 0, high: top, count: 6)
-        let frame = AxesFrame(title: title, xLabel: valueLabel, yLabel: "")
+        let frame = AxesFrame(title: title, xLabel: valueLabel, yLabel: categoryLabel)
         frame.drawTitle(canvas, in: rect)
+        canvas.text(categoryLabel, rect.x + 14, plot.y + plot.height / 2, size: AxesFrame.labelSize, align: .middle, rotation: -Double.pi / 2)
         for value in ticks.values {
             canvas.line(x(value), plot.y, x(value), plot.maxY, .grid, width: 0.8)
             canvas.text(ticks.label(value), x(value), plot.maxY + 6 + AxesFrame.tickSize, size: AxesFrame.tickSize, color: .muted, align: .middle)

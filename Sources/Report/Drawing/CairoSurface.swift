@@ -99,13 +99,19 @@ final class CairoSurface {
 
     /// Draws into a white image of `width`×`height` points at `scale` pixels per point; returns PNG bytes.
     static func png(width: Double, height: Double, scale: Double, _ draw: (Canvas) throws -> Void) throws -> Data {
+        try drawn(width: width, height: height, scale: scale, draw).pngData()
+    }
+
+    /// Draws into a white image of `width`×`height` points at `scale` pixels per point.
+    static func drawn(width: Double, height: Double, scale: Double, _ draw: (Canvas) throws -> Void) throws -> CairoSurface {
         let surface = try image(width: Int((width * scale).rounded(.up)), height: Int((height * scale).rounded(.up)))
         let canvas = Canvas(surface: surface)
         canvas.fill(Rect(x: 0, y: 0, width: width * scale, height: height * scale), .white)
         canvas.scale(scale)
         try draw(canvas)
         try surface.check(canvas)
-        return try surface.pngData()
+        cairo_surface_flush(surface.handle)
+        return surface
     }
 }
 

@@ -27,12 +27,15 @@ public struct ReportData: Sendable, Equatable, Codable {
     public var videoTarget: [String: Double]?
     /// A 2-D view of the object (or frame) embeddings, when the run had embeddings.
     public var embedding: EmbeddingView?
+    /// The selected frames' pictures with their predicted objects, in pick order.
+    public var selectedFrames: [FramePicture]
     /// Crops of the objects in the selected frames.
     public var gallery: [GalleryCrop]
 
     public init(
         run: RunInformation, stages: [StageSummary] = [], frames: [FrameRecord],
-        videoTarget: [String: Double]? = nil, embedding: EmbeddingView? = nil, gallery: [GalleryCrop] = []
+        videoTarget: [String: Double]? = nil, embedding: EmbeddingView? = nil,
+        selectedFrames: [FramePicture] = [], gallery: [GalleryCrop] = []
     ) {
         self.version = Self.currentVersion
         self.run = run
@@ -40,6 +43,7 @@ public struct ReportData: Sendable, Equatable, Codable {
         self.frames = frames
         self.videoTarget = videoTarget
         self.embedding = embedding
+        self.selectedFrames = selectedFrames
         self.gallery = gallery
     }
 
@@ -47,7 +51,8 @@ public struct ReportData: Sendable, Equatable, Codable {
     public var statistics: Statistics { Statistics(self) }
 
     enum CodingKeys: String, CodingKey {
-        case version, run, stages, frames, videoTarget = "video_target", embedding, gallery, statistics
+        case version, run, stages, frames, videoTarget = "video_target", embedding
+        case selectedFrames = "selected_frames", gallery, statistics
     }
 
     public init(from decoder: any Decoder) throws {
@@ -64,6 +69,7 @@ public struct ReportData: Sendable, Equatable, Codable {
         frames = try container.decode([FrameRecord].self, forKey: .frames)
         videoTarget = try container.decodeIfPresent([String: Double].self, forKey: .videoTarget)
         embedding = try container.decodeIfPresent(EmbeddingView.self, forKey: .embedding)
+        selectedFrames = try container.decodeIfPresent([FramePicture].self, forKey: .selectedFrames) ?? []
         gallery = try container.decodeIfPresent([GalleryCrop].self, forKey: .gallery) ?? []
     }
 
@@ -75,6 +81,7 @@ public struct ReportData: Sendable, Equatable, Codable {
         try container.encode(frames, forKey: .frames)
         try container.encodeIfPresent(videoTarget, forKey: .videoTarget)
         try container.encodeIfPresent(embedding, forKey: .embedding)
+        try container.encode(selectedFrames, forKey: .selectedFrames)
         try container.encode(gallery, forKey: .gallery)
         try container.encode(statistics, forKey: .statistics)
     }
@@ -120,23 +127,50 @@ public struct RunInformation: Sendable, Equatable, Codable {
     }
 }
 
-/// One step of the selection run (loading, scoring, selecting, cropping…).
+/// One step of the selection run (loading, selecting, writing frames…).
 public struct StageSummary: Sendable, Equatable, Codable {
     public var name: String
-    /// Samples that entered the step and samples it kept (the rest it removed).
+    /// What entered the step and what it kept, counted in `inputUnit` and `keptUnit`.
     public var input: Int
     public var kept: Int
+    /// What `input` and `kept` count (`files`, `frames`); when they differ, nothing was "removed".
+    public var inputUnit: String
+    public var keptUnit: String
+    /// One sentence saying what the counts are, when the name alone does not.
+    public var detail: String?
     /// Wall time of the step; nil when not recorded.
     public var seconds: Double?
 
-    public init(name: String, input: Int, kept: Int, seconds: Double? = nil) {
+    public init(
+        name: String, input: Int, kept: Int, inputUnit: String = "frames", keptUnit: String = "frames",
+        detail: String? = nil, seconds: Double? = nil
+    ) {
         self.name = name
         self.input = input
         self.kept = kept
+        self.inputUnit = inputUnit
+        self.keptUnit = keptUnit
+        self.detail = detail
         self.seconds = seconds
     }
 
-    public var removed: Int { input - kept }
+    /// What the step dropped; nil when it counts other things than it takes in.
+    public var removed: Int? { inputUnit == keptUnit ? input - kept : nil }
+
+    enum CodingKeys: String, CodingKey {
+        case name, input, kept, inputUnit = "input_unit", keptUnit = "kept_unit", detail, seconds
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        name = try container.decode(String.self, forKey: .name)
+        input = try container.decode(Int.self, forKey: .input)
+        kept = try container.decode(Int.self, forKey: .kept)
+        inputUnit = try container.decodeIfPresent(String.self, forKey: .inputUnit) ?? "frames"
+        keptUnit = try container.decodeIfPresent(String.self, forKey: .keptUnit) ?? "frames"
+        detail = try container.decodeIfPresent(String.self, forKey: .detail)
+        seconds = try container.decodeIfPresent(Double.self, forKey: .seconds)
+    }
 }
 
 /// What became of an input frame.
@@ -182,6 +216,40 @@ public struct GalleryCrop: Sendable, Equatable, Codable {
     public init(path: String, frame: String, score: Double, keypoints: [Double]) {
         self.path = path
         self.frame = frame
+        self.score = score
+        self.keypoints = keypoints
+    }
+}
+
+/// A selected frame as the report shows it: the whole picture with the object task's predictions.
+public struct FramePicture: Sendable, Equatable, Codable {
+    /// The frame PNG, relative to the run folder (`frames/clip-012-mp4.png`).
+    public var path: String
+    /// The Lightly frame name (`clip-012-mp4.png`).
+    public var frame: String
+    /// 1-based position in the pick order.
+    public var pick: Int
+    /// The predicted objects, in frame pixels; empty for a frame without detections.
+    public var objects: [PictureObject]
+
+    public init(path: String, frame: String, pick: Int, objects: [PictureObject]) {
+        self.path = path
+        self.frame = frame
+        self.pick = pick
+        self.objects = objects
+    }
+}
+
+/// One predicted object on a frame picture.
+public struct PictureObject: Sendable, Equatable, Codable {
+    /// `[x, y, width, height]` in frame pixels, when predicted.
+    public var bbox: [Double]?
+    public var score: Double?
+    /// `[x, y, s]*` in frame pixels (17 COCO keypoints, or none).
+    public var keypoints: [Double]
+
+    public init(bbox: [Double]?, score: Double?, keypoints: [Double]) {
+        self.bbox = bbox
         self.score = score
         self.keypoints = keypoints
     }

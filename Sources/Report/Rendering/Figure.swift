@@ -5,12 +5,14 @@ struct Figure {
     var caption: String
     var width: Double
     var height: Double
+    /// Whether the PDF may draw it shorter than `height` (a histogram may; bars need their room).
+    var compressible = true
     var draw: (Canvas, Rect) -> Void
 }
 
 /// The report's sections in order; the HTML and the PDF share the ids and titles.
 enum ReportSection: String, CaseIterable {
-    case run, sizes, stages, objects, scores, videos, embedding, gallery
+    case run, sizes, stages, objects, scores, videos, embedding, frames, gallery
 
     var title: String {
         switch self {
@@ -21,6 +23,7 @@ enum ReportSection: String, CaseIterable {
         case .scores: "Active-learning scores"
         case .videos: "Videos against the balance target"
         case .embedding: "Embedding view"
+        case .frames: "Selected frames"
         case .gallery: "Selected crops"
         }
     }
@@ -43,13 +46,13 @@ struct ReportFigures {
         let seconds = data.stages.compactMap(\.seconds)
         guard !data.stages.isEmpty, seconds.count == data.stages.count else { return nil }
         let chart = BarChart(
-            title: "Processing time per stage", valueLabel: "seconds",
+            title: "Processing time per stage", valueLabel: "wall time (seconds)", categoryLabel: "selection step",
             categories: data.stages.map(\.name),
             series: [BarChart.Series(name: "time (s)", color: .input, values: seconds)]
         )
         return Figure(
             id: "stage-times", caption: "Processing time per stage, in seconds", width: Self.width,
-            height: BarChart.preferredHeight(categories: data.stages.count, series: 1), draw: chart.draw
+            height: BarChart.preferredHeight(categories: data.stages.count, series: 1), compressible: false, draw: chart.draw
         )
     }
 
@@ -71,7 +74,7 @@ struct ReportFigures {
     var scoreDistributions: [Figure] {
         statistics.scoreNames.map { name in
             let plot = HistogramPlot(
-                title: "\(name) before and after selection", xLabel: name,
+                title: "Distribution of \(name)", xLabel: name,
                 series: [
                     .init(name: "input", color: .input, values: data.frames.compactMap { $0.scores[name] }),
                     .init(name: "selected", color: .selected, values: selected.compactMap { $0.scores[name] }),
@@ -89,7 +92,7 @@ struct ReportFigures {
         let videos = statistics.videos
         guard !videos.isEmpty else { return nil }
         let chart = BarChart(
-            title: "Share of frames per video", valueLabel: "share of frames (%)",
+            title: "Share of frames per video", valueLabel: "share of frames (%)", categoryLabel: "video",
             categories: videos.map(\.video),
             series: [
                 .init(name: "input", color: .input, values: videos.map { 100 * $0.inputShare }),
@@ -99,7 +102,7 @@ struct ReportFigures {
         )
         return Figure(
             id: "video-shares", caption: "Each video's share of the input and of the selected frames, with the balance target",
-            width: Self.width, height: BarChart.preferredHeight(categories: videos.count, series: 2), draw: chart.draw
+            width: Self.width, height: BarChart.preferredHeight(categories: videos.count, series: 2), compressible: false, draw: chart.draw
         )
     }
 
@@ -110,7 +113,7 @@ struct ReportFigures {
             return "\(view.method.uppercased()) \(index + 1) (\(Ticks.format(100 * share, step: 0.1))% of variance)"
         }
         let plot = ScatterPlot(
-            title: "Embeddings of the \(view.level.rawValue), coloured by \(view.scoreName)",
+            title: "Embeddings of the \(view.level.rawValue)",
             xLabel: axis(0), yLabel: axis(1), scoreName: view.scoreName, points: view.points
         )
         return Figure(

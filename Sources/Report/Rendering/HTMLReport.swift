@@ -6,6 +6,7 @@ import JSON
 struct HTMLReport {
     let data: ReportData
     let figures: ReportFigures
+    let frames: [FrameThumbnail]
     let crops: [CropTile]
 
     func render() throws -> Data {
@@ -40,36 +41,16 @@ struct HTMLReport {
         let statistics = figures.statistics
         switch section {
         case .run:
-            return table(
-                header: nil,
-                rows: [
-                    ["Run id", data.run.runId], ["Tag", data.run.tag],
-                ] + (data.run.created.map { [["Created", $0]] } ?? []) + [
-                    ["Input datasource", data.run.inputDatasource], ["Lightly datasource", data.run.lightlyDatasource],
-                ] + (data.run.totalSeconds.map { [["Total processing time", Self.seconds($0)]] } ?? [])
-            ) + "<h3>Selection config</h3>\n<pre>\(escape(try Self.prettyJSON(data.run.selectionConfig)))</pre>\n"
+            return table(header: nil, rows: ReportTables.run(data.run).map { [$0.0, $0.1] })
+                + "<h3>Selection config</h3>\n<pre>\(escape(try ReportTables.prettyJSON(data.run.selectionConfig)))</pre>\n"
         case .sizes:
-            let sizes = statistics.datasetSizes
-            return table(
-                header: ["", "frames", "objects"],
-                rows: [
-                    ["Input", "\(sizes.input)", "\(sizes.inputObjects)"],
-                    ["Selected by this run", "\(sizes.selected)", "\(sizes.selectedObjects)"],
-                    ["Removed", "\(sizes.removed)", ""],
-                    ["Datapool (earlier runs)", "\(sizes.datapool)", ""],
-                    ["Selected with datapool", "\(sizes.selectedWithDatapool)", ""],
-                ],
-                numeric: true
-            )
+            return table(header: ReportTables.sizesHeader, rows: ReportTables.sizes(statistics.datasetSizes), numeric: true)
         case .stages:
             guard !data.stages.isEmpty else { return note("No steps recorded in this run.") }
             let timed = figures.stageTimes
             return table(
-                header: ["Stage", "input", "kept", "removed"] + (timed == nil ? [] : ["time"]),
-                rows: data.stages.map { step in
-                    [step.name, "\(step.input)", "\(step.kept)", "\(step.removed)"] + (timed == nil ? [] : [Self.seconds(step.seconds ?? 0)])
-                },
-                numeric: true
+                header: ReportTables.stagesHeader(timed: timed != nil), rows: ReportTables.stages(data.stages, timed: timed != nil),
+                numeric: true, textColumns: [0, timed == nil ? 4 : 5]
             ) + (try timed.map(image) ?? "")
         case .objects:
             return try image(figures.objectsPerFrame) + metricsTable([("objects per frame", statistics.objectsPerFrame)])
@@ -80,19 +61,20 @@ struct HTMLReport {
                 + figures.scoreDistributions.map(image).joined()
         case .videos:
             guard let figure = figures.videoShares else { return note("No videos in this run.") }
-            return try image(figure) + table(
-                header: ["Video", "input", "selected", "datapool", "selected share", "target"],
-                rows: statistics.videos.map {
-                    [$0.video, "\($0.input)", "\($0.selected)", "\($0.datapool)", Self.percent($0.selectedShare), $0.target.map(Self.percent) ?? "–"]
-                },
-                numeric: true
-            )
+            return try image(figure) + table(header: ReportTables.videosHeader, rows: ReportTables.videos(statistics.videos), numeric: true)
         case .embedding:
             guard let figure = figures.embedding else { return note("No embeddings in this run.") }
             return try image(figure)
+        case .frames:
+            guard !frames.isEmpty else { return note("No selected frames in this run.") }
+            var html = note(ReportTables.framesNote(shown: frames.count, of: data.selectedFrames.count)) + "<div class=\"gallery frames\">\n"
+            for frame in frames {
+                html += "<img class=\"frame\" width=\"\(Int(1.5 * FrameThumbnail.size.width))\" alt=\"\(escape(frame.description))\" src=\"data:image/png;base64,\(try frame.image.pngData().base64EncodedString())\">\n"
+            }
+            return html + "</div>\n"
         case .gallery:
             guard !crops.isEmpty else { return note("No crops in this run.") }
-            var html = "<p class=\"note\">\(crops.count) of \(data.gallery.count) crops, sorted by score, lowest (hardest) first.</p>\n<div class=\"gallery\">\n"
+            var html = note(ReportTables.cropsNote(shown: crops.count, of: data.gallery.count)) + "<div class=\"gallery\">\n"
             for tile in crops {
                 let png = try CairoSurface.png(width: Self.tileSize.width, height: Self.tileSize.height, scale: 2) { canvas in
                     tile.draw(canvas, in: Rect(x: 0, y: 0, width: Self.tileSize.width, height: Self.tileSize.height))
@@ -118,23 +100,18 @@ struct HTMLReport {
     }
 
     private func metricsTable(_ rows: [(String, DistributionPerSet)]) -> String {
-        let format = { (metrics: Metrics?) -> [String] in
-            guard let metrics else { return ["0", "–", "–", "–", "–", "–"] }
-            return ["\(metrics.count)"] + [metrics.mean, metrics.std, metrics.min, metrics.median, metrics.max].map { Ticks.format($0, step: 0.0001) }
-        }
-        return table(
-            header: ["", "set", "n", "mean", "std", "min", "median", "max"],
-            rows: rows.flatMap { name, distribution in
-                [[name, "input"] + format(distribution.input), ["", "selected"] + format(distribution.selected)]
-            },
-            numeric: true
-        )
+        table(header: ReportTables.metricsHeader, rows: ReportTables.metrics(rows), numeric: true)
     }
 
-    private func table(header: [String]?, rows: [[String]], numeric: Bool = false) -> String {
+    /// With `numeric`, the columns not in `textColumns` are right-aligned numbers.
+    private func table(header: [String]?, rows: [[String]], numeric: Bool = false, textColumns: Set<Int> = [0]) -> String {
         var html = "<table\(numeric ? " class=\"numeric\"" : "")>\n"
         if let header { html += "<tr>" + header.map { "<th>\(escape($0))</th>" }.joined() + "</tr>\n" }
-        for row in rows { html += "<tr>" + row.map { "<td>\(escape($0))</td>" }.joined() + "</tr>\n" }
+        for row in rows {
+            html += "<tr>" + row.enumerated().map { column, cell in
+                numeric && column > 0 && textColumns.contains(column) ? "<td class=\"text\">\(escape(cell))</td>" : "<td>\(escape(cell))</td>"
+            }.joined() + "</tr>\n"
+        }
         return html + "</table>\n"
     }
 
@@ -154,24 +131,15 @@ struct HTMLReport {
         return escaped
     }
 
-    static func seconds(_ value: Double) -> String { String(format: "%.1f s", value) }
-    static func percent(_ share: Double) -> String { String(format: "%.1f %%", 100 * share) }
-
-    static func prettyJSON(_ value: JSONValue) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
-    }
-
     private static let style = """
     body{font-family:"DejaVu Sans",Verdana,sans-serif;color:#222;max-width:980px;margin:0 auto;padding:16px 24px;line-height:1.4}
     h1{margin:0 0 4px}h2{border-bottom:2px solid #d9622b;padding-bottom:4px;margin-top:36px}
     .sub,.note,figcaption{color:#666;font-size:0.9em}
     table{border-collapse:collapse;margin:8px 0 16px}th,td{border-bottom:1px solid #ddd;padding:3px 10px;text-align:left}
-    table.numeric td+td{text-align:right}th{background:#f4f4f4}
+    table.numeric td+td{text-align:right;white-space:nowrap}table.numeric td.text{text-align:left;white-space:normal}th{background:#f4f4f4}
     pre{background:#f6f6f6;padding:10px;overflow-x:auto;font-size:0.85em}
     figure{margin:12px 0}img.plot{width:100%;height:auto;border:1px solid #eee}
-    .gallery{display:flex;flex-wrap:wrap;gap:8px}img.crop{border:1px solid #eee}
+    .gallery{display:flex;flex-wrap:wrap;gap:8px}img.crop,img.frame{border:1px solid #eee}img.frame{height:auto}
     @media print{section{break-inside:avoid-page}}
     """
 }

@@ -7,7 +7,7 @@ import Selection
 enum RunReport {
     /// The report's `created`: outputs hold no wall-clock times, so it is `SOURCE_DATE_EPOCH`
     /// (the reproducible-builds convention) when set, else none (a made-up 1970 date would read
-    /// as a bug; the run's real times are in the engine's `runs` and the run's `timings.json`).
+    /// as a bug; the run's real times are in the engine's `runs`).
     static func created(environment: [String: String]) -> String? {
         guard let seconds = environment["SOURCE_DATE_EPOCH"].flatMap(Int.init) else { return nil }
         let formatter = ISO8601DateFormatter()
@@ -17,7 +17,7 @@ enum RunReport {
 
     static func make(
         runID: String, tag: String, snapshot: DatasourceSnapshot, settings: ScheduleSettings, inputs: ScheduleInputs,
-        result: SelectionResult, crops: [RunImages.Crop], steps: [StageSummary],
+        result: SelectionResult, crops: [RunImages.Crop], steps: [StageSummary], totalSeconds: Double,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws -> ReportData {
         let selected = Set(result.selectedFrames)
@@ -43,10 +43,26 @@ enum RunReport {
             run: RunInformation(
                 runId: runID, tag: tag, created: created(environment: environment),
                 inputDatasource: snapshot.input.location.description, lightlyDatasource: snapshot.lightly.location.description,
-                tasks: inputs.selection.tasks.map(\.name).sorted(), selectionConfig: settings.selectionConfigJSON),
+                tasks: inputs.selection.tasks.map(\.name).sorted(), selectionConfig: settings.selectionConfigJSON,
+                totalSeconds: totalSeconds),
             stages: steps, frames: records, videoTarget: videoTarget(settings.selectionConfig),
             embedding: embeddingView(inputs: inputs, objectTask: objectTask, status: status),
+            selectedFrames: pictures(inputs: inputs, picks: result.selectedFrames),
             gallery: crops.map { GalleryCrop(path: $0.path, frame: $0.frame, score: $0.score, keypoints: $0.keypoints) })
+    }
+
+    /// The selected frames in pick order, with the object task's predictions in frame pixels.
+    static func pictures(inputs: ScheduleInputs, picks: [Int]) -> [FramePicture] {
+        picks.enumerated().map { position, frame in
+            let name = inputs.candidates[frame].name
+            return FramePicture(
+                path: SelectionRunFolder.frame(name), frame: name, pick: position + 1,
+                objects: inputs.objects[frame].map { prediction in
+                    var keypoints = prediction.keypoints ?? []
+                    keypoints.removeLast(keypoints.count % 3)
+                    return PictureObject(bbox: prediction.bbox, score: prediction.score, keypoints: keypoints)
+                })
+        }
     }
 
     /// The BALANCE target on the `video_name` metadata, if the config has one.

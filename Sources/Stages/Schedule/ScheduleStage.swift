@@ -13,9 +13,9 @@ import Storage
 /// frames with the `selection_config`, and writes a run folder `.lightly/runs/<run id>/` in the
 /// Lightly datasource, whose files are also the stage's outputs: `selected_filenames.txt`,
 /// `scores.csv`, `embeddings.csv`, `frames/`, `crops/`, `report.json`, `report.html`,
-/// `report.pdf`, `log.txt`; these hold no clock readings, so identical runs write identical bytes.
-/// The measured durations go to `timings.json`, which stays in the local output folder. Earlier
-/// runs in the datasource form the datapool. See `docs/stages/schedule.md`.
+/// `report.pdf`, `log.txt`; these hold no clock readings, so identical runs write identical bytes,
+/// except the report's measured durations per step. Earlier runs in the datasource form the
+/// datapool. See `docs/stages/schedule.md`.
 public struct ScheduleStage: Stage {
     /// Where credentials and endpoint variables come from (the process environment by default).
     let environment: [String: String]
@@ -105,17 +105,12 @@ public struct ScheduleStage: Stage {
         return earlierRuns == 0 ? "initial-tag" : "tag-\(earlierRuns + 1)"
     }
 
-    /// The durations of the run's steps: in the local output folder only, never in the datasource's
-    /// run folder, whose files are the same bytes for identical runs.
-    static let timingsFile = "timings.json"
-
     /// Runs the selection and writes the run; returns the run folder's contents.
     func select(context: any StageContext) async throws -> ScheduleRun {
         let clock = ContinuousClock()
         let started = clock.now
         var log = RunLog(logger: context.logger)
         var steps: [StageSummary] = []
-        var timings: [(String, Double)] = []
 
         var mark = clock.now
         let settings: ScheduleSettings
@@ -161,8 +156,10 @@ public struct ScheduleStage: Stage {
         let objectCount = inputs.objects.reduce(0) { $0 + $1.count }
         log.info("\(inputs.candidates.count) candidate frames (\(datapoolCount) in the datapool), object task: \(inputs.objectTask ?? "none") (\(objectCount) objects), frame embeddings: \(inputs.frameEmbeddingSource)")
         steps.append(StageSummary(
-            name: "load datasources", input: snapshot.videos.count + snapshot.lightlyFiles.count, kept: inputs.candidates.count))
-        timings.append(("load datasources", seconds(mark, clock.now)))
+            name: "load datasources", input: snapshot.videos.count + snapshot.lightlyFiles.count, kept: inputs.candidates.count,
+            inputUnit: "files", keptUnit: "frames",
+            detail: "\(snapshot.videos.count) videos and \(snapshot.lightlyFiles.count) Lightly files read; \(inputs.candidates.count) frames with predictions are candidates",
+            seconds: seconds(mark, clock.now)))
 
         mark = clock.now
         let result: SelectionResult
@@ -175,8 +172,10 @@ public struct ScheduleStage: Stage {
         }
         for warning in result.warnings { log.warning("selection: \(warning)") }
         log.info("selected \(result.selectedFrames.count) of \(inputs.candidates.count - datapoolCount) frames (stop: \(result.stopReason.rawValue))")
-        steps.append(StageSummary(name: "selection", input: inputs.candidates.count - datapoolCount, kept: result.selectedFrames.count))
-        timings.append(("selection", seconds(mark, clock.now)))
+        steps.append(StageSummary(
+            name: "selection", input: inputs.candidates.count - datapoolCount, kept: result.selectedFrames.count,
+            detail: "candidates outside the datapool; selected by the strategies (stop: \(result.stopReason.rawValue))",
+            seconds: seconds(mark, clock.now)))
 
         let writer = RunWriter(folder: context.outputDirectory)
         try writer.removeAll()
@@ -190,30 +189,27 @@ public struct ScheduleStage: Stage {
         let crops = try await RunImages(inputs: inputs, selected: result.selectedFrames, snapshot: snapshot, writer: writer)
             .write { done, total in context.reportProgress(completed: done, total: total, unit: "videos") }
         log.info("wrote \(selectedNames.count) frames and \(crops.count) crops")
-        steps.append(StageSummary(name: "frames and crops", input: selectedNames.count, kept: selectedNames.count))
-        timings.append(("frames and crops", seconds(mark, clock.now)))
+        steps.append(StageSummary(
+            name: "frames and crops", input: selectedNames.count, kept: selectedNames.count,
+            detail: "selected frames decoded from the videos and written as PNG, with \(crops.count) object crops",
+            seconds: seconds(mark, clock.now)))
 
         mark = clock.now
         let report = try RunReport.make(
             runID: runID, tag: tag, snapshot: snapshot, settings: settings, inputs: inputs, result: result, crops: crops,
-            steps: steps)
+            steps: steps, totalSeconds: seconds(started, clock.now))
         do {
             try ReportRenderer.writeJSON(report, runFolder: writer.folder)
             try ReportRenderer().render(report, runFolder: writer.folder)
         } catch {
             throw StageError("cannot write the report of run \(runID) in '\(writer.folder.path)': \(error)")
         }
-        timings.append(("report", seconds(mark, clock.now)))
+        let reportSeconds = seconds(mark, clock.now)
         log.info("report written")
         try writer.write(Data(log.text.utf8), to: "log.txt")
-        let total = seconds(started, clock.now)
-        let durations = timings.map { name, seconds in "\(name) \(String(format: "%.2f", seconds)) s" }.joined(separator: ", ")
-        context.logger.info("run \(runID) took \(String(format: "%.2f", total)) s (\(durations))")
-        let timingsJSON = JSONValue.object([
-            "run_id": .string(runID), "total_seconds": .double(total),
-            "steps": .array(timings.map { .object(["name": .string($0.0), "seconds": .double($0.1)]) }),
-        ])
-        try writer.write(timingsJSON.canonicalData(), to: Self.timingsFile)
+        let durations = (steps.map { ($0.name, $0.seconds ?? 0) } + [("report", reportSeconds)])
+            .map { name, seconds in "\(name) \(String(format: "%.2f", seconds)) s" }.joined(separator: ", ")
+        context.logger.info("run \(runID) took \(String(format: "%.2f", seconds(started, clock.now))) s (\(durations))")
 
         let receipt = try await upload(writer: writer, runID: runID, to: snapshot.lightly)
         context.recordReceipt(receipt)
@@ -225,7 +221,7 @@ public struct ScheduleStage: Stage {
     private func upload(writer: RunWriter, runID: String, to lightly: any BlobStore) async throws -> JSONValue {
         let folder = SelectionRunFolder(runID: runID)
         let last = SelectionRunFolder.selectedFilenames
-        let files = try writer.files().filter { $0 != Self.timingsFile }.sorted { a, b in
+        let files = try writer.files().sorted { a, b in
             (a == last ? 1 : 0, a) < (b == last ? 1 : 0, b)
         }
         var uploaded: ObjectInfo?
