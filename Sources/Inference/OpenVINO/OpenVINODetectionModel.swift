@@ -1,7 +1,7 @@
 internal import COpenVINOAPI
 import Foundation
 
-/// A detection model on OpenVINO's CPU plugin: an OpenVINO IR or ONNX file with the `detect`
+/// A detection model on OpenVINO's CPU plugin: an ONNX file with the `detect`
 /// contract (`examples/export_keypoint_rcnn.py --format onnx`): one input, a CHW RGB float image
 /// in [0, 1], and outputs named `boxes [N,4]`, `labels [N]`, `scores [N]`, `keypoints [N,K,3]`,
 /// `keypoints_scores [N,K]` and optionally `embeddings [N,D]` and `frame_embedding [E]`.
@@ -30,12 +30,20 @@ public final class OpenVINODetectionModel: @unchecked Sendable {
     /// Reads and compiles `url` with `threads` inference threads in all (0: one per core) for
     /// `streams` passes at once.
     /// - Throws: ``InferenceError``: `modelNotFound`, `openVINOUnavailable`, `modelUnreadable`
-    ///   (not an OpenVINO or ONNX model, or not one CHW image input), `unexpectedOutput` (an
+    ///   (not an ONNX model, an IR, or not one CHW image input), `unexpectedOutput` (an
     ///   output of the contract is missing).
     public init(url: URL, threads: Int = 0, streams: Int = 1) throws {
         let path = url.path
         guard FileManager.default.fileExists(atPath: path) else {
             throw InferenceError(.modelNotFound, file: path, "the model file does not exist")
+        }
+        // An IR keeps its weights in a .bin beside the .xml, which a `file` parameter's content
+        // key does not cover: a new .bin would not re-run anything.
+        guard url.pathExtension.lowercased() != "xml" else {
+            throw InferenceError(
+                .modelUnreadable, file: path,
+                "an OpenVINO IR keeps its weights in a separate .bin that the cache key would not cover; "
+                    + "give the ONNX export (examples/export_keypoint_rcnn.py --output model.onnx)")
         }
         let shim = try OpenVINOShim.shared()
         var model: OpaquePointer?

@@ -39,8 +39,8 @@ public struct DetectStage: Stage {
             parameters: [
                 ParameterSpec(
                     "model", .file,
-                    doc: "The Keypoint R-CNN (examples/export_keypoint_rcnn.py): TorchScript for libtorch, ONNX or "
-                        + "OpenVINO IR for openvino."),
+                    doc: "The Keypoint R-CNN (examples/export_keypoint_rcnn.py): TorchScript for libtorch, ONNX for "
+                        + "openvino."),
                 ParameterSpec(
                     "runtime", .oneOf(DetectionRuntime.allCases.map(\.rawValue)), default: .string("libtorch"),
                     doc: "The inference library that runs the model; openvino runs on the CPU only."),
