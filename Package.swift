@@ -88,7 +88,7 @@ let package = Package(
         .systemLibrary(name: "COpenVINOAPI"),
         .target(name: "Inference", dependencies: ["CTorchAPI", "COpenVINOAPI", "ContentHash"]),
         .target(name: "Lightly", dependencies: ["JSON"]),
-        .target(name: "Selection"),
+        .target(name: "Selection", dependencies: ["JSON"]),
         .target(
             name: "Storage",
             dependencies: ["ContentHash", .product(name: "Crypto", package: "swift-crypto")]
@@ -125,7 +125,7 @@ let package = Package(
             name: "InferenceTests", dependencies: ["Inference", "Media", "TestSupport"], exclude: ["Fixtures"]
         ),
         .testTarget(name: "LightlyTests", dependencies: ["Lightly", "JSON", "TestSupport"]),
-        .testTarget(name: "SelectionTests", dependencies: ["Selection", "TestSupport"]),
+        .testTarget(name: "SelectionTests", dependencies: ["Selection", "JSON", "TestSupport"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "TestSupport"]),
         .testTarget(name: "StagesTests", dependencies: ["Stages", "Lightly", "JSON", "TestSupport"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "JSON", "TestSupport"]),

@@ -14,8 +14,7 @@ struct RunCommand: AsyncParsableCommand {
             pipeline or usage, 130 when interrupted.
             """)
 
-    @Argument(help: "The pipeline file.", completion: .file(extensions: ["yaml", "yml"]))
-    var pipeline: String
+    @OptionGroup var options: PipelineOptions
 
     @Option(name: .long, help: ArgumentHelp("Run this stage's items again, ignoring the cache (repeatable).", valueName: "stage"))
     var force: [String] = []
@@ -45,7 +44,7 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let session = try PipelineSession(path: pipeline)
+        let session = try options.session()
         for stage in force { try session.requireStage(stage, option: "--force") }
         if let from { try session.requireStage(from, option: "--from") }
         if let until { try session.requireStage(until, option: "--until") }
@@ -77,7 +76,7 @@ struct RunCommand: AsyncParsableCommand {
             StandardError.write(Self.interruptedMessage)
             throw ExitCode(130)
         }
-        report(summary)
+        report(summary, session: session)
         if summary.interrupted { StandardError.write(Self.interruptedMessage) }
         if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }
     }
@@ -114,7 +113,7 @@ struct RunCommand: AsyncParsableCommand {
         }
     }
 
-    private func report(_ summary: RunSummary) {
+    private func report(_ summary: RunSummary, session: PipelineSession) {
         let failures = summary.failures
         let skipped = summary.count { if case .skipped = $0 { true } else { false } }
         let cancelled = summary.count { $0 == .cancelled }
@@ -128,7 +127,10 @@ struct RunCommand: AsyncParsableCommand {
             return
         }
         StandardError.write(line)
-        for (id, error) in failures { StandardError.write("  \(id): \(error)") }
+        for (id, error) in failures {
+            StandardError.write("  \(id): \(error)")
+            if let folder = session.failedAttemptFolder(of: id) { StandardError.write("    attempt folder: \(folder)") }
+        }
     }
 }
 
