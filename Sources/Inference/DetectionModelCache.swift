@@ -45,6 +45,9 @@ public actor DetectionModelCache {
         url: URL, runtime: DetectionRuntime, replicas: Int = 0, threads: Int = 0, device: ComputeDevice = .cpu,
         _ body: (DetectionModelPool) async throws -> Result
     ) async throws -> Result {
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw InferenceError(.modelNotFound, file: url.path, "the model file does not exist")
+        }
         let digest: String
         do {
             digest = try ContentHash.sha256(of: url).digest
