@@ -7,6 +7,11 @@ import PackageDescription
 let torchIncludes: [String] = [
     "-I/usr/include/torch/csrc/api/include",
 ]
+// OpenVINO's C library and headers, from the PyPI wheel that scripts/setup.sh installs here
+// (`pip install --target`); the shim records the folder as its rpath, so it loads at run time
+// without LD_LIBRARY_PATH. The file name carries the wheel's version (2026.4.1).
+let openVINORoot = "/opt/orchestrate/openvino/openvino"
+let openVINOLibrary = "\(openVINORoot)/libs/libopenvino_c.so.2641"
 
 let package = Package(
     name: "orchestrate",
@@ -16,6 +21,8 @@ let package = Package(
         // The libtorch shim as its own library: Inference loads it on the first model load, so
         // only processes that run `detect` pay for loading and initialising libtorch.
         .library(name: "CTorchShim", type: .dynamic, targets: ["CTorchShim"]),
+        // The OpenVINO shim, likewise loaded by the first `runtime: openvino` model load.
+        .library(name: "COpenVINOShim", type: .dynamic, targets: ["COpenVINOShim"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -71,7 +78,15 @@ let package = Package(
             ]
         ),
         .systemLibrary(name: "CTorchAPI"),
-        .target(name: "Inference", dependencies: ["CTorchAPI"]),
+        .target(
+            name: "COpenVINOShim",
+            cSettings: [.unsafeFlags(["-I\(openVINORoot)/include"])],
+            linkerSettings: [
+                .unsafeFlags(["-Xlinker", openVINOLibrary, "-Xlinker", "-rpath", "-Xlinker", "\(openVINORoot)/libs"])
+            ]
+        ),
+        .systemLibrary(name: "COpenVINOAPI"),
+        .target(name: "Inference", dependencies: ["CTorchAPI", "COpenVINOAPI", "ContentHash"]),
         .target(name: "Lightly", dependencies: ["JSON"]),
         // The labelling tools' formats (Label Studio, CVAT, COCO) and the label layout in a datasource
         .target(name: "Labels", dependencies: ["Lightly", "JSON"]),

@@ -1,11 +1,13 @@
 #!/usr/bin/python3
-"""Export torchvision's Keypoint R-CNN (ResNet-50 FPN) to TorchScript for the `detect` stage.
+"""Export torchvision's Keypoint R-CNN (ResNet-50 FPN) for the `detect` stage: TorchScript for
+`runtime: libtorch`, ONNX for `runtime: openvino`.
 
 Run with Debian's interpreter (python3-torch, python3-torchvision 0.14):
 
     /usr/bin/python3 examples/export_keypoint_rcnn.py --output models/keypointrcnn.pt
     /usr/bin/python3 examples/export_keypoint_rcnn.py --weights keypointrcnn_coco.pth --output m.pt
     /usr/bin/python3 examples/export_keypoint_rcnn.py --random-init --tiny --output tiny.pt
+    /usr/bin/python3 examples/export_keypoint_rcnn.py --output models/keypointrcnn.onnx   # ONNX, by suffix
 
 Weights: COCO weights are downloaded by torchvision (once, into its cache) unless `--weights FILE`
 gives a state dict; `--random-init` exports random weights instead and says so loudly. A random
@@ -18,10 +20,16 @@ list of dicts with torchvision's keys (`boxes, labels, scores, keypoints, keypoi
 the mean over FPN levels of each level's global average), all from one forward pass.
 `--no-embeddings` exports torchvision's own scripted model instead, which returns a
 `(losses, detections)` tuple.
+
+The ONNX export (`--format onnx`, the default for an `.onnx` output) is traced from the same
+module, one image at a time: input `image` [3, H, W] (H and W dynamic), outputs `boxes, labels,
+scores, keypoints, keypoints_scores, embeddings, frame_embedding` with the same values.
 """
 
 import argparse
+import os
 import sys
+import warnings
 from typing import Dict, List
 
 import torch
@@ -63,6 +71,42 @@ class KeypointRCNNWithEmbeddings(nn.Module):
         return detections
 
 
+ONNX_OUTPUTS = ["boxes", "labels", "scores", "keypoints", "keypoints_scores", "embeddings", "frame_embedding"]
+
+
+class KeypointRCNNForONNX(KeypointRCNNWithEmbeddings):
+    """The same pass on one image, traceable: image sizes stay tensors (no `int()`), so the exported
+    graph resizes any frame size, and the outputs are a tuple in `ONNX_OUTPUTS` order."""
+
+    def forward(self, image: Tensor):  # type: ignore[override]
+        original = image.shape[-2:]
+        batch, _ = self.transform([image], None)
+        features = self.backbone(batch.tensors)
+        proposals, _ = self.rpn(batch, features, None)
+        detections, _ = self.roi_heads(features, proposals, batch.image_sizes, None)
+        roi_features = self.roi_heads.box_roi_pool(features, [detections[0]["boxes"]], batch.image_sizes)
+        embeddings = self.roi_heads.box_head(roi_features)
+        frame_embedding = torch.stack([f.mean(dim=(2, 3)) for f in features.values()], dim=0).mean(dim=0)[0]
+        detection = self.transform.postprocess(detections, batch.image_sizes, [(original[0], original[1])])[0]
+        return (detection["boxes"], detection["labels"], detection["scores"], detection["keypoints"],
+                detection["keypoints_scores"], embeddings, frame_embedding)
+
+
+def export_onnx(model: nn.Module, output: str, height: int = 540, width: int = 960) -> None:
+    """Traces `model` (torchvision's KeypointRCNN) on one random `height` x `width` frame and writes
+    ONNX (opset 13) to `output`, through a `.partial` file so that a killed export leaves none."""
+    module = KeypointRCNNForONNX(model).eval()
+    per_detection = {name: [0] for name in ONNX_OUTPUTS if name != "frame_embedding"}
+    partial = output + ".partial"
+    generator = torch.Generator().manual_seed(0)
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")  # the tracer's warnings about torchvision's Python-side sizes
+        torch.onnx.export(module, (torch.rand(3, height, width, generator=generator),), partial, opset_version=13,
+                          input_names=["image"], output_names=ONNX_OUTPUTS,
+                          dynamic_axes={"image": [1, 2], **per_detection})
+    os.replace(partial, output)
+
+
 def build_model(args: argparse.Namespace) -> nn.Module:
     options = {
         "weights": None,
@@ -88,8 +132,11 @@ def build_model(args: argparse.Namespace) -> nn.Module:
 
 
 def parse_arguments(argv: List[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description="Export Keypoint R-CNN ResNet-50 FPN to TorchScript.")
-    parser.add_argument("--output", required=True, help="TorchScript file to write.")
+    parser = argparse.ArgumentParser(description="Export Keypoint R-CNN ResNet-50 FPN to TorchScript or ONNX.")
+    parser.add_argument("--output", required=True, help="The model file to write.")
+    parser.add_argument("--format", choices=["torchscript", "onnx"],
+                        help="torchscript (runtime libtorch) or onnx (runtime openvino); default: onnx for an "
+                             "'.onnx' output, else torchscript.")
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--weights", help="COCO state dict file (default: download torchvision's COCO_V1).")
     source.add_argument("--random-init", action="store_true", help="Random weights: for tests and benchmarks only.")
@@ -118,6 +165,10 @@ def parse_arguments(argv: List[str]) -> argparse.Namespace:
     for key, value in defaults.items():
         if getattr(args, key) is None:
             setattr(args, key, value)
+    if args.format is None:
+        args.format = "onnx" if args.output.endswith(".onnx") else "torchscript"
+    if args.format == "onnx" and args.no_embeddings:
+        parser.error("--no-embeddings exports torchvision's scripted model, which has no ONNX form here")
     return args
 
 
@@ -127,11 +178,13 @@ def main(argv: List[str]) -> int:
         print("WARNING: exporting Keypoint R-CNN with RANDOM weights (seed %d): its detections are "
               "meaningless; use it only for tests and benchmarks." % args.seed, file=sys.stderr)
     model = build_model(args)
-    module = model if args.no_embeddings else KeypointRCNNWithEmbeddings(model)
-    scripted = torch.jit.script(module)
-    scripted.save(args.output)
-    print("wrote %s (min_size %d, max_size %d, %d detections, score threshold %s, %s)" % (
-        args.output, args.min_size, args.max_size, args.detections,
+    if args.format == "onnx":
+        export_onnx(model, args.output)
+    else:
+        module = model if args.no_embeddings else KeypointRCNNWithEmbeddings(model)
+        torch.jit.script(module).save(args.output)
+    print("wrote %s (%s, min_size %d, max_size %d, %d detections, score threshold %s, %s)" % (
+        args.output, args.format, args.min_size, args.max_size, args.detections,
         "default" if args.score_threshold is None else args.score_threshold,
         "random weights" if args.random_init else "COCO weights"), file=sys.stderr)
     return 0

@@ -7,7 +7,8 @@ pipeline runs this instead: torchvision's `KeypointRCNN` on a narrow residual ba
 trained from scratch on clips of `examples/generate_clips.py` made with seeds the example does not
 use (1000, 1010, 1020, 1030), then evaluated with pycocotools on held-out clips (seed 9000) and
 exported in the `detect` model contract (the outputs and embeddings of
-`examples/export_keypoint_rcnn.py`).
+`examples/export_keypoint_rcnn.py`) twice: TorchScript (`runtime: libtorch`) and, beside it with
+the suffix `.onnx`, ONNX (`runtime: openvino`).
 
 It sees stick figures, nothing else: for real footage, export COCO weights instead.
 Reproducible from `--seed` (same data, same order, same initial weights); resumes from its
@@ -15,6 +16,11 @@ checkpoint when stopped. Run with the venv that has pycocotools beside Debian's 
 committed model is
 
     .venv/bin/python examples/train_standin.py --stop-at 700 --output pipelines/models/standin-keypointrcnn.pt
+
+and its ONNX twin, from the TorchScript file without retraining:
+
+    .venv/bin/python examples/train_standin.py --onnx-from pipelines/models/standin-keypointrcnn.pt \
+        --output pipelines/models/standin-keypointrcnn.onnx
 """
 import argparse
 import json
@@ -42,7 +48,7 @@ from torchvision.ops.feature_pyramid_network import LastLevelMaxPool
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from evaluate_detections import Truth, evaluate  # noqa: E402
-from export_keypoint_rcnn import KeypointRCNNWithEmbeddings  # noqa: E402
+from export_keypoint_rcnn import KeypointRCNNWithEmbeddings, export_onnx  # noqa: E402
 
 EXAMPLES = Path(__file__).resolve().parent
 WIDTH, HEIGHT = 960, 540          # the clips' size, as the example generates them
@@ -260,12 +266,24 @@ def save_checkpoint(path, model, optimizer, order, step, elapsed):
 
 
 def export(model, output):
-    """Scripts the model with embeddings (the `detect` contract) and writes it atomically."""
+    """Scripts the model with embeddings (the `detect` contract) and writes it atomically, and its
+    ONNX twin beside it (`output` with the suffix `.onnx`)."""
     model.eval()
     scripted = torch.jit.script(KeypointRCNNWithEmbeddings(model))
     partial = output.with_name(output.name + ".partial")
     scripted.save(str(partial))
     partial.replace(output)
+    export_onnx(model, str(output.with_suffix(".onnx")), HEIGHT, WIDTH)
+
+
+def export_onnx_from(torchscript, output):
+    """The ONNX twin of an exported stand-in: its weights, score threshold and detection cap, traced."""
+    import torchvision  # noqa: F401  (registers the operators the TorchScript file uses)
+    scripted = torch.jit.load(str(torchscript))
+    model = build_model(detections=scripted.roi_heads.detections_per_img,
+                        score_threshold=scripted.roi_heads.score_thresh)
+    KeypointRCNNWithEmbeddings(model).load_state_dict(scripted.state_dict())
+    export_onnx(model.eval(), str(output), HEIGHT, WIDTH)
 
 
 def main(argv):
@@ -287,7 +305,12 @@ def main(argv):
     parser.add_argument("--score-threshold", type=float, default=0.5,
                         help="the exported model's box score threshold (training samples all boxes)")
     parser.add_argument("--eval-only", type=Path, help="score and export this checkpoint instead of training")
+    parser.add_argument("--onnx-from", type=Path, help="write the ONNX twin of this exported TorchScript stand-in")
     args = parser.parse_args(argv)
+    if args.onnx_from:
+        export_onnx_from(args.onnx_from, args.output)
+        print(f"train_standin: wrote {args.output}", flush=True)
+        return 0
     args.work.mkdir(parents=True, exist_ok=True)
 
     if args.eval_only:

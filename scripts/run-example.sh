@@ -25,6 +25,7 @@ scripts/setup.sh --runtime
 # The release build: the one users should run (the debug build is several times slower).
 echo "run-example: building orchestrate (release) and the libtorch shim it loads for detect"
 swift build -c release --product CTorchShim
+swift build -c release --product COpenVINOShim
 swift build -c release --product orchestrate
 orchestrate=.build/release/orchestrate
 

@@ -14,7 +14,7 @@ runtime_only=false
 debian_packages=(
   pkg-config
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev ffmpeg
-  libtorch-dev python3-torch python3-torchvision libopenblas0-pthread
+  libtorch-dev python3-torch python3-torchvision libopenblas0-pthread python3-pip
   libsqlite3-dev libcairo2-dev
   python3-numpy python3-pil fonts-dejavu-core  # python3-pil: plugins/train reads the labelled frames
   unzip
@@ -37,6 +37,21 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
+# OpenVINO's runtime for `detect`'s `runtime: openvino`: the PyPI wheel ships the C library
+# (libopenvino_c) and its headers. Installed in one fixed folder, not a venv: Package.swift builds
+# the OpenVINO shim against it and records it as the shim's rpath, so the binary finds it at run
+# time without LD_LIBRARY_PATH. Bump Package.swift's library file name with the version.
+openvino_version=2026.4.1
+openvino_dir=/opt/orchestrate/openvino
+if [ "$(cat "$openvino_dir/VERSION" 2>/dev/null)" != "$openvino_version" ]; then
+  echo "setup: installing OpenVINO $openvino_version into $openvino_dir"
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd rm -rf "$openvino_dir"
+  $sudo_cmd /usr/bin/python3 -m pip install -q --no-deps --target "$openvino_dir" "openvino==$openvino_version"
+  echo "$openvino_version" | $sudo_cmd tee "$openvino_dir/VERSION" >/dev/null
+fi
+
 $runtime_only && exit 0
 
 # Python helpers for tests and benchmarks, beside Debian's torch (hence system site packages).
@@ -47,6 +62,18 @@ fi
 if ! .venv/bin/python -c "import moto, pycocotools" 2>/dev/null; then
   echo "setup: installing Python helpers ${python_packages[*]}"
   .venv/bin/pip install -q "${python_packages[@]}"
+fi
+
+# int8 quantization (examples/quantize_openvino.py: NNCF on ONNX Runtime):
+# a venv of its own, without Debian's packages (NNCF would pick up Debian's older torch and needs a
+# newer numpy than Debian's torch was built against).
+openvino_python_packages=("openvino==$openvino_version" "nncf==3.4.0" "onnx==1.23.2" "onnxruntime==1.32.0")
+if [ ! -x .venv-openvino/bin/python ]; then
+  /usr/bin/python3 -m venv .venv-openvino
+fi
+if ! .venv-openvino/bin/python -c "import nncf, onnx, onnxruntime" 2>/dev/null; then
+  echo "setup: installing ${openvino_python_packages[*]}"
+  .venv-openvino/bin/pip install -q "${openvino_python_packages[@]}"
 fi
 
 # LocalStack's S3: the test server that refuses expired presigned URLs (moto does not check them).

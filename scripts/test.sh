@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 swift build --build-tests
 swift build -c release --product CTorchShim
+swift build -c release --product COpenVINOShim
 swift build -c release --product orchestrate
 # Serial: several suites start processes (moto, ffmpeg, Python) and time them; in parallel on
 # 2 cores they starve each other.

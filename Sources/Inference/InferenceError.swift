@@ -8,10 +8,12 @@ public struct InferenceError: Error, Sendable, Hashable, CustomStringConvertible
 
         /// The model file does not exist.
         public static let modelNotFound = Code("model_not_found")
-        /// libtorch could not load the file as TorchScript (corrupt, truncated, not a model).
+        /// The runtime could not load the file as a model (corrupt, truncated, not a model of its format).
         public static let modelUnreadable = Code("model_unreadable")
         /// The libtorch shim (`libCTorchShim.so`) or libtorch itself is missing or could not be loaded.
         public static let torchUnavailable = Code("torch_unavailable")
+        /// The OpenVINO shim (`libCOpenVINOShim.so`) or OpenVINO itself is missing or could not be loaded.
+        public static let openVINOUnavailable = Code("openvino_unavailable")
         /// torchvision's operator library is missing or could not be loaded.
         public static let operatorsUnavailable = Code("operators_unavailable")
         /// The requested device is not available to this libtorch.

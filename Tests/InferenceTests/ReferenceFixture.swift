@@ -31,7 +31,9 @@ struct ReferenceFixture: Sendable {
     let references: [Reference]
 
     var model: URL { directory.appendingPathComponent("model.pt") }
-    func stub(_ name: String) -> URL { directory.appendingPathComponent("\(name).pt") }
+    /// The same model as ONNX, for OpenVINO.
+    var onnxModel: URL { directory.appendingPathComponent("model.onnx") }
+    func stub(_ name: String, format: String = "pt") -> URL { directory.appendingPathComponent("\(name).\(format)") }
 
     static var repositoryRoot: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

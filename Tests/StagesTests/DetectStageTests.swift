@@ -107,7 +107,7 @@ private struct ContextWithStore: StageContext {
     private func makeContext(_ name: String, checkpoints: String, _ parameters: [String: JSONValue] = [:]) throws -> TestStageContext {
         var values: [String: JSONValue] = [
             "model": .string(fixture.model.path), "batch_size": .int(2), "threads": .int(1), "replicas": .int(0), "score_threshold": .int(0),
-            "device": .string("cpu"), "checkpoint_every": .int(2),
+            "device": .string("cpu"), "checkpoint_every": .int(2), "runtime": .string("libtorch"),
         ]
         values.merge(parameters) { $1 }
         return try TestStageContext(

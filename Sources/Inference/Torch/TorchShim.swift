@@ -11,10 +11,7 @@ import Glibc
 /// (relocating ~280 libraries and running libtorch's static initialisers), though only `detect`
 /// uses it. So the shim is a library of its own, `dlopen`ed by the first model load and bound
 /// function by function with `dlsym`; the types come from `ctorch.h` through `CTorchAPI`.
-///
-/// Where it is looked for: `ORCHESTRATE_TORCH_SHIM` when set, else next to the executable
-/// (`.build/<config>/`, where SwiftPM puts it beside `orchestrate` and the test runner), else
-/// in `../lib/` beside the executable's folder (an installed `bin/` + `lib/` layout).
+/// Where it is looked for: ``ShimLibrary`` (`ORCHESTRATE_TORCH_SHIM`, beside the executable, `../lib/`).
 struct TorchShim: @unchecked Sendable {
     // @unchecked: C function pointers into a library that is never unloaded; immutable.
     static let environmentVariable = "ORCHESTRATE_TORCH_SHIM"
@@ -76,63 +73,35 @@ struct TorchShim: @unchecked Sendable {
         return model
     }
 
-    /// The library file to load (see the type's documentation for the order).
+    /// The shim's file and where it is looked for.
+    static let library = ShimLibrary(
+        name: "the libtorch shim", product: "CTorchShim", fileName: fileName, environmentVariable: environmentVariable,
+        unavailable: .torchUnavailable)
+
+    /// The library file to load (see ``ShimLibrary``).
     /// - Throws: ``InferenceError`` `torchUnavailable` listing the places looked in.
     static func locate(
         environment: [String: String] = ProcessInfo.processInfo.environment,
         executable: URL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
     ) throws -> URL {
-        if let override = environment[environmentVariable], !override.isEmpty {
-            return URL(fileURLWithPath: override)
-        }
-        let folder = executable.deletingLastPathComponent()
-        let candidates = [
-            folder.appendingPathComponent(fileName),
-            folder.deletingLastPathComponent().appendingPathComponent("lib").appendingPathComponent(fileName),
-        ]
-        if let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0.path) }) { return found }
-        throw InferenceError(
-            .torchUnavailable, file: candidates[0].path,
-            "the libtorch shim was not found (looked for '\(candidates[0].path)' and '\(candidates[1].path)'); "
-                + "build it with `swift build --product CTorchShim` or set \(environmentVariable) to the library file")
+        try library.locate(environment: environment, executable: executable)
     }
 
     /// Loads the shim at `url` and binds its functions.
     /// - Throws: ``InferenceError`` `torchUnavailable` with the loader's reason (a missing file,
     ///   a missing libtorch) or the first function the library lacks.
     static func load(_ url: URL) throws -> TorchShim {
-        let path = url.path
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw InferenceError(
-                .torchUnavailable, file: path,
-                "the libtorch shim does not exist; build it with `swift build --product CTorchShim` or set "
-                    + "\(environmentVariable) to the library file")
-        }
         // RTLD_GLOBAL, as when libtorch was linked into the executable: torchvision's operator
         // library, loaded later, resolves against the same libtorch.
-        guard let handle = dlopen(path, RTLD_NOW | RTLD_GLOBAL) else {
-            throw InferenceError(.torchUnavailable, file: path, "cannot be loaded: \(lastLoaderError())")
-        }
-        func bind<Function>(_ name: String, as _: Function.Type) throws -> Function {
-            guard let symbol = dlsym(handle, name) else {
-                throw InferenceError(
-                    .torchUnavailable, file: path, "does not export '\(name)'; rebuild it with `swift build --product CTorchShim`")
-            }
-            return unsafeBitCast(symbol, to: Function.self)
-        }
+        let handle = try library.open(url)
         return TorchShim(
-            loadOperatorLibrary: try bind("ctorch_load_operator_library", as: ctorch_load_operator_library_fn.self),
-            modelLoad: try bind("ctorch_model_load", as: ctorch_model_load_fn.self),
-            modelFree: try bind("ctorch_model_free", as: ctorch_model_free_fn.self),
-            modelDetect: try bind("ctorch_model_detect", as: ctorch_model_detect_fn.self),
-            resultFrame: try bind("ctorch_result_frame", as: ctorch_result_frame_fn.self),
-            resultFree: try bind("ctorch_result_free", as: ctorch_result_free_fn.self),
-            modelEmbed: try bind("ctorch_model_embed", as: ctorch_model_embed_fn.self),
-            floatsFree: try bind("ctorch_floats_free", as: ctorch_floats_free_fn.self))
-    }
-
-    private static func lastLoaderError() -> String {
-        guard let message = dlerror() else { return "unknown loader error" }
-        return String(cString: message)
+            loadOperatorLibrary: try handle.bind("ctorch_load_operator_library", as: ctorch_load_operator_library_fn.self),
+            modelLoad: try handle.bind("ctorch_model_load", as: ctorch_model_load_fn.self),
+            modelFree: try handle.bind("ctorch_model_free", as: ctorch_model_free_fn.self),
+            modelDetect: try handle.bind("ctorch_model_detect", as: ctorch_model_detect_fn.self),
+            resultFrame: try handle.bind("ctorch_result_frame", as: ctorch_result_frame_fn.self),
+            resultFree: try handle.bind("ctorch_result_free", as: ctorch_result_free_fn.self),
+            modelEmbed: try handle.bind("ctorch_model_embed", as: ctorch_model_embed_fn.self),
+            floatsFree: try handle.bind("ctorch_floats_free", as: ctorch_floats_free_fn.self))
     }
 }

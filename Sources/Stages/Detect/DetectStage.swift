@@ -3,11 +3,13 @@ import Inference
 import Media
 import PluginAPI
 
-/// The built-in `detect` stage: runs a TorchScript Keypoint R-CNN over the frames
-/// that `decode`'s `manifest.json` keeps and writes `detections.json` (docs/stage-outputs.md).
+/// The built-in `detect` stage: runs a Keypoint R-CNN (TorchScript on libtorch, or OpenVINO IR or
+/// ONNX on OpenVINO) over the frames that `decode`'s `manifest.json` keeps and writes
+/// `detections.json` (docs/stage-outputs.md).
 ///
 /// Frames are decoded in batches on one thread while the model runs earlier batches: up to
-/// `replicas` at once, each on its own copy of the model. Every `checkpoint_every` frames (rounded
+/// `replicas` at once. Items running at once in this process share one loaded model
+/// (``DetectionModelCache``). Every `checkpoint_every` frames (rounded
 /// up to whole batches), or when 30 s have passed, the detections so far are committed as a
 /// checkpoint unit; a new attempt with the same cache key resumes after the last unit with an exact
 /// seek, and `detections.json` is always written from the units, so a resumed run's file equals an
@@ -32,18 +34,25 @@ public struct DetectStage: Stage {
     public var descriptor: PluginDescriptor {
         PluginDescriptor(
             id: "detect", version: "1",
-            summary: "Detect people and keypoints on the kept frames with a TorchScript Keypoint R-CNN (libtorch).",
+            summary: "Detect people and keypoints on the kept frames with a Keypoint R-CNN (libtorch or OpenVINO).",
             mode: .map,
             parameters: [
-                ParameterSpec("model", .file, doc: "The TorchScript Keypoint R-CNN (examples/export_keypoint_rcnn.py)."),
+                ParameterSpec(
+                    "model", .file,
+                    doc: "The Keypoint R-CNN (examples/export_keypoint_rcnn.py): TorchScript for libtorch, ONNX for "
+                        + "openvino."),
+                ParameterSpec(
+                    "runtime", .oneOf(DetectionRuntime.allCases.map(\.rawValue)), default: .string("libtorch"),
+                    doc: "The inference library that runs the model; openvino runs on the CPU only."),
                 ParameterSpec("batch_size", .integer, default: .int(1), range: .atLeast(1), doc: "Frames per forward pass."),
                 ParameterSpec(
                     "threads", .integer, default: .int(0), range: .atLeast(0), affectsOutputs: false,
-                    doc: "libtorch intra-op threads in all, shared among the replicas; 0 uses every core."),
+                    doc: "Inference threads in all, shared among the replicas; 0 uses every core."),
                 ParameterSpec(
                     "replicas", .integer, default: .int(0), range: .atLeast(0), affectsOutputs: false,
-                    doc: "Batches run at once, each on its own copy of the model with threads / replicas threads; "
-                        + "0: on cpu the largest divisor of the thread count up to 4, on cuda 1."),
+                    doc: "Batches run at once (libtorch: copies of the model, openvino: streams of one model), "
+                        + "each with threads / replicas threads; 0: on cpu the largest divisor of the thread count "
+                        + "up to 4, on cuda 1."),
                 ParameterSpec(
                     "score_threshold", .number, default: .int(0), range: ParameterRange(),
                     doc: "Detections scoring below this are dropped (all of their arrays alike)."),
@@ -59,6 +68,7 @@ public struct DetectStage: Stage {
 
     struct Options: Sendable {
         var model: URL
+        var runtime: DetectionRuntime
         var batchSize: Int
         var threads: Int
         var replicas: Int
@@ -68,6 +78,7 @@ public struct DetectStage: Stage {
 
         init(_ parameters: Parameters) throws {
             model = try parameters.url("model")
+            runtime = try parameters.choice("runtime")
             batchSize = try parameters.int("batch_size")
             threads = try parameters.int("threads")
             replicas = try parameters.int("replicas")
@@ -109,13 +120,16 @@ public struct DetectStage: Stage {
         let interrupt = DecoderInterrupt()
         do {
             return try await withTaskCancellationHandler {
-                let model = try await DetectionModelPool.load(
-                    url: options.model, replicas: options.replicas, threads: options.threads, device: options.device)
-                let reader = try await FrameBatchReader.open(
-                    video, frames: Array(frames[start...]), interrupt: interrupt, onDecoded: observer?.decoded)
-                return try await detect(
-                    reader: reader, model: model, from: start, total: frames.count, options: options, interrupt: interrupt,
-                    context: context)
+                try await DetectionModelCache.shared.withPool(
+                    url: options.model, runtime: options.runtime, replicas: options.replicas, threads: options.threads,
+                    device: options.device
+                ) { model in
+                    let reader = try await FrameBatchReader.open(
+                        video, frames: Array(frames[start...]), interrupt: interrupt, onDecoded: observer?.decoded)
+                    return try await detect(
+                        reader: reader, model: model, from: start, total: frames.count, options: options,
+                        interrupt: interrupt, context: context)
+                }
             } onCancel: {
                 interrupt.trigger()
             }

@@ -5,6 +5,8 @@ Usage: make_reference.py EXPORT_SCRIPT OUT_DIR THREADS
 
 Writes into OUT_DIR:
   model.pt        the tiny export with embeddings (seed 0), list-of-dicts output
+  model.onnx      the same model exported to ONNX (runtime openvino)
+  no-keypoints.onnx an ONNX model whose outputs lack 'keypoints' (a wrong output)
   tuple.pt        a stub returning torchvision's scripted (losses, detections) tuple, fixed values
   tensor.pt       a stub returning a bare tensor (a wrong output)
   no-keypoints.pt a stub whose detections lack 'keypoints' (a wrong output)
@@ -57,6 +59,12 @@ class NoKeypointsStub(nn.Module):
                  "scores": torch.zeros(0)} for _ in images]
 
 
+class NoKeypointsONNX(nn.Module):
+    def forward(self, image: Tensor):
+        boxes = image.mean().reshape(1, 1).expand(1, 4)
+        return boxes, torch.ones(1, dtype=torch.int64), image.mean().reshape(1)
+
+
 def make_frames():
     # Smooth gradients with a few bright rectangles: deterministic, not noise.
     rng = np.random.default_rng(7)
@@ -83,6 +91,10 @@ def main():
     torch.jit.script(TupleStub()).save(os.path.join(out_dir, "tuple.pt"))
     torch.jit.script(TensorStub()).save(os.path.join(out_dir, "tensor.pt"))
     torch.jit.script(NoKeypointsStub()).save(os.path.join(out_dir, "no-keypoints.pt"))
+    exporter.export_onnx(model, os.path.join(out_dir, "model.onnx"), 96, 160)
+    torch.onnx.export(NoKeypointsONNX(), (torch.rand(3, 8, 8),), os.path.join(out_dir, "no-keypoints.onnx"),
+                      input_names=["image"], output_names=["boxes", "labels", "scores"],
+                      dynamic_axes={"image": [1, 2]})
 
     frames = make_frames()
     listing = []
