@@ -83,14 +83,27 @@ struct CacheCommand: AsyncParsableCommand {
 
     struct GarbageCollect: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "gc", abstract: "Delete superseded entries and unreferenced objects.")
+            commandName: "gc", abstract: "Delete superseded entries, leftover checkpoints and unreferenced objects.")
 
         @Argument(help: "The pipeline file.") var pipeline: String
 
+        @Flag(name: [.customShort("n"), .long], help: "List what would be removed, one line each, and remove nothing.")
+        var dryRun = false
+
         func run() async throws {
-            let session = try PipelineSession(path: pipeline)
-            let cleanup = try session.store.collectGarbage()
-            StandardOutput.write("removed \(cleanup.entries) entries, \(cleanup.objects) objects, \(cleanup.bytes) bytes")
+            guard dryRun else {
+                let session = try PipelineSession(path: pipeline)
+                let cleanup = try session.store.collectGarbage()
+                StandardOutput.write("removed \(cleanup.entries) entries, \(cleanup.objects) objects, \(cleanup.bytes) bytes")
+                return
+            }
+            let session = try PipelineSession(path: pipeline, readOnly: true)
+            let garbage = try session.store.garbage()
+            var lines = garbage.entries.map { "entry \($0.item) \($0.cacheKey.prefix(16))" }
+            lines += garbage.checkpointKeys.map { "checkpoints \($0.prefix(16))" }
+            lines += garbage.objects.map { "object \($0.digest) \($0.size) bytes" }
+            lines.append("would remove \(garbage.entries.count) entries, \(garbage.objects.count) objects, \(garbage.bytes) bytes")
+            StandardOutput.write(lines.joined(separator: "\n"))
         }
     }
 
