@@ -73,7 +73,7 @@ let package = Package(
         .systemLibrary(name: "CTorchAPI"),
         .target(name: "Inference", dependencies: ["CTorchAPI"]),
         .target(name: "Lightly", dependencies: ["JSON"]),
-        .target(name: "Selection"),
+        .target(name: "Selection", dependencies: ["JSON"]),
         .target(
             name: "Storage",
             dependencies: ["ContentHash", .product(name: "Crypto", package: "swift-crypto")]
@@ -110,7 +110,7 @@ let package = Package(
             name: "InferenceTests", dependencies: ["Inference", "Media", "TestSupport"], exclude: ["Fixtures"]
         ),
         .testTarget(name: "LightlyTests", dependencies: ["Lightly", "JSON", "TestSupport"]),
-        .testTarget(name: "SelectionTests", dependencies: ["Selection", "TestSupport"]),
+        .testTarget(name: "SelectionTests", dependencies: ["Selection", "JSON", "TestSupport"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "TestSupport"]),
         .testTarget(name: "StagesTests", dependencies: ["Stages", "Lightly", "JSON", "TestSupport"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "JSON", "TestSupport"]),

@@ -95,6 +95,18 @@ extension JSONValue {
         }
     }
 
+    /// A short name of the JSON type, for messages: `a number`, `a list`, `an object`.
+    public var typeName: String {
+        switch self {
+        case .null: "null"
+        case .bool: "a boolean"
+        case .int, .double: "a number"
+        case .string: "a string"
+        case .array: "a list"
+        case .object: "an object"
+        }
+    }
+
     /// The value at a dot-joined key path (`weather.temperature`), or nil.
     public func value(atPath path: String) -> JSONValue? {
         var current: JSONValue = self

@@ -1,18 +1,20 @@
+public import JSON
+
 /// A problem with a stage's parameters found by ``Stage/validate(_:)`` before anything runs.
 ///
 /// The engine reports it at the YAML line and column of `path`, so a stage names the deepest
-/// key it can: `selection_config.strategies[0].strategy.type`.
+/// key it can: `["selection_config", "strategies", 0, "strategy", "type"]`.
 public struct ParameterIssue: Error, Sendable, Hashable, CustomStringConvertible {
-    /// The key path from the parameter's name: `.key` for mapping members, `[n]` for list entries.
-    public var path: String
+    /// The key path from the parameter's name (its first step) to the value at fault.
+    public var path: JSONPath
     public var message: String
 
-    public init(path: String, _ message: String) {
+    public init(_ path: JSONPath, _ message: String) {
         self.path = path
         self.message = message
     }
 
-    /// `path: message`.
+    /// `path: message`, the path written `selection_config.strategies[0].strategy.type`.
     public var description: String { "\(path): \(message)" }
 }
 

@@ -8,6 +8,9 @@ public protocol StageContext: Sendable {
     var parameters: Parameters { get }
     /// The staging directory this attempt writes its outputs into.
     var outputDirectory: URL { get }
+    /// A private folder of this attempt for files that are not outputs (a child's log, a
+    /// request file): never committed, and kept with the attempt's outputs when it fails.
+    var scratchDirectory: URL { get }
     /// The directory of the pipeline file; relative paths resolve against it.
     var pipelineDirectory: URL { get }
     /// The stage's name in the pipeline.
@@ -21,6 +24,11 @@ public protocol StageContext: Sendable {
 
     /// Records a receipt for a side effect; committed with the item.
     func recordReceipt(_ receipt: JSONValue)
+
+    /// Tells the engine, right after the spawn, that this attempt started a child leading its
+    /// own process group (`leader` is its pid), so that a run that finds this process dead can
+    /// kill the group. A stage that spawns children must call it before awaiting them.
+    func childProcessGroupStarted(leader: Int32) async
 }
 
 /// Committed progress inside one long item.

@@ -67,19 +67,19 @@ final class ConstraintState {
         let gapText = gap > 1 ? " with min_frame_gap \(gap)" : ""
         for (video, name) in videoNames.enumerated() where room[video] < minimum {
             throw SelectionError(
-                .configMismatch, path: "constraints.per_video_min",
+                .configMismatch, at: .config(["constraints", "per_video_min"]),
                 "video '\(name)' has \(available[video].count) candidate frames, of which at most \(room[video]) can be selected\(gapText); per_video_min asks for \(minimum)")
         }
         guard let count else { return }
         if shortfall > count {
             throw SelectionError(
-                .configMismatch, path: "constraints.per_video_min",
+                .configMismatch, at: .config(["constraints", "per_video_min"]),
                 "\(videoNames.count) videos × \(minimum) = \(shortfall) frames, more than the \(count) to select")
         }
         if totalRoom < count {
             let limits = [maximum < .max ? "per_video_max \(maximum)" : nil, gap > 1 ? "min_frame_gap \(gap)" : nil].compactMap { $0 }
             throw SelectionError(
-                .configMismatch, path: "constraints." + (maximum < .max ? "per_video_max" : "min_frame_gap"),
+                .configMismatch, at: .config(["constraints", .key(maximum < .max ? "per_video_max" : "min_frame_gap")]),
                 "at most \(totalRoom) frames can be selected under \(limits.joined(separator: " and ")); the selection asks for \(count)")
         }
     }

@@ -8,11 +8,11 @@ public struct EmbeddingMatrix: Sendable, Hashable {
     public init(dimension: Int, values: [Float]) throws {
         guard dimension > 0, values.count % dimension == 0 else {
             throw SelectionError(
-                .invalidInput, path: "inputs",
+                .invalidInput, at: .inputs,
                 "embedding matrix of \(values.count) values is not a whole number of rows of dimension \(dimension)")
         }
         guard values.allSatisfy(\.isFinite) else {
-            throw SelectionError(.invalidInput, path: "inputs", "embeddings contain NaN or infinite values")
+            throw SelectionError(.invalidInput, at: .inputs, "embeddings contain NaN or infinite values")
         }
         self.dimension = dimension
         self.values = values
@@ -21,10 +21,10 @@ public struct EmbeddingMatrix: Sendable, Hashable {
     /// One row per vector; all must have the same length.
     public init(rows: [[Float]]) throws {
         guard let first = rows.first else {
-            throw SelectionError(.invalidInput, path: "inputs", "an embedding matrix needs at least one row")
+            throw SelectionError(.invalidInput, at: .inputs, "an embedding matrix needs at least one row")
         }
         guard rows.allSatisfy({ $0.count == first.count }) else {
-            throw SelectionError(.invalidInput, path: "inputs", "embedding rows have different lengths")
+            throw SelectionError(.invalidInput, at: .inputs, "embedding rows have different lengths")
         }
         try self.init(dimension: first.count, values: rows.flatMap { $0 })
     }

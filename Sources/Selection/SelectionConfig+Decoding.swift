@@ -1,30 +1,45 @@
-extension SelectionConfig: Decodable {
-    /// Decodes the snake_case Lightly form.
-    /// - Throws: ``SelectionError`` with code `invalidConfig` naming the key path of the problem.
-    public init(from decoder: any Decoder) throws {
-        let node = try ConfigNode(from: decoder)
-        self = try ConfigParser.parseConfig(Field(node: node, path: "selection_config", isRoot: true))
+public import JSON
+
+extension SelectionConfig {
+    /// Reads the snake_case Lightly form straight from the parameter's value.
+    /// - Throws: ``SelectionError`` with code `invalidConfig` at the key path of the first problem.
+    public init(parsing value: JSONValue) throws(SelectionError) {
+        do {
+            self = try ConfigParser.parseConfig(Field(node: value, path: JSONPath()))
+        } catch let error as SelectionError {
+            throw error
+        } catch {
+            // The parser throws SelectionErrors only; this keeps the signature typed.
+            throw SelectionError(.invalidConfig, at: .config(JSONPath()), "\(error)")
+        }
     }
 }
 
-// A node together with the key path that reached it.
-struct Field {
-    let node: ConfigNode
-    let path: String
-    var isRoot = false
+extension SelectionConfig: Decodable {
+    /// Decodes the snake_case Lightly form (JSON or YAML text), as ``init(parsing:)`` reads it.
+    /// - Throws: ``SelectionError`` with code `invalidConfig` naming the key path of the problem.
+    public init(from decoder: any Decoder) throws {
+        try self.init(parsing: JSONValue(from: decoder))
+    }
+}
 
-    func child(_ key: String) -> String { isRoot ? key : "\(path).\(key)" }
+// A value together with the key path that reached it.
+struct Field {
+    let node: JSONValue
+    let path: JSONPath
+
+    func child(_ key: String) -> JSONPath { path.appending(key) }
 
     func fail(_ message: String) -> SelectionError {
-        SelectionError(.invalidConfig, path: path, message)
+        SelectionError(.invalidConfig, at: .config(path), message)
     }
 
     /// The object's members, after rejecting keys not in `allowed`.
     func object(allowed: [String], context: String = "") throws -> [String: Field] {
-        guard case .object(let members) = node else { throw fail("expected an object, got \(node.typeName)") }
+        guard case .object(let members) = node else { throw fail("expected an object, got \(typeName)") }
         for key in members.keys.sorted() where !allowed.contains(key) {
             let hint = ClosestMatch.hint(for: key, in: allowed, listName: "allowed keys\(context)")
-            throw SelectionError(.invalidConfig, path: child(key), "unknown key '\(key)'. \(hint)")
+            throw SelectionError(.invalidConfig, at: .config(child(key)), "unknown key '\(key)'. \(hint)")
         }
         var fields: [String: Field] = [:]
         for (key, value) in members { fields[key] = Field(node: value, path: child(key)) }
@@ -32,25 +47,25 @@ struct Field {
     }
 
     func string() throws -> String {
-        guard case .string(let value) = node else { throw fail("expected a string, got \(node.typeName)") }
+        guard case .string(let value) = node else { throw fail("expected a string, got \(typeName)") }
         return value
     }
 
     func number() throws -> Double {
-        guard case .number(let value) = node, value.isFinite else { throw fail("expected a number, got \(node.typeName)") }
+        guard let value = node.doubleValue, value.isFinite else { throw fail("expected a number, got \(typeName)") }
         return value
     }
 
     func integer() throws -> Int {
-        guard case .number(let value) = node, value.rounded() == value, abs(value) < 9.0e15 else {
+        guard let value = node.doubleValue, value.rounded() == value, abs(value) < 9.0e15 else {
             throw fail("expected an integer, got \(describe())")
         }
-        return Int(value)
+        return node.intValue ?? Int(value)
     }
 
     func array() throws -> [Field] {
-        guard case .array(let items) = node else { throw fail("expected a list, got \(node.typeName)") }
-        return items.enumerated().map { Field(node: $1, path: "\(path)[\($0)]") }
+        guard case .array(let items) = node else { throw fail("expected a list, got \(typeName)") }
+        return items.enumerated().map { Field(node: $1, path: path.appending(index: $0)) }
     }
 
     func enumValue<E: RawRepresentable & CaseIterable>(_: E.Type) throws -> E where E.RawValue == String {
@@ -62,11 +77,14 @@ struct Field {
 
     func describe() -> String {
         switch node {
-        case .number(let value): "\(value)"
+        case .int(let value): "\(Double(value))"
+        case .double(let value): "\(value)"
         case .string(let value): "'\(value)'"
-        default: node.typeName
+        default: typeName
         }
     }
+
+    var typeName: String { node.typeName }
 }
 
 enum ConfigParser {
@@ -153,7 +171,7 @@ enum ConfigParser {
     ]
 
     static func parseInput(_ field: Field) throws -> SelectionInput {
-        guard case .object(let members) = field.node else { throw field.fail("expected an object, got \(field.node.typeName)") }
+        guard case .object(let members) = field.node else { throw field.fail("expected an object, got \(field.typeName)") }
         guard let typeNode = members["type"] else { throw field.fail("missing key 'type'") }
         let type = try Field(node: typeNode, path: field.child("type")).enumValue(InputType.self)
         let fields = try field.object(allowed: inputKeys[type] ?? [], context: " for input type \(type.rawValue)")
@@ -233,7 +251,7 @@ enum ConfigParser {
     ]
 
     static func parseStrategy(_ field: Field) throws -> SelectionStrategy {
-        guard case .object(let members) = field.node else { throw field.fail("expected an object, got \(field.node.typeName)") }
+        guard case .object(let members) = field.node else { throw field.fail("expected an object, got \(field.typeName)") }
         guard let typeNode = members["type"] else { throw field.fail("missing key 'type'") }
         let kind = try Field(node: typeNode, path: field.child("type")).enumValue(SelectionStrategy.Kind.self)
         let fields = try field.object(allowed: strategyKeys[kind] ?? [], context: " for \(kind.rawValue)")
@@ -274,7 +292,7 @@ enum ConfigParser {
             }
             if let targetField = fields["target"] {
                 guard case .object(let members) = targetField.node else {
-                    throw targetField.fail("expected an object of category: fraction, got \(targetField.node.typeName)")
+                    throw targetField.fail("expected an object of category: fraction, got \(targetField.typeName)")
                 }
                 guard !members.isEmpty else { throw targetField.fail("needs at least one category") }
                 var target: [String: Double] = [:]
@@ -342,7 +360,7 @@ enum ConfigParser {
         }
         guard accepted else {
             throw SelectionError(
-                .invalidConfig, path: field.child("input"),
+                .invalidConfig, at: .config(field.child("input")),
                 "\(describe(input)) cannot be used with strategy \(strategy.kind.rawValue); it accepts \(expected)")
         }
     }

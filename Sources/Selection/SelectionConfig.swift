@@ -1,12 +1,12 @@
 /// A Lightly `selection_config` (API `SelectionConfigV4`): how many samples to select and the
 /// strategies that decide which.
 ///
-/// Decode it from the snake_case JSON or YAML the Lightly docs use; decoding throws a
-/// ``SelectionError`` naming the key path of the first problem, with a "did you mean" for
-/// misspelt keys and values:
+/// Read it from the snake_case form the Lightly docs use, as a parameter's `JSONValue`
+/// (``init(parsing:)``) or JSON text (`Decodable`); either throws a ``SelectionError`` at the key
+/// path of the first problem, with a "did you mean" for misspelt keys and values:
 ///
 /// ```swift
-/// let config = try JSONDecoder().decode(SelectionConfig.self, from: data)
+/// let config = try SelectionConfig(parsing: parameters["selection_config"]!)
 /// let issues = config.validate(against: inputs)   // tasks, scores, metadata keys
 /// ```
 public struct SelectionConfig: Sendable, Hashable {

@@ -1,3 +1,5 @@
+public import JSON
+
 /// A failure of the selection module: an invalid `selection_config`, inputs that do not fit it,
 /// or inputs that contradict each other.
 public struct SelectionError: Error, Sendable, Hashable, CustomStringConvertible {
@@ -25,25 +27,38 @@ public struct SelectionError: Error, Sendable, Hashable, CustomStringConvertible
         self.issues = issues
     }
 
-    public init(_ code: Code, path: String, _ message: String) {
-        self.init(code, issues: [ConfigIssue(path: path, message: message)])
+    public init(_ code: Code, at location: ConfigIssue.Location, _ message: String) {
+        self.init(code, issues: [ConfigIssue(location, message)])
     }
 
     public var description: String { message }
 }
 
 /// One problem in a `selection_config`, located by its key path
-/// (`strategies[2].strategy.type`).
+/// (`strategies[2].strategy.type`), or a problem of the inputs alone.
 public struct ConfigIssue: Sendable, Hashable, CustomStringConvertible {
-    /// The key path inside `selection_config`; `selection_config` itself for the whole config,
-    /// `inputs` for a problem of the inputs alone.
-    public var path: String
+    /// Where a problem is.
+    public enum Location: Sendable, Hashable {
+        /// A key path inside `selection_config`; the empty path for the whole config.
+        case config(JSONPath)
+        /// The inputs, whatever the config says.
+        case inputs
+    }
+
+    public var location: Location
     public var message: String
 
-    public init(path: String, message: String) {
-        self.path = path
+    public init(_ location: Location, _ message: String) {
+        self.location = location
         self.message = message
     }
 
-    public var description: String { "\(path): \(message)" }
+    /// `strategies[2].strategy.type: message`; `selection_config: …` for the whole config,
+    /// `inputs: …` for the inputs.
+    public var description: String {
+        switch location {
+        case .config(let path): "\(path.components.isEmpty ? "selection_config" : path.description): \(message)"
+        case .inputs: "inputs: \(message)"
+        }
+    }
 }

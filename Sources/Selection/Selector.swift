@@ -20,7 +20,7 @@ public enum Selector {
     ) throws -> SelectionResult {
         let issues = config.validate(against: inputs, sequenceLength: options.sequenceLength)
         guard issues.isEmpty else {
-            let code: SelectionError.Code = issues.contains { $0.path == "inputs" } ? .invalidInput : .configMismatch
+            let code: SelectionError.Code = issues.contains { $0.location == .inputs } ? .invalidInput : .configMismatch
             throw SelectionError(code, issues: issues)
         }
         return try SelectionRun(config: config, inputs: inputs, options: options).run()

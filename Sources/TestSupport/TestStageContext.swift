@@ -10,6 +10,8 @@ import Synchronization
 public final class TestStageContext: StageContext {
     public let parameters: Parameters
     public let outputDirectory: URL
+    /// `OUTPUT.scratch`, beside the output directory.
+    public let scratchDirectory: URL
     public let pipelineDirectory: URL
     public let stageName: String
     public let logger: Logger
@@ -26,11 +28,14 @@ public final class TestStageContext: StageContext {
     ) throws {
         self.parameters = Parameters(values: parameters, baseDirectory: pipelineDirectory)
         self.outputDirectory = outputDirectory
+        scratchDirectory = outputDirectory.appendingPathExtension("scratch")
         self.pipelineDirectory = pipelineDirectory
         self.stageName = stageName
         self.logger = Logger(label: "test.\(stageName)")
         self.checkpoints = try DirectoryCheckpointStore(root: checkpointDirectory)
-        try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
+        for folder in [outputDirectory, scratchDirectory] {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        }
     }
 
     public func reportProgress(completed: Int, total: Int?, unit: String) {
@@ -40,6 +45,9 @@ public final class TestStageContext: StageContext {
     public func recordReceipt(_ receipt: JSONValue) {
         recorded.withLock { $0.receipts.append(receipt) }
     }
+
+    /// A test outlives the children it spawns' orphans: there is no later run to kill them.
+    public func childProcessGroupStarted(leader: Int32) async {}
 
     public var receipts: [JSONValue] { recorded.withLock { $0.receipts } }
     public var lastProgress: (completed: Int, total: Int?)? { recorded.withLock { $0.progress.last } }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Testing
 import TestSupport
 
 /// Runs the built `orchestrate` binary: `$ORCHESTRATE_BIN` when set (`scripts/test.sh` points it
@@ -75,6 +76,19 @@ struct Workspace {
 
     func output(_ relative: String) throws -> Data {
         try Data(contentsOf: root.appendingPathComponent(".orchestrate/out").appendingPathComponent(relative))
+    }
+
+    /// The failed attempts kept for `item` (`STAGE/KEY`) in `WORKDIR/failed/`, oldest first.
+    func failedAttempts(_ item: String) -> [URL] {
+        let folder = root.appendingPathComponent(".orchestrate/failed/\(item)", isDirectory: true)
+        // No folder: nothing kept.
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        return names.sorted().map { folder.appendingPathComponent($0, isDirectory: true) }
+    }
+
+    /// ` (attempt folder: PATH)`, as `status` ends the line of a failed item: its newest kept attempt.
+    func attemptFolderSuffix(_ item: String) throws -> String {
+        " (attempt folder: \(try #require(failedAttempts(item).last, "no failed attempt of \(item) kept").path))"
     }
 
     /// Items whose commit completed, read straight from the database (`sqlite3`, fast).

@@ -26,7 +26,7 @@ import TestSupport
                 observer: { _ in })
             let files = AttemptFiles(directory: attemptDirectory)
             try await SlurmExecutor.writeJob(job, uses: "chunked", files: files)
-            let status = await ClusterWorker.run(attemptDirectory: attemptDirectory) { _ in CheckpointingStage(log: log) }
+            let status = try await ClusterWorker.run(attemptDirectory: attemptDirectory) { _ in CheckpointingStage(log: log) }
             statuses.append(status)
             if status != 0 { await SlurmExecutor.commitCheckpoints(from: files, to: job.checkpoints) }
         }

@@ -32,7 +32,7 @@ struct CheckpointingStage: Stage {
     func run(_ item: StageItem, context: any StageContext) async throws {
         let units = try await context.checkpoints.committedUnits()
         log.append("start at \(units.last?.cursor ?? 0)")
-        let unit = context.outputDirectory.deletingLastPathComponent().appendingPathComponent("unit")
+        let unit = context.scratchDirectory.appendingPathComponent("unit")
         try FileManager.default.createDirectory(at: unit, withIntermediateDirectories: true)
         try Data("part\(units.count)".utf8).write(to: unit.appendingPathComponent("part.txt"))
         try await context.checkpoints.commit(cursor: (units.last?.cursor ?? 0) + 10, directory: unit)

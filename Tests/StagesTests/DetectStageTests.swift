@@ -85,11 +85,13 @@ private struct ContextWithStore: StageContext {
     let checkpoints: any CheckpointStore
     var parameters: Parameters { base.parameters }
     var outputDirectory: URL { base.outputDirectory }
+    var scratchDirectory: URL { base.scratchDirectory }
     var pipelineDirectory: URL { base.pipelineDirectory }
     var stageName: String { base.stageName }
     var logger: Logger { base.logger }
     func reportProgress(completed: Int, total: Int?, unit: String) { base.reportProgress(completed: completed, total: total, unit: unit) }
     func recordReceipt(_ receipt: JSONValue) { base.recordReceipt(receipt) }
+    func childProcessGroupStarted(leader: Int32) async { await base.childProcessGroupStarted(leader: leader) }
 }
 
 @Suite struct DetectStageTests {

@@ -197,11 +197,13 @@ struct CrashingContext: StageContext {
 
     var parameters: Parameters { base.parameters }
     var outputDirectory: URL { base.outputDirectory }
+    var scratchDirectory: URL { base.scratchDirectory }
     var pipelineDirectory: URL { base.pipelineDirectory }
     var stageName: String { base.stageName }
     var logger: Logger { base.logger }
     func reportProgress(completed: Int, total: Int?, unit: String) {}
     func recordReceipt(_ receipt: JSONValue) {}
+    func childProcessGroupStarted(leader: Int32) async {}
 }
 
 @Suite(.motoServer) struct UploadStageS3Tests {

@@ -11,7 +11,6 @@ public struct CacheError: Error, Sendable, CustomStringConvertible {
         public static let database = Code("database")
         public static let corruptObject = Code("corrupt_object")
         public static let unknownItem = Code("unknown_item")
-        public static let process = Code("process")
     }
 
     public var code: Code

@@ -7,7 +7,8 @@ import Foundation
 /// ```text
 /// WORKDIR/orchestrate.sqlite   the cache (one process's driver writes it; docs/cache.md)
 /// WORKDIR/objects/             committed outputs, by content digest
-/// WORKDIR/staging/PID@BOOT/    running processes' attempt folders
+/// WORKDIR/staging/PID@BOOT/    running processes' attempt folders (laid out by AttemptFiles)
+/// WORKDIR/failed/STAGE/KEY/    the last failed attempts' folders of each item (FailedAttempts)
 /// WORKDIR/out/STAGE/KEY/       hard-link views of committed items
 /// ```
 public struct Workdir: Sendable, Hashable {
@@ -22,6 +23,8 @@ public struct Workdir: Sendable, Hashable {
     public var database: URL { root.appendingPathComponent("orchestrate.sqlite") }
     public var objects: URL { root.appendingPathComponent("objects", isDirectory: true) }
     public var staging: URL { root.appendingPathComponent("staging", isDirectory: true) }
+    /// Failed attempts' folders kept for debugging: `failed/`.
+    public var failed: URL { root.appendingPathComponent("failed", isDirectory: true) }
     /// The views of every stage: `out/`.
     public var out: URL { root.appendingPathComponent("out", isDirectory: true) }
 
@@ -42,10 +45,10 @@ public struct Workdir: Sendable, Hashable {
     }
 
     /// What a workdir may hold: the database (with its WAL files and lock), the object store,
-    /// staging and the views.
+    /// staging, failed attempts and the views.
     static let entries: Set<String> = [
         "orchestrate.sqlite", "orchestrate.sqlite-wal", "orchestrate.sqlite-shm", "orchestrate.sqlite-journal",
-        "open.lock", "objects", "staging", "out",
+        "open.lock", "objects", "staging", "failed", "out",
     ]
 
     /// The folders a new workdir gets.

@@ -61,42 +61,6 @@ struct WorkerResult: Codable, Sendable {
     var transient: Bool?
 }
 
-/// The files of one attempt folder that driver and worker exchange.
-///
-/// The worker writes `result.json`, then `exit-status` last, each through a temporary name and
-/// a rename: a worker killed at any instant leaves no `exit-status`, so the driver trusts nothing.
-struct AttemptFiles: Sendable {
-    let directory: URL
-
-    var job: URL { directory.appendingPathComponent("job.json") }
-    var result: URL { directory.appendingPathComponent("result.json") }
-    var exitStatus: URL { directory.appendingPathComponent("exit-status") }
-    /// Written when the worker starts: the job may run, yet this attempt wait behind others of its batch.
-    var started: URL { directory.appendingPathComponent("started") }
-    /// The job's standard output and error (the array script redirects into it by this name).
-    static let logName = "slurm.log"
-    var log: URL { directory.appendingPathComponent(Self.logName) }
-    var output: URL { directory.appendingPathComponent("out", isDirectory: true) }
-    var checkpoints: URL { directory.appendingPathComponent("checkpoints", isDirectory: true) }
-
-    /// Writes `data` to `file` through a temporary name, fsynced, then renamed.
-    static func writeAtomically(_ data: Data, to file: URL) throws {
-        let temporary = file.deletingLastPathComponent().appendingPathComponent(".\(file.lastPathComponent).\(getpid()).tmp")
-        try data.write(to: temporary)
-        let fd = open(temporary.path, O_RDONLY)
-        if fd >= 0 { _ = fsync(fd); close(fd) }
-        guard rename(temporary.path, file.path) == 0 else {
-            throw CacheError("cannot rename '\(temporary.path)' to '\(file.lastPathComponent)' (errno \(errno))", code: .io)
-        }
-    }
-
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
-}
-
 /// Runs one item attempt inside a cluster job (`orchestrate worker DIR`): the same stage code as
 /// a local run, outputs left in the attempt's `out/` for the driver to verify and commit.
 /// Never opens the database.
@@ -104,7 +68,9 @@ public enum ClusterWorker {
     /// Runs the attempt described by `directory/job.json`, writing `result.json` and then
     /// `exit-status`. Returns the exit status (0 when the stage succeeded).
     /// - Parameter stageFor: the plugin for the job's `uses` and plugins folder.
-    public static func run(attemptDirectory directory: URL, stageFor: (WorkerJob) throws -> any Stage) async -> Int32 {
+    /// - Throws: ``CacheError`` when `result.json` or `exit-status` cannot be written (the
+    ///   driver then sees a job that ended without its status).
+    public static func run(attemptDirectory directory: URL, stageFor: (WorkerJob) throws -> any Stage) async throws -> Int32 {
         let files = AttemptFiles(directory: directory)
         // Only for progress: the driver trusts nothing but `exit-status`.
         _ = FileManager.default.createFile(atPath: files.started.path, contents: nil)
@@ -122,13 +88,8 @@ public enum ClusterWorker {
             result.transient = stageError?.isTransient
         }
         let status: Int32 = result.error == nil ? 0 : 1
-        do {
-            try AttemptFiles.writeAtomically(AttemptFiles.encoder.encode(result), to: files.result)
-            try AttemptFiles.writeAtomically(Data("\(status)\n".utf8), to: files.exitStatus)
-        } catch {
-            FileHandle.standardError.write(Data("worker: \(error)\n".utf8))
-            return 2
-        }
+        try AttemptFiles.writeAtomically(AttemptFiles.encoder.encode(result), to: files.result)
+        try AttemptFiles.writeAtomically(Data("\(status)\n".utf8), to: files.exitStatus)
         return status
     }
 

@@ -158,19 +158,14 @@ public struct SlurmExecutor: ItemExecutor {
         case "TIMEOUT":
             return StageError(message + " (raise 'resources: time')", code: .timeout)
         default:
-            if let tail = Self.tail(of: files.log) { message += "; its log ends: \(tail)" }
+            let tail = LogTail.lines(of: files.log, count: 3)
+            if !tail.isEmpty { message += "; its log ends: \(tail.joined(separator: " | "))" }
             return StageError(message, code: .failed)
         }
     }
 
     private func memoryLimit(_ job: ItemJob) -> String {
         stages[job.id.stage]?.resources.memoryMB.map { " (mem: \($0)M; raise 'resources: mem')" } ?? ""
-    }
-
-    private static func tail(of log: URL) -> String? {
-        guard let text = try? String(contentsOf: log, encoding: .utf8) else { return nil }
-        let lines = text.split(separator: "\n").suffix(3)
-        return lines.isEmpty ? nil : lines.joined(separator: " | ")
     }
 
     static func shellQuoted(_ text: String) -> String {

@@ -20,7 +20,7 @@ public struct InterpolationScope: Sendable {
 }
 
 /// Where a string sits in a stage's `with:` block: the parameter's name, then keys and indexes.
-typealias ValuePath = [ParameterKeyPath.Component]
+typealias ValuePath = [JSONPath.Component]
 
 /// Resolves `${…}` references inside the strings of a stage's `with:` block, in two phases.
 ///

@@ -194,12 +194,12 @@ struct PipelineValidator {
     /// its key path (or the deepest node of that path the file has).
     private mutating func checkWithHook(_ plugin: any Stage, with: [String: JSONValue], stage: StageDraft) {
         for issue in plugin.validate(Parameters(values: with, baseDirectory: directory)) {
-            let path = ParameterKeyPath(issue.path)
-            guard let entry = stage.with.first(where: { $0.key.value == path.parameter }) else {
+            guard case .key(let parameter)? = issue.path.components.first,
+                  let entry = stage.with.first(where: { $0.key.value == parameter }) else {
                 problems.error(at: stage.uses?.location ?? stage.location, "\(issue)")
                 continue
             }
-            problems.error(at: path.deepestNode(in: entry.value), "\(issue)")
+            problems.error(at: entry.value.deepestNode(along: issue.path.components.dropFirst()), "\(issue)")
         }
     }
 

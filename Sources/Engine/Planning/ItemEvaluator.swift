@@ -32,7 +32,7 @@ struct ItemEvaluator: Sendable {
     let records: [ItemID: ItemRecord]
     let force: Set<String>
     private let defaultedParameters: [[String: JSONValue]]
-    /// The parameters each stage's cache key holds: ``CacheKeyPolicy/keyed(_:of:)``.
+    /// The parameters each stage's cache key holds: ``CacheKeyPolicy/keyed(_:of:_:)``.
     private let keyedParameters: [[String: JSONValue]]
 
     init(plan: ExecutionPlan, digester: SourceDigester, records: [ItemID: ItemRecord], force: Set<String>) {
@@ -41,7 +41,7 @@ struct ItemEvaluator: Sendable {
         self.records = records
         self.force = force
         defaultedParameters = plan.stages.map { ParameterTypeCheck.withDefaults($0.spec.with, of: $0.descriptor) }
-        keyedParameters = zip(plan.stages, defaultedParameters).map { CacheKeyPolicy.keyed($1, of: $0.descriptor) }
+        keyedParameters = zip(plan.stages, defaultedParameters).map { CacheKeyPolicy.keyed($1, of: $0.spec, $0.descriptor) }
     }
 
     func parameters(ofStage index: Int) -> [String: JSONValue] { defaultedParameters[index] }
@@ -64,7 +64,7 @@ struct ItemEvaluator: Sendable {
         }
         var files: [String: String] = [:]
         let values = Parameters(values: params, baseDirectory: plan.pipeline.directory)
-        for spec in stage.descriptor.parameters where CacheKeyPolicy.isKeyedByContent(spec, params[spec.name]) {
+        for spec in stage.descriptor.parameters where CacheKeyPolicy.isKeyedByContent(spec, params[spec.name], in: stage.spec) {
             files[spec.name] = try digester.digest(of: try values.url(spec.name))
         }
         return CacheKeyFields(
@@ -114,7 +114,7 @@ struct ItemEvaluator: Sendable {
         guard stage.mode == .gather else {
             return Dictionary(upstream.map { ($0.stage, workdir.view(of: $0)) }, uniquingKeysWith: { first, _ in first })
         }
-        let root = attemptDirectory.appendingPathComponent("in", isDirectory: true)
+        let root = AttemptFiles(directory: attemptDirectory).inputs
         var inputs: [String: URL] = [:]
         for name in stage.spec.needs {
             let folder = root.appendingPathComponent(name, isDirectory: true)

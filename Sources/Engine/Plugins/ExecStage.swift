@@ -12,6 +12,8 @@ import PluginAPI
 public struct ExecStage: Stage {
     /// Exit status that marks a transient failure (sysexits' `EX_TEMPFAIL`).
     public static let transientExitStatus: Int32 = 75
+    /// The command's stdout and stderr, in the attempt's scratch folder.
+    static let logName = "exec.log"
 
     public init() {}
 
@@ -28,8 +30,8 @@ public struct ExecStage: Stage {
 
     public func validate(_ parameters: Parameters) -> [ParameterIssue] {
         guard let argv = parameters["argv"]?.arrayValue else { return [] }
-        if argv.isEmpty { return [ParameterIssue(path: "argv", "must name a command: the list is empty")] }
-        if argv[0].stringValue?.isEmpty == true { return [ParameterIssue(path: "argv[0]", "must name a command, not ''")] }
+        if argv.isEmpty { return [ParameterIssue(["argv"], "must name a command: the list is empty")] }
+        if argv[0].stringValue?.isEmpty == true { return [ParameterIssue(["argv", 0], "must name a command, not ''")] }
         return []
     }
 
@@ -37,15 +39,13 @@ public struct ExecStage: Stage {
         guard let argv = context.parameters["argv"]?.arrayValue?.compactMap(\.stringValue), !argv.isEmpty else {
             throw StageError("exec needs a non-empty 'argv' list of strings", code: .invalidParameter)
         }
-        // The log sits beside the output folder, inside the attempt's private staging folder.
-        let log = context.outputDirectory.deletingLastPathComponent()
-            .appendingPathComponent("exec-\(UUID().uuidString.prefix(8)).log")
+        let log = context.scratchDirectory.appendingPathComponent(Self.logName)
         let process = Subprocess(argv: argv, directory: context.pipelineDirectory, stdinFile: nil, logFile: log,
-                                 onSpawn: (context as? EngineStageContext)?.childSpawned)
+                                 onSpawn: { await context.childProcessGroupStarted(leader: $0) })
         let termination: Subprocess.Termination
         do {
             termination = try await process.run()
-        } catch let error as CacheError {
+        } catch let error as SubprocessError {
             throw StageError(error.message, code: .failed)
         }
         try Self.check(termination, subject: "'\(argv[0])'", log: log)
@@ -66,10 +66,8 @@ public struct ExecStage: Stage {
     }
 
     /// The last lines of stderr, prefixed for an error message; empty when there are none.
-    static func tail(of log: URL, maxBytes: Int = 2000) -> String {
-        guard let data = try? Data(contentsOf: log), !data.isEmpty else { return "" }  // No log: nothing to add.
-        let text = String(decoding: data.suffix(maxBytes), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).suffix(10)
+    private static func tail(of log: URL) -> String {
+        let lines = LogTail.lines(of: log, count: 10)
         return lines.isEmpty ? "" : ": " + lines.joined(separator: "\n")
     }
 }

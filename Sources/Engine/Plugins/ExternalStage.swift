@@ -25,18 +25,17 @@ public struct ExternalStage: Stage {
         if program.contains("/"), !program.hasPrefix("/") {
             argv[0] = manifest.directory.appendingPathComponent(program).standardizedFileURL.path
         }
-        let scratch = context.outputDirectory.deletingLastPathComponent()
-        let requestFile = scratch.appendingPathComponent("request-\(UUID().uuidString.prefix(8)).json")
-        let log = scratch.appendingPathComponent("stderr-\(UUID().uuidString.prefix(8)).log")
+        let requestFile = context.scratchDirectory.appendingPathComponent("request.json")
+        let log = context.scratchDirectory.appendingPathComponent("stderr.log")
         try request(item, context: context).canonicalData().write(to: requestFile, options: .atomic)
 
         let messages = PluginMessages(context: context)
         let process = Subprocess(argv: argv, directory: context.pipelineDirectory, stdinFile: requestFile, logFile: log,
-                                 onSpawn: (context as? EngineStageContext)?.childSpawned)
+                                 onSpawn: { await context.childProcessGroupStarted(leader: $0) })
         let termination: Subprocess.Termination
         do {
             termination = try await process.run { messages.handle($0) }
-        } catch let error as CacheError {
+        } catch let error as SubprocessError {
             throw StageError("\(subject): \(error.message)", code: .failed)
         }
         try ExecStage.check(termination, subject: subject, log: log)

@@ -20,9 +20,9 @@ struct Subprocess: Sendable {
     /// Seconds between SIGTERM and SIGKILL when the task is cancelled.
     static let killGrace: Double = 3
 
-    /// Told the child's process group right after the spawn, before the child is awaited: an
-    /// item's attempt records the group with its lease (see ``ProcessGroup``).
-    var onSpawn: (@Sendable (ProcessGroup) async -> Void)?
+    /// Told the child's pid (the leader of its own process group) right after the spawn, before
+    /// the child is awaited: an item's attempt records the group with its lease (see ``ProcessGroup``).
+    var onSpawn: (@Sendable (Int32) async -> Void)?
 
     /// How the child ended.
     enum Termination: Sendable, Equatable {
@@ -31,12 +31,12 @@ struct Subprocess: Sendable {
     }
 
     /// Runs the child to its end. `onStdoutLine`, when given, receives stdout line by line.
-    /// - Throws: ``CacheError`` (code `process`) when the program cannot be started;
+    /// - Throws: ``SubprocessError`` when the program cannot be started;
     ///   `CancellationError` when the task was cancelled (the group is killed first).
     func run(onStdoutLine: (@Sendable (String) -> Void)? = nil) async throws -> Termination {
         let spawned = try spawn(pipeStdout: onStdoutLine != nil)
         let pid = spawned.pid
-        if let onSpawn, let group = ProcessGroup.led(by: pid) { await onSpawn(group) }
+        if let onSpawn { await onSpawn(pid) }
         let termination = await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Termination, Never>) in
                 DispatchQueue.global().async {
@@ -97,7 +97,7 @@ struct Subprocess: Sendable {
 
     private func spawn(pipeStdout: Bool) throws -> (pid: pid_t, stdoutReadEnd: Int32?) {
         guard let program = argv.first, !program.isEmpty else {
-            throw CacheError("empty command", code: .process)
+            throw SubprocessError("empty command")
         }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -107,7 +107,7 @@ struct Subprocess: Sendable {
         defer { posix_spawnattr_destroy(&attributes) }
 
         guard let addChdir = Self.addChdir, addChdir(&actions, directory.path) == 0 else {
-            throw CacheError("cannot run '\(program)' in '\(directory.path)': no posix_spawn chdir support", code: .process)
+            throw SubprocessError("cannot run '\(program)' in '\(directory.path)': no posix_spawn chdir support")
         }
         posix_spawn_file_actions_addopen(&actions, 0, stdinFile?.path ?? "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 2, logFile.path, O_WRONLY | O_CREAT | O_APPEND, 0o644)
@@ -116,7 +116,7 @@ struct Subprocess: Sendable {
             // Glibc's module hides pipe2; close-on-exec right after keeps other children from
             // inheriting the ends (a spawn racing in between only delays this pipe's EOF).
             guard pipe(&pipeEnds) == 0 else {
-                throw CacheError("cannot create a pipe for '\(program)' (errno \(errno))", code: .process)
+                throw SubprocessError("cannot create a pipe for '\(program)' (errno \(errno))")
             }
             for end in pipeEnds { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
             posix_spawn_file_actions_adddup2(&actions, pipeEnds[1], 1)
@@ -149,7 +149,7 @@ struct Subprocess: Sendable {
         if pipeStdout { close(pipeEnds[1]) }
         guard status == 0 else {
             if pipeStdout { close(pipeEnds[0]) }
-            throw CacheError("cannot run '\(program)': \(String(cString: strerror(status)))", code: .process)
+            throw SubprocessError("cannot run '\(program)': \(String(cString: strerror(status)))")
         }
         return (pid, pipeStdout ? pipeEnds[0] : nil)
     }

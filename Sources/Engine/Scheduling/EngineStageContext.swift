@@ -8,12 +8,12 @@ import Synchronization
 final class EngineStageContext: StageContext {
     let parameters: Parameters
     let outputDirectory: URL
+    let scratchDirectory: URL
     let pipelineDirectory: URL
     let stageName: String
     let logger: Logger
     let checkpoints: any CheckpointStore
-    /// See ``ItemJob/childSpawned``: the engine's own stages hand it to their ``Subprocess``.
-    let childSpawned: @Sendable (ProcessGroup) async -> Void
+    private let childSpawned: @Sendable (ProcessGroup) async -> Void
     private let id: ItemID
     private let observer: RunObserver
     private let receipts = Mutex<[JSONValue]>([])
@@ -21,7 +21,8 @@ final class EngineStageContext: StageContext {
 
     init(job: ItemJob) {
         parameters = job.parameters
-        outputDirectory = job.outputDirectory
+        outputDirectory = job.files.output
+        scratchDirectory = job.files.scratch
         pipelineDirectory = job.pipelineDirectory
         stageName = job.id.stage
         id = job.id
@@ -51,6 +52,12 @@ final class EngineStageContext: StageContext {
     }
 
     var recordedReceipts: [JSONValue] { receipts.withLock { $0 } }
+
+    func childProcessGroupStarted(leader: Int32) async {
+        // No /proc entry: the child is already gone, and there is no group left to kill.
+        guard let group = ProcessGroup.led(by: leader) else { return }
+        await childSpawned(group)
+    }
 }
 
 /// Checkpoint units as committed objects plus rows tied to the item's cache key.

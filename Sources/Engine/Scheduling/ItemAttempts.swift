@@ -86,7 +86,8 @@ struct ItemAttempts: Sendable {
         var attemptNumber = 0
         while true {
             let directory = try environment.staging.makeAttemptDirectory()
-            // The attempt's folder is scratch space whatever happens; the next run sweeps leftovers.
+            // Scratch space once the attempt ends, unless it failed and was moved to `failed/`;
+            // the next run sweeps what a killed run leaves.
             defer { try? FileManager.default.removeItem(at: directory) }
             do {
                 environment.observer(.itemStarted(id))
@@ -104,15 +105,17 @@ struct ItemAttempts: Sendable {
                 return .committed(index: index, outputDigest: commit.outputDigest, ranHere: true)
             } catch {
                 if Self.isCancellation(error) { throw CancellationError() }
+                // Kept for debugging; `status`, `why` and the run's summary name the newest.
+                FailedAttempts(workdir: store.workdir).keep(directory, of: id)
+                let message = "\(error)"
                 let stageError = error as? StageError
                 if stageError?.isTransient == true, attemptNumber < stage.spec.retries {
                     attemptNumber += 1
                     let delay = min(30, environment.options.retryBaseDelay * pow(2, Double(attemptNumber - 1)))
-                    environment.observer(.itemRetrying(id, attempt: attemptNumber, error: "\(error)", delay: delay))
+                    environment.observer(.itemRetrying(id, attempt: attemptNumber, error: message, delay: delay))
                     try await Task.sleep(nanoseconds: UInt64(delay * 1_000_000_000))
                     continue
                 }
-                let message = "\(error)"
                 try await store.recordFailure(item: id, cacheKey: key, fields: fields, error: message, runID: environment.runID)
                 return .failed(index: index, error: message)
             }
@@ -147,10 +150,9 @@ struct ItemAttempts: Sendable {
             of: index, committed: { evaluation.fields?.inputs[plan.items[$0].id.description] != nil },
             workdir: store.workdir, attemptDirectory: attemptDirectory)
         let stageItem = environment.evaluator.stageItem(index, inputs: inputs)
-        let output = attemptDirectory.appendingPathComponent("out", isDirectory: true)
-        let values = try environment.evaluator.resolvedParameters(index, stageItem: stageItem, outputDirectory: output)
-        let checkpoints = EngineCheckpointStore(
-            store: store, cacheKey: key, viewDirectory: attemptDirectory.appendingPathComponent("checkpoints", isDirectory: true))
+        let files = AttemptFiles(directory: attemptDirectory)
+        let values = try environment.evaluator.resolvedParameters(index, stageItem: stageItem, outputDirectory: files.output)
+        let checkpoints = EngineCheckpointStore(store: store, cacheKey: key, viewDirectory: files.checkpoints)
         return ItemJob(
             id: id, stage: stage.plugin, item: stageItem,
             parameters: Parameters(values: values, baseDirectory: plan.pipeline.directory),

@@ -11,7 +11,7 @@ public struct ItemJob: Sendable {
     public var parameters: Parameters
     public var pipelineDirectory: URL
     public var cacheKey: String
-    /// The attempt's private folder; outputs go to `attemptDirectory/out`.
+    /// The attempt's private folder, laid out by ``files``.
     public var attemptDirectory: URL
     public var timeout: Double?
     /// Durable units tied to `cacheKey` (the coordinator records them).
@@ -22,7 +22,7 @@ public struct ItemJob: Sendable {
     /// kills it if this process dies first.
     public var childSpawned: @Sendable (ProcessGroup) async -> Void = { _ in }
 
-    public var outputDirectory: URL { attemptDirectory.appendingPathComponent("out", isDirectory: true) }
+    var files: AttemptFiles { AttemptFiles(directory: attemptDirectory) }
 }
 
 /// What a successful attempt produced: files already moved into the object store.

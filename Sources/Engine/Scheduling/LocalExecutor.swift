@@ -13,14 +13,16 @@ public struct LocalExecutor: ItemExecutor {
 
     public func execute(_ job: ItemJob) async throws -> AttemptResult {
         let receipts = try await Self.runStage(job)
-        let outputs = try OutputView.ingest(directory: job.outputDirectory, into: objects)
+        let outputs = try OutputView.ingest(directory: job.files.output, into: objects)
         return AttemptResult(outputs: outputs, receipts: receipts)
     }
 
-    /// Runs the stage on the item, leaving its outputs in `job.outputDirectory`; returns its receipts.
+    /// Runs the stage on the item, leaving its outputs in the attempt's `out/`; returns its receipts.
     /// A cluster worker runs the same code in its job.
     static func runStage(_ job: ItemJob) async throws -> [JSONValue] {
-        try FileManager.default.createDirectory(at: job.outputDirectory, withIntermediateDirectories: true)
+        for folder in [job.files.output, job.files.scratch] {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        }
         let context = EngineStageContext(job: job)
         try await withTimeout(job.timeout, item: job.id) {
             try await job.stage.run(job.item, context: context)

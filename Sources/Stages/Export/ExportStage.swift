@@ -109,8 +109,9 @@ public struct ExportStage: Stage {
     public func externalStateDigest(_ item: StageItem, context: any StageContext) async throws -> String? {
         let lightly = try DatasourceParameters.open("lightly", context: context, environment: environment)
         let task = try context.parameters.string("task")
-        let runs = try await mapped { try await lightly.list(prefix: SelectionRun.runsFolder + "/") }.filter {
-            $0.key.split(separator: "/").count == 4 && ($0.key.hasSuffix("/report.json") || $0.key.hasSuffix("/selected_filenames.txt"))
+        let runs = try await mapped { try await lightly.list(prefix: SelectionRunFolder.parent + "/") }.filter {
+            let file = SelectionRunFolder.parse($0.key)?.file
+            return file == SelectionRunFolder.report || file == SelectionRunFolder.selectedFilenames
         }
         let predictions = try await mapped { try await lightly.list(prefix: LightlyLayout.taskDirectory(task) + "/") }
         let lines = [lightly.location.description] + (runs + predictions).map { object in
@@ -180,7 +181,7 @@ public struct ExportStage: Stage {
                 throw StageError("cannot write '\(url.path)': \(error.localizedDescription)")
             }
         }
-        for frame in frames { try store(frame.png, "frames/\(frame.name)") }
+        for frame in frames { try store(frame.png, SelectionRunFolder.frame(frame.name)) }
         do {
             for format in ExportFormat.allCases where formats.contains(format) {
                 let data = switch format {

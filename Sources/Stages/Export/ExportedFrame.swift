@@ -74,7 +74,7 @@ struct FrameExporter {
     private func parse(_ name: String) throws -> SelectedFrame {
         guard let parsed = ParsedFrameName(name), parsed.imageExtension == "png" else {
             throw StageError(
-                "Lightly datasource '\(lightly.location.description)', key '\(run.folder)/selected_filenames.txt': '\(name)' is not a frame name ({video without extension}-{index}-{extension}.png)",
+                "Lightly datasource '\(lightly.location.description)', key '\(run.folder.key(SelectionRunFolder.selectedFilenames))': '\(name)' is not a frame name ({video without extension}-{index}-{extension}.png)",
                 code: .invalidInput)
         }
         return SelectedFrame(name: name, video: parsed.videoPath, index: parsed.index)

@@ -10,11 +10,9 @@ struct SelectionRun: Sendable, Hashable {
     /// Frame names in pick order, as in `selected_filenames.txt`.
     var selected: [String]
 
-    static let runsFolder = ".lightly/runs"
+    var folder: SelectionRunFolder { SelectionRunFolder(runID: id) }
 
-    var folder: String { "\(Self.runsFolder)/\(id)" }
-
-    func frameKey(_ name: String) -> String { "\(folder)/frames/\(name)" }
+    func frameKey(_ name: String) -> String { folder.key(SelectionRunFolder.frame(name)) }
 
     /// The part of `report.json` that `export` reads.
     private struct ReportHeader: Decodable {
@@ -45,10 +43,11 @@ struct SelectionRun: Sendable, Hashable {
             header = try await find(tag: tag, in: lightly)
         }
         let (id, runTag) = header
-        let listKey = "\(runsFolder)/\(id)/selected_filenames.txt"
+        let folder = SelectionRunFolder(runID: id)
+        let listKey = folder.key(SelectionRunFolder.selectedFilenames)
         guard try await mapped({ try await lightly.head(listKey) }) != nil else {
             throw StageError(
-                "Lightly datasource '\(datasource)': the run folder '\(runsFolder)/\(id)/' of tag '\(runTag)' has no selected_filenames.txt (key '\(listKey)'); run the schedule stage again",
+                "Lightly datasource '\(datasource)': the run folder '\(folder.key)/' of tag '\(runTag)' has no selected_filenames.txt (key '\(listKey)'); run the schedule stage again",
                 code: .missingInput)
         }
         let text = String(decoding: try await mapped { try await lightly.get(listKey, range: nil) }, as: UTF8.self)
@@ -64,9 +63,9 @@ struct SelectionRun: Sendable, Hashable {
             // A gather input has one folder per upstream item; a map input is the item's folder itself.
             let children = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []  // Unreadable: not a run.
             for folder in [directory] + children.sorted().map({ directory.appendingPathComponent($0) }) {
-                let report = folder.appendingPathComponent("report.json")
+                let report = folder.appendingPathComponent(SelectionRunFolder.report)
                 guard FileManager.default.fileExists(atPath: report.path),
-                      FileManager.default.fileExists(atPath: folder.appendingPathComponent("selected_filenames.txt").path)
+                      FileManager.default.fileExists(atPath: folder.appendingPathComponent(SelectionRunFolder.selectedFilenames).path)
                 else { continue }
                 do {
                     return try JSONDecoder().decode(ReportHeader.self, from: Data(contentsOf: report))
@@ -80,9 +79,9 @@ struct SelectionRun: Sendable, Hashable {
 
     /// The run whose `report.json` has `run.tag == tag`.
     private static func find(tag: String, in lightly: any BlobStore) async throws -> (String, String) {
-        let reports = try await mapped { try await lightly.list(prefix: runsFolder + "/") }
+        let reports = try await mapped { try await lightly.list(prefix: SelectionRunFolder.parent + "/") }
             .map(\.key)
-            .filter { $0.hasSuffix("/report.json") && $0.split(separator: "/").count == 4 }
+            .filter { SelectionRunFolder.parse($0)?.file == SelectionRunFolder.report }
         var tags: [String] = []
         for key in reports {
             let data = try await mapped { try await lightly.get(key, range: nil) }
@@ -92,7 +91,7 @@ struct SelectionRun: Sendable, Hashable {
         }
         let known = tags.isEmpty ? "it holds no selection run" : "its tags are " + tags.sorted().map { "'\($0)'" }.joined(separator: ", ")
         throw StageError(
-            "Lightly datasource '\(lightly.location.description)': unknown tag '\(tag)' under '\(runsFolder)/'; \(known)",
+            "Lightly datasource '\(lightly.location.description)': unknown tag '\(tag)' under '\(SelectionRunFolder.parent)/'; \(known)",
             code: .invalidParameter)
     }
 }

@@ -26,14 +26,14 @@ struct MetadataField {
     static func userFields(_ fields: [String: JSONValue]) throws(ParameterIssues) -> [(MetadataField, JSONValue)] {
         var result: [(MetadataField, JSONValue)] = []
         func issue(_ path: String, _ message: String) -> ParameterIssues {
-            ParameterIssues([ParameterIssue(path: path, message)])
+            ParameterIssues([ParameterIssue(location(of: path), message)])
         }
         func visit(_ value: JSONValue, path: String) throws(ParameterIssues) {
             if case .object(let object) = value, let explicitType = object["type"]?.stringValue, let raw = object["value"] {
                 let type = MetadataValueDataType(rawValue: explicitType)
                 let json = raw
                 guard type.kind != nil, type.accepts(json) else {
-                    throw issue("fields.\(path)", "\(json) is not a value of type '\(explicitType)'")
+                    throw issue(path, "\(json) is not a value of type '\(explicitType)'")
                 }
                 let name = object["name"]?.stringValue ?? path
                 result.append((MetadataField(name, path: path, type: type), json))
@@ -49,17 +49,23 @@ struct MetadataField {
             case .int: type = .numericInt
             case .double: type = .numericFloat
             case .null, .array:
-                throw issue("fields.\(path)", "a field needs a string, number or boolean value")
+                throw issue(path, "a field needs a string, number or boolean value")
             }
             result.append((MetadataField(path, path: path, type: type), value))
         }
         for key in fields.keys.sorted() {
             guard !key.isEmpty, !key.contains("."), key != "lightly" else {
-                throw issue("fields.\(key)", "'\(key)' is not a field name (no dots; 'lightly' is reserved)")
+                throw issue(key, "'\(key)' is not a field name (no dots; 'lightly' is reserved)")
             }
             try visit(fields[key] ?? .null, path: key)
         }
         return result
+    }
+
+    /// Where the field at a dot-joined path is written in the `fields` parameter: one key per
+    /// name between dots (`teams.home` is `fields.teams.home`).
+    static func location(of path: String) -> JSONPath {
+        JSONPath(["fields"] + path.split(separator: ".", omittingEmptySubsequences: false).map { .key(String($0)) })
     }
 }
 

@@ -62,7 +62,7 @@ public struct MetadataStage: Stage {
             builtIn.contains { $0.entry.path == user.entry.path || user.entry.path.hasPrefix($0.entry.path + ".") }
         }) {
             let path = clash.0.entry.path
-            throw ParameterIssues([ParameterIssue(path: "fields.\(path)", "'\(path)' is a built-in field")])
+            throw ParameterIssues([ParameterIssue(MetadataField.location(of: path), "'\(path)' is a built-in field")])
         }
         return userFields
     }

@@ -7,10 +7,6 @@ import Storage
 /// datasource and the `.lightly` files (predictions, metadata, embeddings) of the Lightly one.
 /// `.lightly/runs/` is listed apart: runs write there, so it never enters a digest.
 struct DatasourceSnapshot: Sendable {
-    /// The run folders' prefix in the Lightly datasource.
-    static let runsPrefix = ".lightly/runs/"
-    static let selectedFilenames = "selected_filenames.txt"
-
     let input: any BlobStore
     let lightly: any BlobStore
     /// Videos of the input datasource, by key.
@@ -24,14 +20,14 @@ struct DatasourceSnapshot: Sendable {
         let inputObjects = try await mapped { try await input.list(prefix: "") }
         let lightlyObjects = try await mapped { try await lightly.list(prefix: LightlyLayout.root + "/") }
         var runs: [String: String] = [:]
-        for object in lightlyObjects where object.key.hasPrefix(runsPrefix) {
-            let parts = object.key.dropFirst(runsPrefix.count).split(separator: "/")
-            if parts.count == 2, parts[1] == selectedFilenames { runs[String(parts[0])] = object.key }
+        for object in lightlyObjects {
+            guard let (folder, file) = SelectionRunFolder.parse(object.key), file == SelectionRunFolder.selectedFilenames else { continue }
+            runs[folder.runID] = object.key
         }
         return DatasourceSnapshot(
             input: input, lightly: lightly,
             videos: inputObjects.filter { isVideo($0.key) },
-            lightlyFiles: lightlyObjects.filter { !$0.key.hasPrefix(runsPrefix) && !$0.key.hasPrefix(LightlyLayout.root + "/tmp") },
+            lightlyFiles: lightlyObjects.filter { !$0.key.hasPrefix(SelectionRunFolder.parent + "/") && !$0.key.hasPrefix(LightlyLayout.root + "/tmp") },
             runs: runs)
     }
 

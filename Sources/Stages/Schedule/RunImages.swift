@@ -37,7 +37,7 @@ struct RunImages {
             for frame in frames {
                 let candidate = inputs.candidates[frame]
                 guard let image = images[candidate.index] else { continue }
-                try writer.write(try png(image, candidate.name), to: "frames/\(candidate.name)")
+                try writer.write(try png(image, candidate.name), to: SelectionRunFolder.frame(candidate.name))
                 crops += try writeCrops(of: image, frame: frame)
             }
             progress(done + 1, videos.count)

@@ -42,43 +42,41 @@ struct ScheduleSettings: Sendable {
     ///   (`selection_config.strategies[0].strategy.type: unknown value 'DIVERSTY'. …`).
     init(_ parameters: Parameters) throws(ParameterIssues) {
         guard let selection = parameters["selection_config"], selection.objectValue != nil else {
-            throw Self.issue("selection_config", "must be an object (the Lightly selection config)")
+            throw Self.issue(["selection_config"], "must be an object (the Lightly selection config)")
         }
         selectionConfigJSON = selection
         do {
-            selectionConfig = try selection.decode(SelectionConfig.self)
-        } catch let error as SelectionError {
-            throw ParameterIssues(error.issues.map(Self.selectionIssue))
+            selectionConfig = try SelectionConfig(parsing: selection)
         } catch {
-            throw Self.issue("selection_config", "\(error)")
+            throw ParameterIssues(error.issues.map(Self.selectionIssue))
         }
         workerConfig = try Self.object(parameters, "worker_config", allowed: Self.workerKeys)
         lightlyConfig = try Self.object(parameters, "lightly_config", allowed: Self.lightlyKeys)
 
         if let value = parameters["seed"], value != .null {
-            seed = try Self.seed(value, "seed")
+            seed = try Self.seed(value, ["seed"])
         } else if let value = lightlyConfig["seed"] {
-            seed = try Self.seed(value, "lightly_config.seed")
+            seed = try Self.seed(value, ["lightly_config", "seed"])
         } else {
             seed = 0
         }
 
         if let value = workerConfig["embeddings"] {
             guard let name = value.stringValue, !name.isEmpty, !name.hasPrefix("/"), !name.split(separator: "/").contains("..") else {
-                throw Self.issue("worker_config.embeddings", "expected a CSV path relative to .lightly/embeddings/, got \(value)")
+                throw Self.issue(["worker_config", "embeddings"], "expected a CSV path relative to .lightly/embeddings/, got \(value)")
             }
             customEmbeddings = name
         }
-        sequenceLength = try Self.integer(workerConfig["selected_sequence_length"], "worker_config.selected_sequence_length") ?? 1
+        sequenceLength = try Self.integer(workerConfig["selected_sequence_length"], ["worker_config", "selected_sequence_length"]) ?? 1
         guard sequenceLength >= 1 else {
-            throw Self.issue("worker_config.selected_sequence_length", "must be at least 1, got \(sequenceLength)")
+            throw Self.issue(["worker_config", "selected_sequence_length"], "must be at least 1, got \(sequenceLength)")
         }
-        usesDatapool = try Self.boolean(workerConfig["use_datapool"], "worker_config.use_datapool") ?? true
-        normalizesEmbeddings = try Self.boolean(workerConfig["normalize_embeddings"], "worker_config.normalize_embeddings") ?? true
+        usesDatapool = try Self.boolean(workerConfig["use_datapool"], ["worker_config", "use_datapool"]) ?? true
+        normalizesEmbeddings = try Self.boolean(workerConfig["normalize_embeddings"], ["worker_config", "normalize_embeddings"]) ?? true
         if let path = parameters.optionalString("embedding_model"), !path.isEmpty {
             embeddingModel = try? parameters.url("embedding_model")
         }
-        embeddingInputSize = try Self.integer(parameters["embedding_input_size"], "embedding_input_size") ?? 224
+        embeddingInputSize = try Self.integer(parameters["embedding_input_size"], ["embedding_input_size"]) ?? 224
         ignoredOptions = workerConfig.keys.filter { !Self.usedWorkerKeys.contains($0) }.sorted().map { "worker_config.\($0)" }
             + lightlyConfig.keys.filter { $0 != "seed" }.sorted().map { "lightly_config.\($0)" }
     }
@@ -94,39 +92,40 @@ struct ScheduleSettings: Sendable {
     }
 
     /// A Selection issue with its path from the parameter (`selection_config.n_sample`); a problem
-    /// of the inputs alone keeps its path, `inputs`.
+    /// of the inputs alone is at `inputs`.
     static func selectionIssue(_ issue: ConfigIssue) -> ParameterIssue {
-        let path = issue.path == "selection_config" || issue.path.hasPrefix("selection_config.") || issue.path == "inputs" ? issue.path
-            : "selection_config.\(issue.path)"
-        return ParameterIssue(path: path, issue.message)
+        switch issue.location {
+        case .config(let path): ParameterIssue(JSONPath(["selection_config"]).appending(path), issue.message)
+        case .inputs: ParameterIssue(["inputs"], issue.message)
+        }
     }
 
-    private static func issue(_ path: String, _ message: String) -> ParameterIssues {
-        ParameterIssues([ParameterIssue(path: path, message)])
+    private static func issue(_ path: JSONPath, _ message: String) -> ParameterIssues {
+        ParameterIssues([ParameterIssue(path, message)])
     }
 
     private static func object(_ parameters: Parameters, _ name: String, allowed: [String]) throws(ParameterIssues) -> [String: JSONValue] {
         guard let value = parameters[name], value != .null else { return [:] }
-        guard let object = value.objectValue else { throw issue(name, "must be an object") }
+        guard let object = value.objectValue else { throw issue([.key(name)], "must be an object") }
         let unknown = object.keys.sorted().filter { !allowed.contains($0) }.map { key in
-            ParameterIssue(path: "\(name).\(key)", "option '\(key)' does not exist\(NameSuggestion.hint(for: key, in: allowed))")
+            ParameterIssue([.key(name), .key(key)], "option '\(key)' does not exist\(NameSuggestion.hint(for: key, in: allowed))")
         }
         if !unknown.isEmpty { throw ParameterIssues(unknown) }
         return object
     }
 
-    private static func seed(_ value: JSONValue, _ path: String) throws(ParameterIssues) -> UInt64 {
+    private static func seed(_ value: JSONValue, _ path: JSONPath) throws(ParameterIssues) -> UInt64 {
         guard let seed = value.intValue else { throw issue(path, "expected an integer, got \(value)") }
         return UInt64(bitPattern: Int64(seed))
     }
 
-    private static func integer(_ value: JSONValue?, _ path: String) throws(ParameterIssues) -> Int? {
+    private static func integer(_ value: JSONValue?, _ path: JSONPath) throws(ParameterIssues) -> Int? {
         guard let value else { return nil }
         guard let int = value.intValue else { throw issue(path, "expected an integer, got \(value)") }
         return int
     }
 
-    private static func boolean(_ value: JSONValue?, _ path: String) throws(ParameterIssues) -> Bool? {
+    private static func boolean(_ value: JSONValue?, _ path: JSONPath) throws(ParameterIssues) -> Bool? {
         guard let value else { return nil }
         guard let bool = value.boolValue else { throw issue(path, "expected a boolean, got \(value)") }
         return bool

@@ -173,7 +173,7 @@ public struct ScheduleStage: Stage {
         try writer.removeAll()
         mark = clock.now
         let selectedNames = result.selectedFrames.map { inputs.candidates[$0].name }
-        try writer.write(Data(selectedNames.map { $0 + "\n" }.joined().utf8), to: DatasourceSnapshot.selectedFilenames)
+        try writer.write(Data(selectedNames.map { $0 + "\n" }.joined().utf8), to: SelectionRunFolder.selectedFilenames)
         try writer.write(Data(ScoreTable(inputs: inputs, result: result, config: settings.selectionConfig).csv().utf8), to: "scores.csv")
         if let embeddings = inputs.frameEmbeddings {
             try writer.write(Data(try EmbeddingsTable.csv(names: inputs.candidates.map(\.name), embeddings: embeddings).utf8), to: "embeddings.csv")
@@ -214,19 +214,20 @@ public struct ScheduleStage: Stage {
     /// Copies the run folder to `.lightly/runs/<run id>/`, `selected_filenames.txt` last: a run
     /// interrupted before it is not part of any later run's datapool.
     private func upload(writer: RunWriter, runID: String, to lightly: any BlobStore) async throws -> JSONValue {
-        let prefix = DatasourceSnapshot.runsPrefix + runID + "/"
+        let folder = SelectionRunFolder(runID: runID)
+        let last = SelectionRunFolder.selectedFilenames
         let files = try writer.files().filter { $0 != Self.timingsFile }.sorted { a, b in
-            (a == DatasourceSnapshot.selectedFilenames ? 1 : 0, a) < (b == DatasourceSnapshot.selectedFilenames ? 1 : 0, b)
+            (a == last ? 1 : 0, a) < (b == last ? 1 : 0, b)
         }
-        var last: ObjectInfo?
+        var uploaded: ObjectInfo?
         for file in files {
             let data = try writer.read(file)
-            last = try await mapped { try await lightly.put(prefix + file, data: data) }
+            uploaded = try await mapped { try await lightly.put(folder.key(file), data: data) }
         }
-        guard let last else { throw StageError("run \(runID) wrote no files") }
+        guard let uploaded else { throw StageError("run \(runID) wrote no files") }
         return .object([
             "run_id": .string(runID), "datasource": .string(lightly.location.description),
-            "key": .string(last.key), "size": .int(Int(last.size)),
+            "key": .string(uploaded.key), "size": .int(Int(uploaded.size)),
         ])
     }
 

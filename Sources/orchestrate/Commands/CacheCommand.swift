@@ -10,11 +10,11 @@ struct CacheCommand: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "ls", abstract: "List cache entries: item, key, files, bytes, creation time.")
 
-        @Argument(help: "The pipeline file.") var pipeline: String
+        @OptionGroup var options: PipelineOptions
         @Argument(help: "Only this stage's entries.") var stage: String?
 
         func run() async throws {
-            let session = try PipelineSession(path: pipeline, readOnly: true)
+            let session = try options.session(readOnly: true)
             if let stage { try session.requireStage(stage, option: "stage") }
             let current = Set(try session.store.items().values.map(\.cacheKey))
             let formatter = ISO8601DateFormatter()
@@ -29,12 +29,12 @@ struct CacheCommand: AsyncParsableCommand {
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "show", abstract: "Show an entry's key fields, outputs and receipts.")
 
-        @Argument(help: "The pipeline file.") var pipeline: String
+        @OptionGroup var options: PipelineOptions
         @Argument(help: ArgumentHelp("STAGE/KEY (its current entry) or a cache key (or a prefix of one).", valueName: "item-or-key"))
         var target: String
 
         func run() async throws {
-            let session = try PipelineSession(path: pipeline, readOnly: true)
+            let session = try options.session(readOnly: true)
             let store = session.store
             var entry: CacheEntry?
             if let id = ItemID(target), let record = try store.items()[id] {
@@ -68,10 +68,10 @@ struct CacheCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "verify", abstract: "Re-hash every object; drop entries with damaged files so the next run recomputes them.")
 
-        @Argument(help: "The pipeline file.") var pipeline: String
+        @OptionGroup var options: PipelineOptions
 
         func run() async throws {
-            let session = try PipelineSession(path: pipeline)
+            let session = try options.session()
             let damage = try session.store.verify()
             for problem in damage {
                 StandardOutput.write("damaged \(problem.digest): \(problem.items.map(\.description).joined(separator: ", "))")
@@ -83,25 +83,29 @@ struct CacheCommand: AsyncParsableCommand {
 
     struct GarbageCollect: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "gc", abstract: "Delete superseded entries, leftover checkpoints and unreferenced objects.")
+            commandName: "gc",
+            abstract: "Delete superseded entries, leftover checkpoints, unreferenced objects and kept failed attempts.")
 
-        @Argument(help: "The pipeline file.") var pipeline: String
+        @OptionGroup var options: PipelineOptions
 
         @Flag(name: [.customShort("n"), .long], help: "List what would be removed, one line each, and remove nothing.")
         var dryRun = false
 
         func run() async throws {
             guard dryRun else {
-                let session = try PipelineSession(path: pipeline)
+                let session = try options.session()
                 let cleanup = try session.store.collectGarbage()
                 StandardOutput.write("removed \(cleanup.entries) entries, \(cleanup.objects) objects, \(cleanup.bytes) bytes")
+                let failed = try FailedAttempts(workdir: session.store.workdir).removeAll()
+                if failed.folders > 0 { StandardOutput.write("removed \(failed.folders) failed attempt folders, \(failed.bytes) bytes") }
                 return
             }
-            let session = try PipelineSession(path: pipeline, readOnly: true)
+            let session = try options.session(readOnly: true)
             let garbage = try session.store.garbage()
             var lines = garbage.entries.map { "entry \($0.item) \($0.cacheKey.prefix(16))" }
             lines += garbage.checkpointKeys.map { "checkpoints \($0.prefix(16))" }
             lines += garbage.objects.map { "object \($0.digest) \($0.size) bytes" }
+            lines += FailedAttempts(workdir: session.store.workdir).all().map { "failed attempt \($0.path)" }
             lines.append("would remove \(garbage.entries.count) entries, \(garbage.objects.count) objects, \(garbage.bytes) bytes")
             StandardOutput.write(lines.joined(separator: "\n"))
         }
@@ -111,11 +115,11 @@ struct CacheCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "clear", abstract: "Forget the cache of one stage (or all) so its items run again.")
 
-        @Argument(help: "The pipeline file.") var pipeline: String
+        @OptionGroup var options: PipelineOptions
         @Argument(help: "Only this stage.") var stage: String?
 
         func run() async throws {
-            let session = try PipelineSession(path: pipeline)
+            let session = try options.session()
             if let stage { try session.requireStage(stage, option: "stage") }
             let cleanup = try session.store.clear(stage: stage)
             StandardOutput.write("removed \(cleanup.entries) entries, \(cleanup.objects) objects, \(cleanup.bytes) bytes")

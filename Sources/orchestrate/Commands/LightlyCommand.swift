@@ -33,7 +33,7 @@ extension LightlyCommand {
         func run() async throws {
             let root = directory.lastPathComponent == ".lightly" ? directory.deletingLastPathComponent() : directory
             for folder in [root, input].compactMap({ $0 }) where !Self.isDirectory(folder) {
-                FileHandle.standardError.write(Data("error: '\(folder.path)' is not a folder\n".utf8))
+                StandardError.write("error: '\(folder.path)' is not a folder")
                 throw ExitCode(2)
             }
             let catalog = input.map { FFprobeInputCatalog(root: $0) }

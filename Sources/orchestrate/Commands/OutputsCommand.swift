@@ -7,8 +7,7 @@ struct OutputsCommand: AsyncParsableCommand {
         commandName: "outputs",
         abstract: "List committed output files, one absolute path per line: WORKDIR/out/STAGE/KEY/RELPATH.")
 
-    @Argument(help: "The pipeline file.", completion: .file(extensions: ["yaml", "yml"]))
-    var pipeline: String
+    @OptionGroup var options: PipelineOptions
 
     @Argument(help: ArgumentHelp("A stage, or one item of it.", valueName: "stage[/key]"))
     var item: String
@@ -17,7 +16,7 @@ struct OutputsCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let session = try PipelineSession(path: pipeline, readOnly: true)
+        let session = try options.session(readOnly: true)
         let (stage, key) = try session.parseItemSelector(item)
         let records = try session.store.items().values
             .filter { $0.id.stage == stage && (key == nil || $0.id.key == key) && $0.state == .done }

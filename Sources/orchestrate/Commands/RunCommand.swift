@@ -14,8 +14,7 @@ struct RunCommand: AsyncParsableCommand {
             pipeline or usage, 130 when interrupted.
             """)
 
-    @Argument(help: "The pipeline file.", completion: .file(extensions: ["yaml", "yml"]))
-    var pipeline: String
+    @OptionGroup var options: PipelineOptions
 
     @Option(name: .long, help: ArgumentHelp(
         "Run this stage's items (or this one item) again from scratch, ignoring the cache and checkpoints (repeatable).",
@@ -50,7 +49,7 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let session = try PipelineSession(path: pipeline)
+        let session = try options.session()
         if !force.isEmpty {
             let plan = try session.plan()
             for target in force { try session.requireStageOrItem(target, option: "--force", plan: plan) }
@@ -58,18 +57,18 @@ struct RunCommand: AsyncParsableCommand {
         if let from { try session.requireStage(from, option: "--from") }
         if let until { try session.requireStage(until, option: "--until") }
         if let from, let until { try session.requireUpstream(from, of: until) }
-        var options = RunOptions(
+        var runOptions = RunOptions(
             jobs: jobs ?? defaultJobs(session.pipeline), force: Set(force), from: from,
             until: until, dryRun: dryRun, argv: CommandLine.arguments)
-        options.keepGoing = keepGoing
+        runOptions.keepGoing = keepGoing
         if dryRun {
-            try await printPlan(session, options: options)
+            try await printPlan(session, options: runOptions)
             return
         }
         let display = ProgressDisplay(json: json)
         LoggingSystem.bootstrap { _ in ProgressLogHandler(display: display) }
         let runner = PipelineRunner(
-            pipeline: session.pipeline, registry: session.registry, store: session.store, options: options,
+            pipeline: session.pipeline, registry: session.registry, store: session.store, options: runOptions,
             executor: ExecutorRouter(pipeline: session.pipeline, store: session.store, runExecutor: executor),
             observer: { display.handle($0) })
         let outcome: Interruption.Outcome<RunSummary>
@@ -86,7 +85,7 @@ struct RunCommand: AsyncParsableCommand {
             StandardError.write(Self.interruptedMessage)
             throw ExitCode(130)
         }
-        report(summary)
+        report(summary, session: session)
         if summary.interrupted { StandardError.write(Self.interruptedMessage) }
         if !json {
             let committed = Set(summary.outcomes.filter { $0.outcome == .done || $0.outcome == .cached }.map(\.id))
@@ -128,7 +127,7 @@ struct RunCommand: AsyncParsableCommand {
         }
     }
 
-    private func report(_ summary: RunSummary) {
+    private func report(_ summary: RunSummary, session: PipelineSession) {
         let failures = summary.failures
         let skipped = summary.count { if case .skipped = $0 { true } else { false } }
         let cancelled = summary.count { $0 == .cancelled }
@@ -142,7 +141,10 @@ struct RunCommand: AsyncParsableCommand {
             return
         }
         StandardError.write(line)
-        for (id, error) in failures { StandardError.write("  \(id): \(error)") }
+        for (id, error) in failures {
+            StandardError.write("  \(id): \(error)")
+            if let folder = session.failedAttemptFolder(of: id) { StandardError.write("    attempt folder: \(folder)") }
+        }
         // Why each item did not run (`not run: upstream decode/x.mp4 failed`), but for those the
         // options leave alone; a long list is cut, `status` has them all.
         let notRun = summary.outcomes.compactMap { item -> String? in

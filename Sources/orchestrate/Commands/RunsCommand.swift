@@ -6,14 +6,13 @@ struct RunsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "runs", abstract: "List past runs with their times and outcomes.")
 
-    @Argument(help: "The pipeline file.", completion: .file(extensions: ["yaml", "yml"]))
-    var pipeline: String
+    @OptionGroup var options: PipelineOptions
 
     @Flag(name: .long, help: "Print one JSON object per run.")
     var json = false
 
     func run() async throws {
-        let session = try PipelineSession(path: pipeline, readOnly: true)
+        let session = try options.session(readOnly: true)
         let formatter = ISO8601DateFormatter()
         for run in try session.store.runs() {
             let outcome = run.outcome ?? (run.finishedAt == nil ? "interrupted-or-running" : "unknown")

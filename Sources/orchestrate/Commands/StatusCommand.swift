@@ -6,16 +6,18 @@ struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
         abstract: "Show every item's state: cached, done, failed (with its error) or pending.",
-        discussion: "One line per item, 'STAGE/KEY STATE', the error after it for a failed item. Safe during a run.")
+        discussion: """
+            One line per item, 'STAGE/KEY STATE'; for a failed item, its error and the folder its last \
+            failed attempt left (see 'cache gc'). Safe during a run.
+            """)
 
-    @Argument(help: "The pipeline file.", completion: .file(extensions: ["yaml", "yml"]))
-    var pipeline: String
+    @OptionGroup var options: PipelineOptions
 
     @Flag(name: .long, help: "Print one JSON object per item.")
     var json = false
 
     func run() async throws {
-        let session = try PipelineSession(path: pipeline, readOnly: true)
+        let session = try options.session(readOnly: true)
         let inspector = PipelineInspector(pipeline: session.pipeline, registry: session.registry, store: session.store)
         var lines: [String] = []  // Written at once: one write, not one per item.
         for status in try await inspector.inspect() {
@@ -23,9 +25,11 @@ struct StatusCommand: AsyncParsableCommand {
                 var object: [String: Any] = ["item": status.id.description, "stage": status.id.stage,
                                              "key": status.id.key, "state": status.state.rawValue]
                 if let error = status.error { object["error"] = error }
+                if status.error != nil { object["attempt_folder"] = session.failedAttemptFolder(of: status.id) }
                 StandardOutput.json(object)
             } else if let error = status.error {
-                lines.append("\(status.id) \(status.state.rawValue) \(error.replacingOccurrences(of: "\n", with: " | "))")
+                let folder = session.failedAttemptFolder(of: status.id).map { " (attempt folder: \($0))" } ?? ""
+                lines.append("\(status.id) \(status.state.rawValue) \(error.replacingOccurrences(of: "\n", with: " | "))\(folder)")
             } else {
                 lines.append("\(status.id) \(status.state.rawValue)")
             }

@@ -7,14 +7,13 @@ struct WhyCommand: AsyncParsableCommand {
         commandName: "why",
         abstract: "Explain an item's cache state: which cache-key fields changed, with old and new values.")
 
-    @Argument(help: "The pipeline file.", completion: .file(extensions: ["yaml", "yml"]))
-    var pipeline: String
+    @OptionGroup var options: PipelineOptions
 
     @Argument(help: ArgumentHelp("A stage, or one item of it.", valueName: "stage[/key]"))
     var item: String
 
     func run() async throws {
-        let session = try PipelineSession(path: pipeline, readOnly: true)
+        let session = try options.session(readOnly: true)
         let (stage, key) = try session.parseItemSelector(item)
         let inspector = PipelineInspector(pipeline: session.pipeline, registry: session.registry, store: session.store)
         let statuses = try await inspector.inspect().filter { $0.id.stage == stage && (key == nil || $0.id.key == key) }
@@ -27,6 +26,9 @@ struct WhyCommand: AsyncParsableCommand {
         } ?? []
         for status in statuses {
             explain(status)
+            if status.state == .failed, let folder = session.failedAttemptFolder(of: status.id) {
+                StandardOutput.write("  attempt folder: \(folder)")
+            }
             if case .toRun = status.evaluation.verdict, let key = status.evaluation.cacheKey,
                let progress = try session.store.checkpointProgress(key) {
                 // A cancelled or killed attempt left progress units: the next run resumes after them.

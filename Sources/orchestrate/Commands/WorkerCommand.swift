@@ -16,12 +16,18 @@ struct WorkerCommand: AsyncParsableCommand {
     var attempt: String
 
     func run() async throws {
-        let status = await ClusterWorker.run(attemptDirectory: URL(fileURLWithPath: attempt, isDirectory: true)) { job in
-            let registry = try PluginRegistry(builtins: BuiltinStages.all, pluginsDirectory: job.pluginsDirectory)
-            guard let stage = registry.stage(id: job.uses) else {
-                throw StageError("unknown plugin '\(job.uses)' in \(job.pluginsDirectory.path)", code: .failed)
+        let status: Int32
+        do {
+            status = try await ClusterWorker.run(attemptDirectory: URL(fileURLWithPath: attempt, isDirectory: true)) { job in
+                let registry = try PluginRegistry(builtins: BuiltinStages.all, pluginsDirectory: job.pluginsDirectory)
+                guard let stage = registry.stage(id: job.uses) else {
+                    throw StageError("unknown plugin '\(job.uses)' in \(job.pluginsDirectory.path)", code: .failed)
+                }
+                return stage
             }
-            return stage
+        } catch {
+            StandardError.write("worker: \(error)")
+            throw ExitCode(2)
         }
         if status != 0 { throw ExitCode(status) }
     }

@@ -30,12 +30,8 @@ enum PipelineLoading {
         do {
             return try body()
         } catch let error as PipelineError {
-            printToStandardError(error.description)
+            StandardError.write(error.description)
             throw ExitCode(2)
         }
-    }
-
-    static func printToStandardError(_ text: String) {
-        FileHandle.standardError.write(Data((text + "\n").utf8))
     }
 }

@@ -2,28 +2,18 @@ import ArgumentParser
 import Engine
 import Foundation
 import PluginAPI
-import Stages
 
-/// A loaded pipeline with its registry and cache, shared by the engine's commands.
-/// Invalid pipelines print their diagnostics and exit 2.
+/// A loaded pipeline with its registry and cache, shared by the engine's commands; made by
+/// ``PipelineOptions/session(readOnly:)``.
 struct PipelineSession {
     let pipeline: Pipeline
     let registry: PluginRegistry
     let store: CacheStore
 
-    /// - Parameter readOnly: for commands that only look: a workdir that does not exist yet is
-    ///   not created (the cache reads as empty).
-    init(path: String, readOnly: Bool = false) throws {
-        let fileURL = URL(fileURLWithPath: path).standardizedFileURL
-        do {
-            registry = try PluginRegistry(
-                builtins: BuiltinStages.all,
-                pluginsDirectory: fileURL.deletingLastPathComponent().appendingPathComponent("plugins", isDirectory: true))
-            pipeline = try PipelineLoader(registry: registry).load(fileURL)
-        } catch let error as PipelineError {
-            StandardError.write(error.description)
-            throw ExitCode(2)
-        }
+    /// Opens the cache of `pipeline` (loaded by ``PipelineOptions/session(readOnly:)``).
+    init(pipeline: Pipeline, registry: PluginRegistry, readOnly: Bool) throws {
+        self.pipeline = pipeline
+        self.registry = registry
         store = try PipelineSession.open(pipeline.workdir, readOnly: readOnly)
         let file = pipeline.fileURL.lastPathComponent
         if let owner = try store.claim(for: file, readOnly: readOnly) {
@@ -106,6 +96,11 @@ struct PipelineSession {
         return upstream
     }
 
+    /// The folder of `item`'s newest failed attempt kept in the workdir (`failed/STAGE/KEY/…`).
+    func failedAttemptFolder(of item: ItemID) -> String? {
+        FailedAttempts(workdir: store.workdir).newest(of: item)?.path
+    }
+
     /// Parses `STAGE` or `STAGE/KEY`, checking the stage exists.
     func parseItemSelector(_ text: String) throws -> (stage: String, key: String?) {
         if let id = ItemID(text), pipeline.stage(named: id.stage) != nil {
@@ -113,25 +108,5 @@ struct PipelineSession {
         }
         try requireStage(text, option: "stage")
         return (text, nil)
-    }
-}
-
-/// Lines for stderr (diagnostics and errors).
-enum StandardError {
-    static func write(_ text: String) {
-        FileHandle.standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
-    }
-}
-
-/// Lines for stdout, without Foundation's `print` buffering surprises between processes.
-enum StandardOutput {
-    static func write(_ text: String) {
-        FileHandle.standardOutput.write(Data((text + "\n").utf8))
-    }
-
-    static func json(_ object: [String: Any]) {
-        if let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) {
-            FileHandle.standardOutput.write(data + Data("\n".utf8))
-        }
     }
 }
