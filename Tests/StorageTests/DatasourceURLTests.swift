@@ -24,7 +24,8 @@ import TestSupport
         defer { root.remove() }
         let local = LocalDatasource(root: root.url)
         let objectURL = local.location.objectURL(key)
-        #expect(objectURL == try local.readURL(key, expiresIn: 60, now: Date()).absoluteString)
+        let readURL = try local.readURL(key, expiresIn: 60, now: Date())
+        #expect(objectURL == readURL.absoluteString)
         #expect(objectURL.hasSuffix("/frames/game%20day%20%231-mp4-%C3%BC%25.png"), "\(objectURL)")
         #expect(URL(string: objectURL)?.path == root.url.appendingPathComponent(key).path)
     }

@@ -56,7 +56,8 @@ public struct FailedAttempts: Sendable {
     public func all() -> [URL] {
         let enumerator = FileManager.default.enumerator(at: workdir.failed, includingPropertiesForKeys: nil)
         var folders: [URL] = []
-        while let url = enumerator?.nextObject() as? URL where Self.isAttemptName(url.lastPathComponent) {
+        while let url = enumerator?.nextObject() as? URL {
+            guard Self.isAttemptName(url.lastPathComponent) else { continue }
             folders.append(url)
             enumerator?.skipDescendants()
         }
