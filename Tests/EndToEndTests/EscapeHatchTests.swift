@@ -59,8 +59,10 @@ import TestSupport
         let deadline = ContinuousClock.now + .seconds(300)
         let database = workspace.root.appendingPathComponent(".orchestrate/orchestrate.sqlite")
         while started.isRunning, ContinuousClock.now < deadline {
+            // Before the schema exists the query prints nothing: not a count.
             if FileManager.default.fileExists(atPath: database.path),
-               (try? await sqlite3(database, "SELECT COUNT(*) FROM checkpoints").trimmingCharacters(in: .whitespacesAndNewlines)) ?? "0" != "0" {
+               let text = try? await sqlite3(database, "SELECT COUNT(*) FROM checkpoints"),
+               let count = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)), count > 0 {
                 break
             }
             try await Task.sleep(for: .milliseconds(20))
