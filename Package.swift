@@ -73,6 +73,8 @@ let package = Package(
         .systemLibrary(name: "CTorchAPI"),
         .target(name: "Inference", dependencies: ["CTorchAPI"]),
         .target(name: "Lightly", dependencies: ["JSON"]),
+        // The labelling tools' formats (Label Studio, CVAT, COCO) and the label layout in a datasource
+        .target(name: "Labels", dependencies: ["Lightly", "JSON"]),
         .target(name: "Selection", dependencies: ["JSON"]),
         .target(
             name: "Storage",
@@ -89,7 +91,7 @@ let package = Package(
         .target(
             name: "Stages",
             dependencies: [
-                "PluginAPI", "JSON", "Media", "Inference", "Lightly", "Selection", "Storage", "Report",
+                "PluginAPI", "JSON", "Media", "Inference", "Lightly", "Labels", "Selection", "Storage", "Report",
             ]
         ),
 
@@ -110,9 +112,10 @@ let package = Package(
             name: "InferenceTests", dependencies: ["Inference", "Media", "TestSupport"], exclude: ["Fixtures"]
         ),
         .testTarget(name: "LightlyTests", dependencies: ["Lightly", "JSON", "TestSupport"]),
+        .testTarget(name: "LabelsTests", dependencies: ["Labels", "Lightly", "TestSupport"]),
         .testTarget(name: "SelectionTests", dependencies: ["Selection", "JSON", "TestSupport"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "TestSupport"]),
-        .testTarget(name: "StagesTests", dependencies: ["Stages", "Lightly", "JSON", "TestSupport"]),
+        .testTarget(name: "StagesTests", dependencies: ["Stages", "Lightly", "Labels", "JSON", "TestSupport"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "JSON", "TestSupport"]),
         .testTarget(
             name: "EndToEndTests",

@@ -16,7 +16,8 @@ debian_packages=(
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev ffmpeg
   libtorch-dev python3-torch python3-torchvision libopenblas0-pthread
   libsqlite3-dev libcairo2-dev
-  python3-numpy fonts-dejavu-core
+  python3-numpy python3-pil fonts-dejavu-core  # python3-pil: plugins/train reads the labelled frames
+  unzip
 )
 if ! $runtime_only; then
   debian_packages+=(python3-venv python3-av poppler-utils chromium)
@@ -60,4 +61,25 @@ fi
 if ! .venv-localstack/bin/python -c "import localstack.services.s3.provider" 2>/dev/null; then
   echo "setup: installing ${localstack_packages[*]}"
   .venv-localstack/bin/pip install -q "${localstack_packages[@]}"
+fi
+
+# Label Studio, the real labelling server of the `labels` round-trip tests. Its own venv, as it pins
+# Django and many others. sentry-sdk 3 breaks its settings, hence the pin.
+labelstudio_packages=("label-studio==1.23.2" "sentry-sdk<3")
+if [ ! -x .venv-labelstudio/bin/python ]; then
+  /usr/bin/python3 -m venv .venv-labelstudio
+fi
+if ! .venv-labelstudio/bin/python -c "import label_studio" 2>/dev/null; then
+  echo "setup: installing ${labelstudio_packages[*]}"
+  .venv-labelstudio/bin/pip install -q "${labelstudio_packages[@]}"
+fi
+
+# Datumaro, the independent reader of the CVAT and COCO exports in the tests. Its own venv, as it
+# pins NumPy and others apart from Debian's torch.
+if [ ! -x .venv-datumaro/bin/python ]; then
+  /usr/bin/python3 -m venv .venv-datumaro
+fi
+if ! .venv-datumaro/bin/python -c "import datumaro" 2>/dev/null; then
+  echo "setup: installing datumaro"
+  .venv-datumaro/bin/pip install -q "datumaro"
 fi

@@ -9,10 +9,16 @@ public struct Parameters: Sendable, Hashable {
     public var values: [String: JSONValue]
     /// Relative `file` and `path` parameters resolve against this directory.
     public var baseDirectory: URL
+    /// For each parameter that flows along `needs` (``ParameterSpec/flowsAlongNeeds``), the values
+    /// the nearest upstream stages declaring it use, by name, whether or not this stage declares
+    /// it: a `schedule` sees the `task` of the `convert` stages above it. Given to
+    /// ``Stage/validate(_:)`` by the engine; empty when the stage runs.
+    public var upstreamValues: [String: [JSONValue]]
 
-    public init(values: [String: JSONValue], baseDirectory: URL) {
+    public init(values: [String: JSONValue], baseDirectory: URL, upstreamValues: [String: [JSONValue]] = [:]) {
         self.values = values
         self.baseDirectory = baseDirectory
+        self.upstreamValues = upstreamValues
     }
 
     public subscript(name: String) -> JSONValue? { values[name] }

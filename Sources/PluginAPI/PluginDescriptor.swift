@@ -51,17 +51,23 @@ public struct ParameterSpec: Sendable, Hashable {
     /// Whether the value can change the stage's outputs. A tuning knob (`threads`, `replicas`)
     /// declares `false` and stays out of the cache key: changing it re-runs nothing.
     public var affectsOutputs: Bool
+    /// Whether the value names state that stages share along `needs` (a datasource, the prediction
+    /// task): omitted, it is taken from the nearest upstream stage that declares it (given there or
+    /// itself taken from upstream), else the default; given, it must agree with upstream's.
+    /// The engine checks and fills this when the pipeline loads (docs/pipeline.md).
+    public var flowsAlongNeeds: Bool
     public var doc: String
 
     public init(
         _ name: String, _ type: ParameterType, default defaultValue: JSONValue? = nil, range: ParameterRange? = nil,
-        affectsOutputs: Bool = true, doc: String
+        affectsOutputs: Bool = true, flowsAlongNeeds: Bool = false, doc: String
     ) {
         self.name = name
         self.type = type
         self.defaultValue = defaultValue
         self.range = range
         self.affectsOutputs = affectsOutputs
+        self.flowsAlongNeeds = flowsAlongNeeds
         self.doc = doc
     }
 

@@ -13,6 +13,9 @@ public protocol StageContext: Sendable {
     var scratchDirectory: URL { get }
     /// The directory of the pipeline file; relative paths resolve against it.
     var pipelineDirectory: URL { get }
+    /// The pipeline's `name:`: what identifies it in state it shares with other pipelines
+    /// (`upload`'s record of the objects it wrote in a datasource).
+    var pipelineName: String { get }
     /// The stage's name in the pipeline.
     var stageName: String { get }
     var logger: Logger { get }

@@ -10,5 +10,6 @@ public enum BuiltinStages {
         UploadStage(),
         ScheduleStage(),
         ExportStage(),
+        LabelsStage(),
     ]
 }

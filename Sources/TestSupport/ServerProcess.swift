@@ -20,7 +20,7 @@ struct ServerProcess: Sendable {
         guard FileManager.default.isExecutableFile(atPath: executable.path) else {
             throw TestSupportError("\(name) not found at \(executable.path): run scripts/setup.sh")
         }
-        let port = try await freePort()
+        let port = try await FreePort.find()
         guard let endpoint = URL(string: "http://127.0.0.1:\(port)") else { throw TestSupportError("bad port \(port)") }
         let process = try ChildProcess.start(
             executable.path, arguments(port), environment: environment(port), captureOutput: false)
@@ -69,8 +69,12 @@ struct ServerProcess: Sendable {
             throw error
         }
     }
+}
 
-    private static func freePort() async throws -> Int {
+/// A free TCP port for a test server.
+public enum FreePort {
+    /// A TCP port on 127.0.0.1 that nothing listens on now.
+    public static func find() async throws -> Int {
         let output = try await ChildProcess.checked(DebianPython.executable.path, [
             "-c", "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])",
         ])

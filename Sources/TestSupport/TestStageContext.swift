@@ -13,6 +13,7 @@ public final class TestStageContext: StageContext {
     /// `OUTPUT.scratch`, beside the output directory.
     public let scratchDirectory: URL
     public let pipelineDirectory: URL
+    public let pipelineName: String
     public let stageName: String
     public let logger: Logger
     public let checkpoints: any CheckpointStore
@@ -24,12 +25,13 @@ public final class TestStageContext: StageContext {
     ///     second context to simulate a resumed attempt with the same cache key.
     public init(
         parameters: [String: JSONValue], outputDirectory: URL, pipelineDirectory: URL,
-        checkpointDirectory: URL, stageName: String = "test"
+        checkpointDirectory: URL, pipelineName: String = "test", stageName: String = "test"
     ) throws {
         self.parameters = Parameters(values: parameters, baseDirectory: pipelineDirectory)
         self.outputDirectory = outputDirectory
         scratchDirectory = outputDirectory.appendingPathExtension("scratch")
         self.pipelineDirectory = pipelineDirectory
+        self.pipelineName = pipelineName
         self.stageName = stageName
         self.logger = Logger(label: "test.\(stageName)")
         self.checkpoints = try DirectoryCheckpointStore(root: checkpointDirectory)

@@ -10,7 +10,7 @@ struct Orchestrate: AsyncParsableCommand {
         subcommands: [
             RunCommand.self, ValidateCommand.self, StatusCommand.self, WhyCommand.self,
             GraphCommand.self, CacheCommand.self, RunsCommand.self, OutputsCommand.self,
-            PluginsCommand.self, LightlyCommand.self, ReportCommand.self, WorkerCommand.self,
+            PluginsCommand.self, LightlyCommand.self, ReportCommand.self, WorkerCommand.self, RoundsCommand.self,
         ]
     )
 

@@ -88,6 +88,36 @@ import TestSupport
         #expect(restated["long_gop"] as? Bool == false)
     }
 
+    /// A plugin that fails after announcing a checkpoint finds it in its next attempt's request,
+    /// with its cursor and files.
+    @Test func checkpointsAnnouncedByAFailedAttemptReachTheNextAttempt() async throws {
+        let workspace = try await workspace(uses: "resumable", with: "{}")
+        defer { workspace.directory.remove() }
+        try await addPlugin("resumable", script: #"""
+            exec /usr/bin/python3 -c '
+            import json, os, sys
+            request = json.load(sys.stdin)
+            units = request["checkpoints"]
+            if not units:
+                unit = os.path.join(request["checkpoint_dir"], "unit-5")
+                os.mkdir(unit)
+                open(os.path.join(unit, "state.txt"), "w").write("state of " + request["key"])
+                print(json.dumps({"checkpoint": {"cursor": 5, "path": "unit-5"}}), flush=True)
+                sys.exit(3)
+            state = open(os.path.join(units[-1]["path"], "state.txt")).read()
+            open(os.path.join(request["output_dir"], "resumed.txt"), "w").write("%d %d %s" % (len(units), units[-1]["cursor"], state))
+            print(json.dumps({"outputs": ["resumed.txt"]}))
+            '
+            """#, to: workspace)
+        let failed = try await CLI.run(["run", "p.yaml"], in: workspace.root)
+        #expect(failed.status == 1)
+        #expect(failed.stderr.contains("plugin 'resumable' (item 'a.json') exited with status 3"), "\(failed.stderr)")
+        let resumed = try await CLI.run(["run", "p.yaml"], in: workspace.root)
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(String(decoding: try workspace.output("stats/a.json/resumed.txt"), as: UTF8.self) == "1 5 state of a.json")
+        #expect(String(decoding: try workspace.output("stats/b.json/resumed.txt"), as: UTF8.self) == "1 5 state of b.json")
+    }
+
     @Test func pluginExitingNonZeroFailsItsItemNamingPluginAndItem() async throws {
         let workspace = try await workspace(uses: "broken")
         defer { workspace.directory.remove() }
@@ -97,14 +127,20 @@ import TestSupport
         let message = "plugin 'broken' (item 'a.json') exited with status 3: cannot read the frames"
         #expect(run.stderr.contains("failed stats/a.json: \(message)"), "\(run.stderr)")
         let status = try await CLI.run(["status", "p.yaml"], in: workspace.root)
-        #expect(status.lines.contains("stats/a.json failed \(message)"), "\(status.stdout)")
+        #expect(status.lines.contains("stats/a.json failed \(message)" + (try workspace.attemptFolderSuffix("stats/a.json"))), "\(status.stdout)")
         #expect(!FileManager.default.fileExists(atPath: workspace.outDirectory.appendingPathComponent("stats").path))
+        // The failed attempt keeps the plugin's request and stderr for debugging.
+        let kept = try #require(workspace.failedAttempts("stats/a.json").last)
+        #expect(try String(contentsOf: kept.appendingPathComponent("scratch/stderr.log"), encoding: .utf8) == "cannot read the frames\n")
+        #expect(FileManager.default.fileExists(atPath: kept.appendingPathComponent("scratch/request.json").path))
     }
 
     @Test(arguments: [
         (#"{"outputs": ["x.txt"]"#, #"malformed JSON on stdout line 1: {"outputs": ["x.txt"]"#),
         (#"{"progress": {"completed": "many"}}"#, #"a malformed 'progress' message on stdout line 1: {"progress": {"completed": "many"}}"#),
         (#"{"outputs": "x.txt"}"#, #"a malformed 'outputs' message on stdout line 1: {"outputs": "x.txt"}"#),
+        (#"{"checkpoint": {"cursor": 1, "path": "../elsewhere"}}"#,
+         #"a malformed 'checkpoint' message on stdout line 1: {"checkpoint": {"cursor": 1, "path": "../elsewhere"}}"#),
     ])
     func pluginPrintingMalformedJSONFailsItsItemNamingPluginAndItem(printed: String, problem: String) async throws {
         let workspace = try await workspace(uses: "garbled")

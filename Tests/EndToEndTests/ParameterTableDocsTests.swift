@@ -7,7 +7,7 @@ import Testing
 struct ParameterTableDocsTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
-    static let pages = ["convert", "decode", "detect", "export", "metadata", "schedule", "upload"]
+    static let pages = ["convert", "decode", "detect", "export", "labels", "metadata", "schedule", "train", "upload"]
 
     @Test(arguments: pages)
     func theStagePageShowsThePrintedTable(plugin: String) async throws {

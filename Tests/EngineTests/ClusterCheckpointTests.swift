@@ -20,7 +20,7 @@ import TestSupport
             let job = ItemJob(
                 id: ItemID(stage: "c", key: "x.txt"), stage: CheckpointingStage(log: log),
                 item: StageItem(key: "x.txt", sources: [], inputs: [:]),
-                parameters: Parameters(values: [:], baseDirectory: directory.url), pipelineDirectory: directory.url,
+                parameters: Parameters(values: [:], baseDirectory: directory.url), pipelineDirectory: directory.url, pipelineName: "p",
                 cacheKey: "key", attemptDirectory: attemptDirectory, timeout: nil,
                 checkpoints: EngineCheckpointStore(store: store, cacheKey: "key", viewDirectory: AttemptFiles(directory: attemptDirectory).checkpoints),
                 observer: { _ in })

@@ -87,6 +87,7 @@ private struct ContextWithStore: StageContext {
     var outputDirectory: URL { base.outputDirectory }
     var scratchDirectory: URL { base.scratchDirectory }
     var pipelineDirectory: URL { base.pipelineDirectory }
+    var pipelineName: String { base.pipelineName }
     var stageName: String { base.stageName }
     var logger: Logger { base.logger }
     func reportProgress(completed: Int, total: Int?, unit: String) { base.reportProgress(completed: completed, total: total, unit: unit) }

@@ -125,8 +125,10 @@ struct ExportFixture {
             assert sorted(c.imgs[i]["file_name"] for i in c.getImgIds()) == sorted(names), c.imgs
             for a in c.loadAnns(c.getAnnIds()):
                 assert c.imgs[a["image_id"]]["file_name"] in names
-                assert len(a["keypoints"]) == 51 and a["num_keypoints"] == 17
-                assert set(a["keypoints"][2::3]) <= {1, 2}
+                assert len(a["keypoints"]) == 51
+                v = a["keypoints"][2::3]
+                assert set(v) <= {0, 1, 2} and a["num_keypoints"] == sum(1 for x in v if x > 0)
+                assert all(a["keypoints"][3 * i] == 0 and a["keypoints"][3 * i + 1] == 0 for i, x in enumerate(v) if x == 0)
             cat = c.loadCats(c.getCatIds())[0]
             assert len(cat["keypoints"]) == 17 and min(min(p) for p in cat["skeleton"]) == 1
             per_image = {c.imgs[i]["file_name"]: len(c.getAnnIds(imgIds=[i])) for i in c.getImgIds()}
@@ -181,7 +183,10 @@ struct ExportFixture {
         // A second export stores nothing and writes identical bytes; verify follows the datasource.
         let again = try fixture.context(fixture.localParameters, attempt: 2)
         #expect(try await stage.export(fixture.item, context: again).uploaded == 0)
-        for file in ["filenames-and-read-urls.json", "label-studio-tasks.json", "coco-keypoints.json", "frames/game-03-mp4.png"] {
+        for file in [
+            "filenames-and-read-urls.json", "label-studio-tasks.json", "label-studio-config.xml", "coco-keypoints.json",
+            "cvat-for-images.zip", "frames/game-03-mp4.png",
+        ] {
             #expect(try Data(contentsOf: out.appendingPathComponent(file)) == Data(contentsOf: again.outputDirectory.appendingPathComponent(file)))
         }
         #expect(context.receipts.count == 3)
@@ -198,7 +203,13 @@ struct ExportFixture {
             let fields = try #require(task.objectValue)
             #expect(Set(fields.keys) == ["id", "data", "predictions"])
             #expect(fields["id"]?.intValue == offset + 1)
-            #expect(fields["data"] == .object(["image": .string(entry.readUrl), "lightlyFileName": .string(entry.fileName)]))
+            // The frame key: whatever name a tool gives the image, the task maps back to its frame.
+            let data = try #require(fields["data"]?.objectValue)
+            let parsed = try #require(ParsedFrameName(entry.fileName))
+            #expect(Set(data.keys) == ["image", "lightlyFileName", "video", "frameIndex", "sha256"])
+            #expect(data["image"] == .string(entry.readUrl) && data["lightlyFileName"] == .string(entry.fileName))
+            #expect(data["video"] == .string(parsed.videoPath) && data["frameIndex"]?.intValue == parsed.index)
+            #expect(data["sha256"]?.stringValue?.count == 64)
             let predictions = try #require(fields["predictions"]?.arrayValue)
             #expect(predictions.count == 1)
             let prediction = try #require(predictions.first?.objectValue)
@@ -207,6 +218,7 @@ struct ExportFixture {
             #expect(prediction["score"]?.doubleValue != nil)
             let result = try #require(prediction["result"]?.arrayValue).compactMap(\.objectValue)
             var rectangles = 0, keypoints = 0
+            let boxIDs = Set(result.filter { $0["type"] == .string("rectanglelabels") }.compactMap { $0["id"]?.stringValue })
             for region in result {
                 #expect(region["to_name"] == .string("image"))
                 #expect(region["original_width"]?.intValue == (entry.fileName.hasPrefix("clips/") ? 80 : 96))
@@ -227,6 +239,9 @@ struct ExportFixture {
                 case "keypointlabels":
                     keypoints += 1
                     #expect(region["from_name"] == .string("keypoints"))
+                    // Each keypoint names its person's box, as Label Studio's COCO export needs.
+                    let parent = try #require(region["parentID"]?.stringValue)
+                    #expect(boxIDs.contains(parent) && region["id"]?.stringValue?.hasPrefix(parent + "-") == true)
                     let label = try #require(value["keypointlabels"]?.arrayValue?.first?.stringValue)
                     #expect(PredictionCategory.cocoKeypointNames.contains(label))
                 default:
@@ -264,7 +279,7 @@ struct ExportFixture {
     @Test func isAGatherEffectStageWithDatasourceParameters() {
         let descriptor = ExportStage().descriptor
         #expect(descriptor.id == "export")
-        #expect(descriptor.version == "1")
+        #expect(descriptor.version == "2")
         #expect(descriptor.mode == .gather)
         #expect(descriptor.kind == .effect)
         #expect(descriptor.parameters.map(\.name) == ["input", "lightly", "endpoint", "region", "profile", "task", "expiry", "tag", "formats"])

@@ -85,18 +85,27 @@ struct ScheduleStageTests {
         #expect(try Data(contentsOf: again.appendingPathComponent("selected_filenames.txt"))
                 == Data(contentsOf: run.appendingPathComponent("selected_filenames.txt")))
 
-        // Another config in the same datasource: the first run's frames are the datapool.
+        // Another config in the same datasource, by default: earlier runs do not count.
+        let (alone, _) = try await fixture.run(
+            "alone", parameters: ["selection_config": fixture.tutorialConfig(samples: 50), "seed": .int(3)])
+        #expect(try !String(contentsOf: alone.appendingPathComponent("log.txt"), encoding: .utf8).contains("datapool:"))
+        #expect(!Set(try fixture.lines(alone.appendingPathComponent("selected_filenames.txt"))).isDisjoint(with: selected))
+
+        // With use_datapool, the first run's frames are the datapool.
         let (second, _) = try await fixture.run(
-            "second", parameters: ["selection_config": fixture.tutorialConfig(samples: 50), "seed": .int(3)])
+            "second", parameters: [
+                "selection_config": fixture.tutorialConfig(samples: 50), "seed": .int(3),
+                "worker_config": .object(["use_datapool": .bool(true)]),
+            ])
         let secondSelected = try fixture.lines(second.appendingPathComponent("selected_filenames.txt"))
         #expect(secondSelected.count == 50)
         #expect(Set(secondSelected).isDisjoint(with: selected))
         let secondReport = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: second.appendingPathComponent("report.json"))) as? [String: Any])
-        #expect((secondReport["run"] as? [String: Any])?["tag"] as? String == "tag-2")
+        #expect((secondReport["run"] as? [String: Any])?["tag"] as? String == "tag-3")
         #expect(try String(contentsOf: second.appendingPathComponent("log.txt"), encoding: .utf8).contains("datapool: 100 frames of run \(runID)"))
 
         // A second round of the first config, same seed: a new run whose id and tag name the round,
-        // picking none of the frames of the runs before it.
+        // picking none of the frames of the runs before it (a round implies the datapool).
         var roundTwo = fixture.tutorialConfig(samples: 50)
         roundTwo = .object((roundTwo.objectValue ?? [:]).merging(["round": .int(2)]) { $1 })
         let (third, _) = try await fixture.run("round-2", parameters: ["selection_config": roundTwo, "seed": .int(3)])

@@ -53,11 +53,31 @@ struct UploadFixture {
         ".lightly/predictions/pose/schema.json", ".lightly/predictions/tasks.json",
     ]
 
-    func context(_ parameters: [String: JSONValue], attempt: Int) throws -> TestStageContext {
+    func context(_ parameters: [String: JSONValue], attempt: Int, pipeline: String = "p") throws -> TestStageContext {
         try TestStageContext(
             parameters: parameters, outputDirectory: directory.url.appendingPathComponent("out-\(attempt)"),
-            pipelineDirectory: directory.url, checkpointDirectory: directory.url.appendingPathComponent("checkpoints"),
-            stageName: "upload")
+            pipelineDirectory: directory.url, checkpointDirectory: directory.url.appendingPathComponent("checkpoints-\(pipeline)"),
+            pipelineName: pipeline, stageName: "upload")
+    }
+
+    /// The datasource's keys outside the upload records.
+    static func keys(_ store: any BlobStore) async throws -> [String] {
+        try await store.list(prefix: "").map(\.key).filter { !$0.hasPrefix(UploadRecord.folder) }
+    }
+
+    /// The item without the video `key` and its `.lightly` trees: what the plan holds after the
+    /// pipeline stops producing it.
+    func item(without key: String) -> StageItem {
+        var item = self.item
+        item.sources.removeAll { $0.key == key }
+        item.inputs = item.inputs.mapValues { directory in
+            let copy = directory.deletingLastPathComponent().appendingPathComponent(directory.lastPathComponent + "-without-" + key.replacingOccurrences(of: "/", with: "_"))
+            try? FileManager.default.removeItem(at: copy)
+            try? FileManager.default.copyItem(at: directory, to: copy)  // Fails the test's expectations if it fails.
+            try? FileManager.default.removeItem(at: copy.appendingPathComponent(key))
+            return copy
+        }
+        return item
     }
 }
 
@@ -73,9 +93,9 @@ struct UploadFixture {
 
         let input = LocalDatasource(root: fixture.directory.url.appendingPathComponent("ds/input"))
         let lightly = LocalDatasource(root: fixture.directory.url.appendingPathComponent("ds/lightly"))
-        #expect(try await input.list(prefix: "").map(\.key) == ["clips/game 2.mp4", "game1.mp4"])
+        #expect(try await UploadFixture.keys(input) == ["clips/game 2.mp4", "game1.mp4"])
         #expect(try await input.get("clips/game 2.mp4", range: nil) == fixture.videos["clips/game 2.mp4"])
-        #expect(try await lightly.list(prefix: "").map(\.key) == UploadFixture.lightlyKeys)
+        #expect(try await UploadFixture.keys(lightly) == UploadFixture.lightlyKeys)
         #expect(first.receipts.count == 8)
         #expect(first.receipts.first?.objectValue?["datasource"] == .string("input"))
 
@@ -151,6 +171,67 @@ struct UploadFixture {
         #expect(!FileManager.default.fileExists(atPath: fixture.directory.url.appendingPathComponent("ds").path))
     }
 
+    @Test func removesWhatItWroteAndNoLongerProducesButNothingElse() async throws {
+        let fixture = try UploadFixture()
+        defer { fixture.directory.remove() }
+        let stage = UploadStage(environment: [:])
+        let parameters: [String: JSONValue] = ["input": .string("ds/input"), "lightly": .string("ds/lightly")]
+        let input = LocalDatasource(root: fixture.directory.url.appendingPathComponent("ds/input"))
+        let lightly = LocalDatasource(root: fixture.directory.url.appendingPathComponent("ds/lightly"))
+        // An object another tool put there, which the plan never holds.
+        try await lightly.put(".lightly/predictions/pose/foreign-000-mp4.json", data: Data("{}".utf8))
+        _ = try await stage.sync(fixture.item, context: try fixture.context(parameters, attempt: 1))
+        // Pipeline q uses game1.mp4 too: it finds it there and claims it with p.
+        let onlyGameOne = fixture.item(without: "clips/game 2.mp4")
+        let other = try await stage.sync(onlyGameOne, context: try fixture.context(parameters, attempt: 2, pipeline: "q"))
+        #expect(other.sent == 0 && other.removed == 0)
+
+        // p stops producing game1.mp4: nothing of it goes, q claims it; then clips/game 2.mp4: it goes.
+        let withoutGameOne = try fixture.context(parameters, attempt: 3)
+        let first = try await stage.sync(fixture.item(without: "game1.mp4"), context: withoutGameOne)
+        #expect(first.removed == 0)
+        #expect(try await UploadFixture.keys(input) == ["clips/game 2.mp4", "game1.mp4"])
+        #expect(try await stage.verify(receipts: withoutGameOne.receipts, item: fixture.item, context: withoutGameOne))
+        let withoutGameTwo = try fixture.context(parameters, attempt: 4)
+        let second = try await stage.sync(onlyGameOne, context: withoutGameTwo)
+        #expect(second.removed == 3)
+        #expect(try await UploadFixture.keys(input) == ["game1.mp4"])
+        #expect(try await UploadFixture.keys(lightly) == [
+            ".lightly/metadata/game1.json", ".lightly/predictions/pose/foreign-000-mp4.json",
+            ".lightly/predictions/pose/game1-000-mp4.json", ".lightly/predictions/pose/schema.json",
+            ".lightly/predictions/tasks.json",
+        ])
+        // The receipts of the run with both videos no longer hold: the record claims less, HEADs fail.
+        let record = try await UploadRecord.load(pipeline: "p", stage: "upload", role: .input, from: input)
+        #expect(record.keys == ["game1.mp4"])
+    }
+
+    /// The state a kill between the record of the union and the final record leaves: some stale
+    /// objects removed, others not, the record still listing them all. The next run converges.
+    @Test func aRunKilledWhileRemovingConvergesOnTheNextRun() async throws {
+        let fixture = try UploadFixture()
+        defer { fixture.directory.remove() }
+        let stage = UploadStage(environment: [:])
+        let parameters: [String: JSONValue] = ["input": .string("ds/input"), "lightly": .string("ds/lightly")]
+        let lightly = LocalDatasource(root: fixture.directory.url.appendingPathComponent("ds/lightly"))
+        let input = LocalDatasource(root: fixture.directory.url.appendingPathComponent("ds/input"))
+        _ = try await stage.sync(fixture.item, context: try fixture.context(parameters, attempt: 1))
+        let full = try await UploadRecord.load(pipeline: "p", stage: "upload", role: .lightly, from: lightly)
+        try await lightly.delete(".lightly/metadata/clips/game 2.json")
+
+        let smaller = fixture.item(without: "clips/game 2.mp4")
+        let resumed = try await stage.sync(smaller, context: try fixture.context(parameters, attempt: 2))
+        // The video and the prediction left behind, and the metadata again (deleting a missing object succeeds).
+        #expect(resumed.removed == 3)
+        #expect(try await UploadFixture.keys(lightly) == [
+            ".lightly/metadata/game1.json", ".lightly/predictions/pose/game1-000-mp4.json",
+            ".lightly/predictions/pose/schema.json", ".lightly/predictions/tasks.json",
+        ])
+        #expect(try await UploadFixture.keys(input) == ["game1.mp4"])
+        let record = try await UploadRecord.load(pipeline: "p", stage: "upload", role: .lightly, from: lightly)
+        #expect(record.keys == full.keys.filter { !$0.contains("game 2") })
+    }
+
     @Test func isAGatherEffectStageWithDatasourceParameters() {
         let descriptor = UploadStage().descriptor
         #expect(descriptor.id == "upload")
@@ -199,6 +280,7 @@ struct CrashingContext: StageContext {
     var outputDirectory: URL { base.outputDirectory }
     var scratchDirectory: URL { base.scratchDirectory }
     var pipelineDirectory: URL { base.pipelineDirectory }
+    var pipelineName: String { base.pipelineName }
     var stageName: String { base.stageName }
     var logger: Logger { base.logger }
     func reportProgress(completed: Int, total: Int?, unit: String) {}
@@ -239,9 +321,9 @@ struct CrashingContext: StageContext {
 
         let first = try fixture.context(parameters, attempt: 1)
         #expect(try await stage.sync(fixture.item, context: first).sent == 8)
-        #expect(try await input.list(prefix: "").map(\.key) == ["clips/game 2.mp4", "game1.mp4"])
+        #expect(try await UploadFixture.keys(input) == ["clips/game 2.mp4", "game1.mp4"])
         #expect(try await input.get("game1.mp4", range: nil) == fixture.videos["game1.mp4"])
-        #expect(try await lightly.list(prefix: "").map(\.key) == UploadFixture.lightlyKeys)
+        #expect(try await UploadFixture.keys(lightly) == UploadFixture.lightlyKeys)
         #expect(first.receipts.allSatisfy { $0.objectValue?["etag"]?.stringValue?.count == 32 })
 
         let second = try fixture.context(parameters, attempt: 2)

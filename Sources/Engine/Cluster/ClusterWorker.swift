@@ -22,6 +22,7 @@ public struct WorkerJob: Codable, Sendable {
     public var inputs: [String: String]
     public var parameters: [String: JSONValue]
     public var pipelineDirectory: String
+    public var pipelineName: String
     public var timeout: Double?
     /// The item's committed checkpoint units, laid out by the driver in the attempt's
     /// `checkpoints/SEQUENCE` folders.
@@ -41,6 +42,7 @@ public struct WorkerJob: Codable, Sendable {
         inputs = job.item.inputs.mapValues(\.path)
         parameters = job.parameters.values
         pipelineDirectory = job.pipelineDirectory.path
+        pipelineName = job.pipelineName
         timeout = job.timeout
         self.checkpoints = checkpoints.map { CheckpointUnitRecord(sequence: $0.sequence, cursor: $0.cursor) }
     }
@@ -102,7 +104,7 @@ public enum ClusterWorker {
         return ItemJob(
             id: ItemID(stage: description.stage, key: description.key), stage: stage, item: item,
             parameters: Parameters(values: description.parameters, baseDirectory: pipelineDirectory),
-            pipelineDirectory: pipelineDirectory, cacheKey: "", attemptDirectory: directory,
+            pipelineDirectory: pipelineDirectory, pipelineName: description.pipelineName, cacheKey: "", attemptDirectory: directory,
             timeout: description.timeout,
             checkpoints: AttemptCheckpoints(
                 directory: AttemptFiles(directory: directory).checkpoints, committed: description.checkpoints),

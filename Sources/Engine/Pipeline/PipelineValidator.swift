@@ -4,8 +4,8 @@ import PluginAPI
 import Yams
 
 /// Checks a read pipeline against the plugins and the file system, and builds its stages:
-/// plugins, `needs` and cycles, `with:` parameters and their types, `${…}` references,
-/// modes, and `foreach` globs.
+/// plugins, `needs` and cycles, `with:` parameters and their types, parameters that flow along
+/// `needs` (``NeedsInheritance``), `${…}` references, modes, and `foreach` globs.
 struct PipelineValidator {
     let registry: PluginRegistry
     let draft: PipelineDraft
@@ -28,7 +28,21 @@ struct PipelineValidator {
         for stage in draft.stages { checkUses(stage) }
         for stage in draft.stages { checkNeeds(stage) }
         checkCycles()
-        return draft.stages.map { build($0) }
+        let checked = draft.stages.map { stage in
+            let descriptor = descriptor(of: stage)
+            let problemsBefore = problems.diagnostics.count
+            let (with, templates) = checkedWith(stage, descriptor: descriptor)
+            return (values: NeedsInheritance.StageValues(draft: stage, descriptor: descriptor, with: with, templates: templates),
+                    isValid: problems.diagnostics.count == problemsBefore)
+        }
+        var inheritance = NeedsInheritance(
+            stages: Dictionary(checked.map { ($0.values.draft.name, $0.values) }, uniquingKeysWith: { first, _ in first }),
+            directory: directory, file: problems.file)
+        let specs = checked.map { stage in
+            build(stage.values, resolved: inheritance.resolve(stage.values.draft.name), isValid: stage.isValid)
+        }
+        problems.append(contentsOf: inheritance.problems.diagnostics)
+        return specs
     }
 
     private func descriptor(of stage: StageDraft) -> PluginDescriptor? {
@@ -87,12 +101,27 @@ struct PipelineValidator {
 
     // MARK: Stages
 
-    private mutating func build(_ draftStage: StageDraft) -> StageSpec {
-        let descriptor = descriptor(of: draftStage)
-        let problemsBefore = problems.diagnostics.count
-        let (with, templates) = checkedWith(draftStage, descriptor: descriptor)
-        if problems.diagnostics.count == problemsBefore, let plugin = draftStage.uses.flatMap({ registry.stage(id: $0.value) }) {
-            checkWithHook(plugin, with: with, stage: draftStage)
+    /// The stage's spec from its checked `with:` and what it takes from upstream; defaults filled
+    /// in, required parameters checked, and (when its own values are valid) the plugin's hook asked.
+    private mutating func build(
+        _ read: NeedsInheritance.StageValues,
+        resolved: (with: [String: JSONValue], templates: Set<ValuePath>, upstream: [String: [JSONValue]]), isValid: Bool
+    ) -> StageSpec {
+        let draftStage = read.draft
+        let descriptor = read.descriptor
+        var with = resolved.with
+        let templates = resolved.templates
+        var isValid = isValid
+        if let descriptor, let uses = draftStage.uses {
+            for spec in descriptor.parameters where spec.isRequired && with[spec.name] == nil
+                && !draftStage.with.contains(where: { $0.key.value == spec.name }) {
+                problems.error(at: uses.location, "stage '\(draftStage.name)' is missing required parameter '\(spec.name)' of plugin '\(descriptor.id)'")
+                isValid = false
+            }
+            with = ParameterTypeCheck.withDefaults(with, of: descriptor)
+        }
+        if isValid, let plugin = draftStage.uses.flatMap({ registry.stage(id: $0.value) }) {
+            checkWithHook(plugin, with: with, upstream: resolved.upstream, stage: draftStage)
         }
         var spec = StageSpec(
             name: draftStage.name, uses: draftStage.uses?.value ?? "", needs: draftStage.needs.map(\.value),
@@ -125,8 +154,8 @@ struct PipelineValidator {
         return stage.needs.contains { hasSourceFile($0.value, visiting: visiting.union([name])) }
     }
 
-    /// The stage's `with:` values, type-checked, with defaults filled in, and where they hold
-    /// templates (``Interpolation/resolveParams(_:params:)``).
+    /// The stage's given `with:` values, type-checked, and where they hold templates
+    /// (``Interpolation/resolveParams(_:params:)``); defaults come after ``NeedsInheritance``.
     private mutating func checkedWith(_ stage: StageDraft, descriptor: PluginDescriptor?) -> ([String: JSONValue], Set<ValuePath>) {
         var with: [String: JSONValue] = [:]
         var templates: Set<ValuePath> = []
@@ -146,12 +175,7 @@ struct PipelineValidator {
             }
             with[key.value] = checkedValue(value, node: node, spec: spec, templates: valueTemplates)
         }
-        guard let descriptor, let uses = stage.uses else { return (with, templates) }
-        for spec in descriptor.parameters where spec.isRequired && with[spec.name] == nil
-            && !stage.with.contains(where: { $0.key.value == spec.name }) {
-            problems.error(at: uses.location, "stage '\(stage.name)' is missing required parameter '\(spec.name)' of plugin '\(descriptor.id)'")
-        }
-        return (ParameterTypeCheck.withDefaults(with, of: descriptor), templates)
+        return (with, templates)
     }
 
     /// Type-checks one parameter; durations become seconds.
@@ -192,8 +216,10 @@ struct PipelineValidator {
 
     /// Asks the plugin to check its structured settings, reporting each issue at the YAML node of
     /// its key path (or the deepest node of that path the file has).
-    private mutating func checkWithHook(_ plugin: any Stage, with: [String: JSONValue], stage: StageDraft) {
-        for issue in plugin.validate(Parameters(values: with, baseDirectory: directory)) {
+    private mutating func checkWithHook(
+        _ plugin: any Stage, with: [String: JSONValue], upstream: [String: [JSONValue]], stage: StageDraft
+    ) {
+        for issue in plugin.validate(Parameters(values: with, baseDirectory: directory, upstreamValues: upstream)) {
             guard case .key(let parameter)? = issue.path.components.first,
                   let entry = stage.with.first(where: { $0.key.value == parameter }) else {
                 problems.error(at: stage.uses?.location ?? stage.location, "\(issue)")

@@ -105,7 +105,7 @@ extension ItemEvaluator {
         let job = ItemJob(
             id: item.id, stage: plan.stages[item.stageIndex].plugin, item: stageItem,
             parameters: Parameters(values: values, baseDirectory: plan.pipeline.directory),
-            pipelineDirectory: plan.pipeline.directory, cacheKey: "", attemptDirectory: scratch,
+            pipelineDirectory: plan.pipeline.directory, pipelineName: plan.pipeline.name, cacheKey: "", attemptDirectory: scratch,
             timeout: nil, checkpoints: NoCheckpoints(), observer: observer)
         return EngineStageContext(job: job)
     }

@@ -5,7 +5,7 @@ import Yams
 
 extension ExternalPluginManifest {
     static let keys = ["id", "version", "summary", "argv", "mode", "kind", "parameters"]
-    static let parameterKeys = ["name", "type", "default", "minimum", "maximum", "affects_outputs", "doc"]
+    static let parameterKeys = ["name", "type", "default", "minimum", "maximum", "affects_outputs", "flows_along_needs", "doc"]
 
     /// Reads and checks a `plugin.yaml`.
     ///
@@ -115,7 +115,7 @@ private struct ManifestReader {
                 continue
             }
             var name: String?, type: ParameterType?, defaultNode: Node?, doc = ""
-            var range = ParameterRange(), affectsOutputs = true
+            var range = ParameterRange(), affectsOutputs = true, flowsAlongNeeds = false
             for (keyNode, value) in mapping {
                 switch keyNode.string ?? "" {
                 case "name":
@@ -134,6 +134,9 @@ private struct ManifestReader {
                 case "affects_outputs":
                     if let flag = value.jsonValue.boolValue { affectsOutputs = flag }
                     else { problems.error(at: value, "'affects_outputs' must be true or false, got \(value.shortDescription)") }
+                case "flows_along_needs":
+                    if let flag = value.jsonValue.boolValue { flowsAlongNeeds = flag }
+                    else { problems.error(at: value, "'flows_along_needs' must be true or false, got \(value.shortDescription)") }
                 case "doc":
                     doc = value.scalarText ?? ""
                 default:
@@ -166,7 +169,8 @@ private struct ManifestReader {
                 }
             }
             specs.append(ParameterSpec(
-                name, type, default: defaultValue, range: spec.range, affectsOutputs: affectsOutputs, doc: doc))
+                name, type, default: defaultValue, range: spec.range, affectsOutputs: affectsOutputs,
+                flowsAlongNeeds: flowsAlongNeeds, doc: doc))
         }
         return specs
     }

@@ -5,8 +5,8 @@ import PluginAPI
 import Synchronization
 
 /// Runs an external plugin: one process per item, the JSON request on stdin, JSON lines
-/// on stdout (`progress`, `log`, `receipt`, final `outputs`); exit 0 success, 75 transient,
-/// anything else failure. The protocol is documented in docs/plugins.md.
+/// on stdout (`progress`, `log`, `receipt`, `checkpoint`, final `outputs`); exit 0 success,
+/// 75 transient, anything else failure. The protocol is documented in docs/plugins.md.
 public struct ExternalStage: Stage {
     public var manifest: ExternalPluginManifest
 
@@ -27,20 +27,31 @@ public struct ExternalStage: Stage {
         }
         let requestFile = context.scratchDirectory.appendingPathComponent("request.json")
         let log = context.scratchDirectory.appendingPathComponent("stderr.log")
-        try request(item, context: context).canonicalData().write(to: requestFile, options: .atomic)
+        let checkpointDirectory = context.scratchDirectory.appendingPathComponent("checkpoints", isDirectory: true)
+        try FileManager.default.createDirectory(at: checkpointDirectory, withIntermediateDirectories: true)
+        let units = try await context.checkpoints.committedUnits()
+        try request(item, context: context, units: units, checkpointDirectory: checkpointDirectory)
+            .canonicalData().write(to: requestFile, options: .atomic)
 
-        let messages = PluginMessages(context: context)
+        let committer = CheckpointCommitter(store: context.checkpoints, directory: checkpointDirectory)
+        let messages = PluginMessages(context: context, committer: committer)
         let process = Subprocess(argv: argv, directory: context.pipelineDirectory, stdinFile: requestFile, logFile: log,
                                  onSpawn: { await context.childProcessGroupStarted(leader: $0) })
         let termination: Subprocess.Termination
         do {
             termination = try await process.run { messages.handle($0) }
-        } catch let error as SubprocessError {
-            throw StageError("\(subject): \(error.message)", code: .failed)
+        } catch {
+            // Not started, cancelled or timed out: what the plugin announced is still committed,
+            // so the next attempt resumes after it.
+            await committer.finish()
+            if let error = error as? SubprocessError { throw StageError("\(subject): \(error.message)", code: .failed) }
+            throw error
         }
+        let commitProblem = await committer.finish()
         try ExecStage.check(termination, subject: subject, log: log)
         let (outputs, problem) = messages.result
         if let problem { throw StageError("\(subject) printed \(problem)", code: .failed) }
+        if let commitProblem { throw StageError("\(subject): \(commitProblem)", code: .failed) }
         guard let outputs else {
             throw StageError("\(subject) exited 0 without an 'outputs' message", code: .failed)
         }
@@ -52,7 +63,8 @@ public struct ExternalStage: Stage {
         }
     }
 
-    private func request(_ item: StageItem, context: any StageContext) -> JSONValue {
+    private func request(_ item: StageItem, context: any StageContext, units: [CheckpointUnit],
+                         checkpointDirectory: URL) -> JSONValue {
         .object([
             "protocol": .int(1),
             "plugin": .string(descriptor.id),
@@ -63,13 +75,52 @@ public struct ExternalStage: Stage {
             "inputs": .object(item.inputs.mapValues { .string($0.path) }),
             "output_dir": .string(context.outputDirectory.path),
             "pipeline_dir": .string(context.pipelineDirectory.path),
+            "pipeline": .string(context.pipelineName),
+            "checkpoints": .array(units.map { .object(["cursor": .int($0.cursor), "path": .string($0.directory.path)]) }),
+            "checkpoint_dir": .string(checkpointDirectory.path),
         ])
     }
 
 }
 
-/// Reads a plugin's stdout messages as they arrive (docs/plugins.md): passes `progress`, `log`
-/// and `receipt` on, keeps `outputs`, and remembers the first line that breaks the protocol.
+/// Commits the checkpoint units a plugin announces, one after another in the order announced,
+/// off the thread that reads its stdout.
+private final class CheckpointCommitter: Sendable {
+    private let continuation: AsyncStream<(cursor: Int, directory: URL)>.Continuation
+    private let task: Task<String?, Never>
+    /// The folder announced units live in (`checkpoint_dir` of the request).
+    let directory: URL
+
+    init(store: any CheckpointStore, directory: URL) {
+        self.directory = directory
+        let (stream, continuation) = AsyncStream<(cursor: Int, directory: URL)>.makeStream()
+        self.continuation = continuation
+        task = Task {
+            for await unit in stream {
+                do {
+                    try await store.commit(cursor: unit.cursor, directory: unit.directory)
+                } catch {
+                    return "cannot commit the checkpoint of cursor \(unit.cursor) ('\(unit.directory.lastPathComponent)'): \(error)"
+                }
+            }
+            return nil
+        }
+    }
+
+    func announce(cursor: Int, directory: URL) {
+        continuation.yield((cursor, directory))
+    }
+
+    /// Waits until every announced unit is committed; the first failure, if any.
+    @discardableResult
+    func finish() async -> String? {
+        continuation.finish()
+        return await task.value
+    }
+}
+
+/// Reads a plugin's stdout messages as they arrive (docs/plugins.md): passes `progress`, `log`,
+/// `receipt` and `checkpoint` on, keeps `outputs`, and remembers the first line that breaks the protocol.
 private final class PluginMessages: Sendable {
     private struct State {
         var lineNumber = 0
@@ -78,10 +129,12 @@ private final class PluginMessages: Sendable {
     }
 
     private let context: any StageContext
+    private let committer: CheckpointCommitter
     private let state = Mutex(State())
 
-    init(context: any StageContext) {
+    init(context: any StageContext, committer: CheckpointCommitter) {
         self.context = context
+        self.committer = committer
     }
 
     /// The declared outputs, and the first protocol problem (`malformed JSON on stdout line N: …`).
@@ -114,6 +167,12 @@ private final class PluginMessages: Sendable {
             context.logger.info("\(text)")
         } else if let receipt = message["receipt"] {
             context.recordReceipt(receipt)
+        } else if let checkpoint = message["checkpoint"] {
+            // A folder name inside checkpoint_dir: the unit cannot reach outside it.
+            guard let fields = checkpoint.objectValue, let cursor = fields["cursor"]?.intValue,
+                  let name = fields["path"]?.stringValue, !name.isEmpty, !name.contains("/"), name != ".", name != ".."
+            else { return report("a malformed 'checkpoint' message", line: number, text: text) }
+            committer.announce(cursor: cursor, directory: committer.directory.appendingPathComponent(name, isDirectory: true))
         } else if let list = message["outputs"] {
             let paths = list.arrayValue?.compactMap(\.stringValue)
             guard let paths, paths.count == list.arrayValue?.count else {

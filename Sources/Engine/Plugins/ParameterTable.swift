@@ -40,9 +40,10 @@ public struct ParameterTable: Sendable {
         }
     }
 
+    /// The default; `upstream's, else …` for a parameter that flows along `needs`.
     private static func defaultCell(_ spec: ParameterSpec) -> String {
-        guard let value = spec.defaultValue else { return "required" }
-        return value == .null ? "none" : "`\(render(value))`"
+        let value = spec.defaultValue.map { $0 == .null ? "none" : "`\(render($0))`" } ?? "required"
+        return spec.flowsAlongNeeds ? "upstream's, else \(value)" : value
     }
 
     private static func keyCell(_ spec: ParameterSpec) -> String {

@@ -10,6 +10,7 @@ final class EngineStageContext: StageContext {
     let outputDirectory: URL
     let scratchDirectory: URL
     let pipelineDirectory: URL
+    let pipelineName: String
     let stageName: String
     let logger: Logger
     let checkpoints: any CheckpointStore
@@ -24,6 +25,7 @@ final class EngineStageContext: StageContext {
         outputDirectory = job.files.output
         scratchDirectory = job.files.scratch
         pipelineDirectory = job.pipelineDirectory
+        pipelineName = job.pipelineName
         stageName = job.id.stage
         id = job.id
         observer = job.observer

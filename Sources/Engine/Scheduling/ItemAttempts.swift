@@ -156,7 +156,7 @@ struct ItemAttempts: Sendable {
         return ItemJob(
             id: id, stage: stage.plugin, item: stageItem,
             parameters: Parameters(values: values, baseDirectory: plan.pipeline.directory),
-            pipelineDirectory: plan.pipeline.directory, cacheKey: key, attemptDirectory: attemptDirectory,
+            pipelineDirectory: plan.pipeline.directory, pipelineName: plan.pipeline.name, cacheKey: key, attemptDirectory: attemptDirectory,
             timeout: stage.spec.timeout, checkpoints: checkpoints, observer: environment.observer,
             childSpawned: recordProcessGroup(key: key))
     }

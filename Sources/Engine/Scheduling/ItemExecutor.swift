@@ -10,6 +10,8 @@ public struct ItemJob: Sendable {
     /// Resolved for this attempt: item-level interpolations (`${out}`, …) already applied.
     public var parameters: Parameters
     public var pipelineDirectory: URL
+    /// The pipeline's `name:` (``PluginAPI/StageContext/pipelineName``).
+    public var pipelineName: String
     public var cacheKey: String
     /// The attempt's private folder, laid out by ``files``.
     public var attemptDirectory: URL

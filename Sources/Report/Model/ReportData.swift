@@ -91,6 +91,8 @@ public struct RunInformation: Sendable, Equatable, Codable {
     /// Datasource URLs (never with credentials).
     public var inputDatasource: String
     public var lightlyDatasource: String
+    /// The prediction tasks the run read, sorted; `nil` in reports written before they were recorded.
+    public var tasks: [String]?
     /// The `selection_config` as given.
     public var selectionConfig: JSONValue
     /// Wall time of the whole run, seconds; nil when not recorded (a run whose files must be the
@@ -99,20 +101,21 @@ public struct RunInformation: Sendable, Equatable, Codable {
 
     public init(
         runId: String, tag: String, created: String?, inputDatasource: String, lightlyDatasource: String,
-        selectionConfig: JSONValue, totalSeconds: Double? = nil
+        tasks: [String]? = nil, selectionConfig: JSONValue, totalSeconds: Double? = nil
     ) {
         self.runId = runId
         self.tag = tag
         self.created = created
         self.inputDatasource = inputDatasource
         self.lightlyDatasource = lightlyDatasource
+        self.tasks = tasks
         self.selectionConfig = selectionConfig
         self.totalSeconds = totalSeconds
     }
 
     enum CodingKeys: String, CodingKey {
         case runId = "run_id", tag, created, inputDatasource = "input_datasource"
-        case lightlyDatasource = "lightly_datasource", selectionConfig = "selection_config"
+        case lightlyDatasource = "lightly_datasource", tasks, selectionConfig = "selection_config"
         case totalSeconds = "total_seconds"
     }
 }

@@ -15,7 +15,7 @@ public struct ConvertStage: Stage {
         summary: "Convert detections to Lightly prediction files, one per kept frame.",
         mode: .map,
         parameters: [
-            ParameterSpec("task", .string, default: .string("keypoint_rcnn_detection"),
+            ParameterSpec("task", .string, default: .string("keypoint_rcnn_detection"), flowsAlongNeeds: true,
                           doc: "Prediction task name: the folder under .lightly/predictions/."),
             ParameterSpec("task_type", .oneOf([TaskType.keypointDetection.rawValue, TaskType.objectDetection.rawValue]),
                           default: .string(TaskType.keypointDetection.rawValue),

@@ -1,6 +1,8 @@
 import Foundation
+import Labels
 import Lightly
 import PluginAPI
+import Storage
 
 /// One entry of `filenames-and-read-urls.json`, as the Lightly client's
 /// `export_filenames_and_read_urls_by_tag_name` returns it.
@@ -17,10 +19,18 @@ struct ExportRecord: Sendable {
     var datasourceURL: String
     /// The task's predictions for the frame (none when it has no prediction file).
     var predictions: [Prediction]
+
+    /// The frame key labelling tools carry back (``FrameKey``).
+    var key: FrameKey {
+        let parsed = ParsedFrameName(frame.name)
+        return FrameKey(
+            video: parsed?.videoPath ?? "", frameIndex: parsed?.index ?? 0, frameName: frame.name,
+            sha256: FileDigest.sha256(of: frame.png))
+    }
 }
 
-/// Builds `filenames-and-read-urls.json`, `label-studio-tasks.json` and `coco-keypoints.json`
-/// from the exported frames and their predictions.
+/// Builds the documents `export` writes (`filenames-and-read-urls.json`, Label Studio tasks and
+/// config, COCO keypoints, the CVAT archive) from the exported frames and their predictions.
 struct ExportDocuments {
     let task: String
     let schema: PredictionTaskSchema
@@ -32,59 +42,17 @@ struct ExportDocuments {
 
     // MARK: Label Studio
 
-    /// One task of Label Studio's JSON import format, with the predictions as pre-annotations.
-    struct LabelStudioTask: Codable, Sendable, Hashable {
-        struct TaskData: Codable, Sendable, Hashable {
-            var image: String
-            var lightlyFileName: String
-        }
-
-        struct Prediction: Codable, Sendable, Hashable {
-            var modelVersion: String
-            var score: Double
-            var result: [Region]
-            enum CodingKeys: String, CodingKey {
-                case modelVersion = "model_version", score, result
-            }
-        }
-
-        /// A `rectanglelabels` or `keypointlabels` region; coordinates in percent of the image.
-        struct Region: Codable, Sendable, Hashable {
-            struct Value: Codable, Sendable, Hashable {
-                var x: Double
-                var y: Double
-                var width: Double
-                var height: Double?
-                var rotation: Double?
-                var rectanglelabels: [String]?
-                var keypointlabels: [String]?
-            }
-
-            var id: String
-            var fromName: String
-            var toName: String
-            var type: String
-            var originalWidth: Int
-            var originalHeight: Int
-            var imageRotation: Int
-            var score: Double?
-            var value: Value
-            enum CodingKeys: String, CodingKey {
-                case id, fromName = "from_name", toName = "to_name", type, originalWidth = "original_width"
-                case originalHeight = "original_height", imageRotation = "image_rotation", score, value
-            }
-        }
-
-        var id: Int
-        var data: TaskData
-        var predictions: [Prediction]
-    }
-
-    /// The control tags the regions refer to; the labeling config in `docs/stages/export.md` uses them.
-    static let rectangleControl = "bbox", keypointControl = "keypoints", imageObject = "image"
     /// A keypoint's drawn size, percent of the image width.
     static let keypointSize = 0.5
 
+    /// The labeling config the tasks refer to (`label-studio-config.xml`).
+    var labelStudioConfig: LabelStudioConfig {
+        LabelStudioConfig(
+            categories: schema.categories.map(\.name),
+            keypointNames: schema.categories.first { $0.keypointNames != nil }?.keypointNames ?? [])
+    }
+
+    /// One task per frame in pick order; each keypoint region's `parentID` is its person's box.
     var labelStudioTasks: [LabelStudioTask] {
         records.enumerated().map { offset, record in
             let frame = record.frame
@@ -93,102 +61,106 @@ struct ExportDocuments {
             for (object, prediction) in record.predictions.enumerated() {
                 let category = schema.category(id: prediction.categoryID)
                 let label = category?.name ?? "category_\(prediction.categoryID)"
-                func region(_ id: String, _ control: String, _ type: String, score: Double?, _ value: LabelStudioTask.Region.Value) -> LabelStudioTask.Region {
+                func region(_ id: String, parent: String?, _ control: String, _ type: String, score: Double?, _ value: LabelStudioTask.Region.Value) -> LabelStudioTask.Region {
                     LabelStudioTask.Region(
-                        id: id, fromName: control, toName: Self.imageObject, type: type, originalWidth: frame.width,
-                        originalHeight: frame.height, imageRotation: 0, score: score, value: value)
+                        id: id, parentID: parent, fromName: control, type: type, originalWidth: frame.width,
+                        originalHeight: frame.height, score: score, value: value)
                 }
-                if let box = Self.box(prediction) {
+                let boxID = "\(offset + 1)-\(object)"
+                let box = Self.box(prediction)
+                if let box {
                     regions.append(region(
-                        "\(offset + 1)-\(object)", Self.rectangleControl, "rectanglelabels", score: prediction.score,
+                        boxID, parent: nil, LabelStudioConfig.rectangleControl, "rectanglelabels", score: prediction.score,
                         .init(x: 100 * box[0] / w, y: 100 * box[1] / h, width: 100 * box[2] / w, height: 100 * box[3] / h,
                               rotation: 0, rectanglelabels: [label])))
                 }
                 for (point, keypoint) in Self.keypoints(prediction).enumerated() {
                     let name = category?.keypointNames?[safe: point] ?? "keypoint_\(point)"
                     regions.append(region(
-                        "\(offset + 1)-\(object)-\(point)", Self.keypointControl, "keypointlabels", score: keypoint.score,
+                        "\(boxID)-\(point)", parent: box == nil ? nil : boxID, LabelStudioConfig.keypointControl, "keypointlabels",
+                        score: keypoint.score,
                         .init(x: 100 * keypoint.x / w, y: 100 * keypoint.y / h, width: Self.keypointSize, keypointlabels: [name])))
                 }
             }
             let scores = record.predictions.compactMap(\.score)
             let score = scores.isEmpty ? 0 : scores.reduce(0, +) / Double(scores.count)
             return LabelStudioTask(
-                id: offset + 1, data: .init(image: record.readURL, lightlyFileName: frame.name),
+                id: offset + 1, data: .init(image: record.readURL, key: record.key),
                 predictions: [.init(modelVersion: task, score: score, result: regions)])
         }
     }
 
     // MARK: COCO
 
-    /// A COCO keypoints file (`person_keypoints_*.json` layout).
-    struct COCOKeypoints: Codable, Sendable, Hashable {
-        struct Image: Codable, Sendable, Hashable {
-            var id: Int
-            var fileName: String
-            var width: Int
-            var height: Int
-            enum CodingKeys: String, CodingKey {
-                case id, fileName = "file_name", width, height
-            }
-        }
-
-        struct Annotation: Codable, Sendable, Hashable {
-            var id: Int
-            var imageID: Int
-            var categoryID: Int
-            var bbox: [Double]
-            var area: Double
-            var iscrowd: Int
-            /// `[x, y, v]` per keypoint: v 2 when visible (score ≥ 0.5), else 1.
-            var keypoints: [Double]
-            var numKeypoints: Int
-            var score: Double?
-            enum CodingKeys: String, CodingKey {
-                case id, imageID = "image_id", categoryID = "category_id", bbox, area, iscrowd, keypoints
-                case numKeypoints = "num_keypoints", score
-            }
-        }
-
-        struct Category: Codable, Sendable, Hashable {
-            var id: Int
-            var name: String
-            var supercategory: String
-            var keypoints: [String]
-            /// 1-based keypoint index pairs, as COCO writes them.
-            var skeleton: [[Int]]
-        }
-
-        var images: [Image]
-        var annotations: [Annotation]
-        var categories: [Category]
-    }
-
-    /// Keypoint score from which a keypoint counts as visible (COCO v = 2).
-    static let visibleScore = 0.5
-
-    var coco: COCOKeypoints {
-        var images: [COCOKeypoints.Image] = []
-        var annotations: [COCOKeypoints.Annotation] = []
+    var coco: COCOKeypointsFile {
+        var images: [COCOKeypointsFile.Image] = []
+        var annotations: [COCOKeypointsFile.Annotation] = []
         for (offset, record) in records.enumerated() {
             let imageID = offset + 1
-            images.append(.init(id: imageID, fileName: record.frame.name, width: record.frame.width, height: record.frame.height))
+            images.append(.init(id: imageID, fileName: record.frame.name, width: record.frame.width, height: record.frame.height,
+                                sha256: record.key.sha256))
             for prediction in record.predictions {
                 guard let box = Self.box(prediction) else { continue }
-                let points = Self.keypoints(prediction)
                 annotations.append(.init(
                     id: annotations.count + 1, imageID: imageID, categoryID: prediction.categoryID, bbox: box,
-                    area: box[2] * box[3], iscrowd: 0,
-                    keypoints: points.flatMap { [$0.x, $0.y, $0.score >= Self.visibleScore ? 2 : 1] },
-                    numKeypoints: points.count, score: prediction.score))
+                    keypoints: Self.keypoints(prediction).flatMap { point in
+                        let visibility = COCOKeypointsFile.visibility(score: point.score)
+                        return visibility == 0 ? [0, 0, 0] : [point.x, point.y, visibility]
+                    },
+                    score: prediction.score))
             }
         }
         let categories = schema.categories.map { category in
-            COCOKeypoints.Category(
-                id: category.id, name: category.name, supercategory: category.name, keypoints: category.keypointNames ?? [],
+            COCOKeypointsFile.Category(
+                id: category.id, name: category.name, keypoints: category.keypointNames ?? [],
                 skeleton: (category.keypointSkeleton ?? []).map { $0.map { $0 + 1 } })
         }
-        return COCOKeypoints(images: images, annotations: annotations, categories: categories)
+        return COCOKeypointsFile(images: images, annotations: annotations, categories: categories)
+    }
+
+    // MARK: CVAT
+
+    /// CVAT for images 1.1: a skeleton label per keypoint category (its joints as point labels,
+    /// COCO's edges), a box and a skeleton per person with the same `group_id`.
+    var cvat: CVATDocument {
+        var labels: [CVATDocument.Label] = []
+        var edges: [String: [[Int]]] = [:]
+        for category in schema.categories {
+            if let names = category.keypointNames, !names.isEmpty {
+                labels.append(.init(name: category.name, type: "skeleton", parent: nil))
+                labels += names.map { .init(name: $0, type: "points", parent: category.name) }
+                edges[category.name] = category.keypointSkeleton ?? []
+            }
+        }
+        let images = records.enumerated().map { offset, record in
+            var image = CVATDocument.Image(id: offset, name: record.frame.name, width: record.frame.width, height: record.frame.height)
+            for (object, prediction) in record.predictions.enumerated() {
+                let category = schema.category(id: prediction.categoryID)
+                let label = category?.name ?? "category_\(prediction.categoryID)"
+                let group = object + 1
+                if let box = Self.box(prediction) {
+                    image.boxes.append(.init(label: label, xtl: box[0], ytl: box[1], xbr: box[0] + box[2], ybr: box[1] + box[3],
+                                             groupID: group, occluded: false))
+                }
+                let points = Self.keypoints(prediction).enumerated().map { index, point in
+                    let visibility = COCOKeypointsFile.visibility(score: point.score)
+                    return CVATDocument.Point(
+                        label: category?.keypointNames?[safe: index] ?? "keypoint_\(index)", x: point.x, y: point.y,
+                        outside: visibility == 0, occluded: visibility == 1, groupID: nil)
+                }
+                if !points.isEmpty { image.skeletons.append(.init(label: label, groupID: group, points: points)) }
+            }
+            return image
+        }
+        return CVATDocument(labels: labels, images: images, edges: edges)
+    }
+
+    /// The archive CVAT imports as "CVAT for images 1.1": `annotations.xml` and `images/<frame name>`.
+    var cvatArchive: Data {
+        var zip = StoredZip()
+        zip.add("annotations.xml", Data(cvat.xml.utf8))
+        for record in records { zip.add("images/\(record.frame.name)", record.frame.png) }
+        return zip.data
     }
 
     // MARK: Geometry

@@ -1,5 +1,6 @@
 import Foundation
 import JSON
+import Labels
 import Lightly
 import PluginAPI
 import Storage
@@ -11,7 +12,8 @@ import Storage
 /// frame is a PNG in the run folder's `frames/` of the Lightly datasource (extracting exactly frame N
 /// of the video where the run did not store it), and writes `frames/`,
 /// `filenames-and-read-urls.json`, `label-studio-tasks.json` (the task's predictions as
-/// pre-annotations) and `coco-keypoints.json`. Read URLs are signed at the start of the current
+/// pre-annotations) with `label-studio-config.xml`, `coco-keypoints.json` and
+/// `cvat-for-images.zip`. Read URLs are signed at the start of the current
 /// signing window (``ReadURLSigning``), so outputs only change when that window does.
 public struct ExportStage: Stage {
     /// Where credentials and endpoint variables come from (the process environment by default).
@@ -32,11 +34,11 @@ public struct ExportStage: Stage {
 
     public var descriptor: PluginDescriptor {
         PluginDescriptor(
-            id: "export", version: "1",
-            summary: "Export a selection run's frames: PNGs in the Lightly datasource, read URLs, Label Studio tasks, COCO keypoints.",
+            id: "export", version: "2",
+            summary: "Export a selection run's frames: PNGs in the Lightly datasource, read URLs, Label Studio tasks and config, COCO keypoints, CVAT for images.",
             mode: .gather, kind: .effect,
             parameters: DatasourceParameters.specs + [
-                ParameterSpec("task", .string, default: .string(Self.defaultTask),
+                ParameterSpec("task", .string, default: .string(Self.defaultTask), flowsAlongNeeds: true,
                               doc: "The prediction task whose predictions become pre-annotations and COCO annotations."),
                 ParameterSpec("expiry", .duration, default: .string("7d"), range: .within(1...Double(ReadURLSigning.defaultExpiry)),
                               doc: "How long S3 read URLs stay valid: 1s to 7d (S3's limit)."),
@@ -69,7 +71,7 @@ public struct ExportStage: Stage {
         }
         let signing = ReadURLSigning(context.parameters)
         let run = try await SelectionRun.resolve(tag: context.parameters.optionalString("tag") ?? "", item: item, lightly: lightly)
-        let schema = try await readSchema(task: task, lightly: lightly)
+        let schema = try await Self.readSchema(task: task, lightly: lightly)
 
         let frames = try await FrameExporter(run: run, input: input, lightly: lightly).export { done, total in
             context.reportProgress(completed: done, total: total, unit: "frames")
@@ -88,6 +90,9 @@ public struct ExportStage: Stage {
             ?? Set(ExportFormat.allCases)
         try write(documents, coco: coco, formats: formats, frames: frames, to: context.outputDirectory)
 
+        // The round ledger's "exported" state (`orchestrate rounds`).
+        let exported = Data(frames.map { $0.name + "\n" }.joined().utf8)
+        try await mapped { try await lightly.put(run.folder.key(SelectionRunFolder.exportedFilenames), data: exported) }
         for frame in frames {
             context.recordReceipt(ExportReceipt.frame(key: frame.key, size: frame.png.count).json)
         }
@@ -145,7 +150,7 @@ public struct ExportStage: Stage {
 
     // MARK: - Helpers
 
-    private func readSchema(task: String, lightly: any BlobStore) async throws -> PredictionTaskSchema {
+    static func readSchema(task: String, lightly: any BlobStore) async throws -> PredictionTaskSchema {
         let key = LightlyLayout.schemaFile(task: task)
         guard try await mapped({ try await lightly.head(key) }) != nil else {
             throw StageError(
@@ -169,7 +174,7 @@ public struct ExportStage: Stage {
     }
 
     private func write(
-        _ documents: ExportDocuments, coco: ExportDocuments.COCOKeypoints, formats: Set<ExportFormat>, frames: [ExportedFrame],
+        _ documents: ExportDocuments, coco: COCOKeypointsFile, formats: Set<ExportFormat>, frames: [ExportedFrame],
         to directory: URL
     ) throws {
         func store(_ data: Data, _ path: String) throws {
@@ -188,8 +193,10 @@ public struct ExportStage: Stage {
                 case .readURLs: try LightlyCoding.encode(documents.readURLs)
                 case .labelStudio: try LightlyCoding.encode(documents.labelStudioTasks)
                 case .cocoKeypoints: try LightlyCoding.encode(coco)
+                case .cvat: documents.cvatArchive
                 }
                 try store(data, format.fileName)
+                if format == .labelStudio { try store(Data(documents.labelStudioConfig.xml.utf8), ExportFormat.labelStudioConfigFile) }
             }
         } catch let error as LightlyError {
             throw StageError("cannot encode the export documents: \(error)")
@@ -202,6 +209,10 @@ enum ExportFormat: String, CaseIterable, Sendable {
     case readURLs = "filenames-and-read-urls"
     case labelStudio = "label-studio-tasks"
     case cocoKeypoints = "coco-keypoints"
+    case cvat = "cvat-for-images"
 
-    var fileName: String { rawValue + ".json" }
+    var fileName: String { self == .cvat ? rawValue + ".zip" : rawValue + ".json" }
+
+    /// The labeling config written beside `label-studio-tasks.json`.
+    static let labelStudioConfigFile = "label-studio-config.xml"
 }

@@ -14,6 +14,42 @@ struct SelectionRun: Sendable, Hashable {
 
     func frameKey(_ name: String) -> String { folder.key(SelectionRunFolder.frame(name)) }
 
+    /// The round of a run from its tag: `round-N` is N, `initial-tag` 1, `tag-K` K.
+    static func round(ofTag tag: String) -> Int {
+        for prefix in ["round-", "tag-"] where tag.hasPrefix(prefix) {
+            if let number = Int(tag.dropFirst(prefix.count)), number >= 1 { return number }
+        }
+        return 1
+    }
+
+    /// Every complete run of the datasource (with `report.json` and `selected_filenames.txt`),
+    /// by round, then id.
+    static func all(in lightly: any BlobStore) async throws -> [SelectionRun] {
+        let keys = Set(try await mapped { try await lightly.list(prefix: SelectionRunFolder.parent + "/") }.map(\.key))
+        var runs: [SelectionRun] = []
+        for key in keys.sorted() {
+            guard let (folder, file) = SelectionRunFolder.parse(key), file == SelectionRunFolder.report else { continue }
+            let listKey = folder.key(SelectionRunFolder.selectedFilenames)
+            guard keys.contains(listKey) else { continue }  // Interrupted before its list: no run yet.
+            let data = try await mapped { try await lightly.get(key, range: nil) }
+            guard let header = try? JSONDecoder().decode(ReportHeader.self, from: data) else { continue }  // Not a run's report.
+            runs.append(SelectionRun(id: header.run.runID, tag: header.run.tag, selected: try await lines(listKey, in: lightly)))
+        }
+        return runs.sorted { (Self.round(ofTag: $0.tag), $0.id) < (Self.round(ofTag: $1.tag), $1.id) }
+    }
+
+    /// The names `export` exported from this run (none when it never ran).
+    func exported(in lightly: any BlobStore) async throws -> Set<String> {
+        let key = folder.key(SelectionRunFolder.exportedFilenames)
+        guard try await mapped({ try await lightly.head(key) }) != nil else { return [] }
+        return Set(try await Self.lines(key, in: lightly))
+    }
+
+    private static func lines(_ key: String, in lightly: any BlobStore) async throws -> [String] {
+        let text = String(decoding: try await mapped { try await lightly.get(key, range: nil) }, as: UTF8.self)
+        return text.split(whereSeparator: \.isNewline).map(String.init).filter { !$0.isEmpty }
+    }
+
     /// The part of `report.json` that `export` reads.
     private struct ReportHeader: Decodable {
         struct Run: Decodable {

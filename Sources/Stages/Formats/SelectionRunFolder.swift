@@ -14,6 +14,9 @@ struct SelectionRunFolder: Sendable, Hashable {
     static let selectedFilenames = "selected_filenames.txt"
     /// The run's report data (`ReportData`), whose `run` names the run's id and tag.
     static let report = ReportRenderer.jsonName
+    /// The frame names `export` exported from the run, one per line: the round ledger's "exported"
+    /// state (`orchestrate rounds`).
+    static let exportedFilenames = "exported_filenames.txt"
 
     /// A selected frame's image: `frames/<frame name>`.
     static func frame(_ name: String) -> String { "frames/\(name)" }

@@ -1,4 +1,5 @@
 import Foundation
+import Labels
 import Lightly
 import PluginAPI
 import Storage
@@ -15,8 +16,14 @@ struct DatasourceSnapshot: Sendable {
     let lightlyFiles: [ObjectInfo]
     /// Earlier runs: run id → key of its `selected_filenames.txt`.
     let runs: [String: String]
+    /// The round ledger (`.lightly/labels/ledger.json`), read only for a round after the first;
+    /// its bytes' digest enters the run id and the cache key.
+    let ledger: (ledger: RoundLedger, digest: String)?
 
-    static func list(input: any BlobStore, lightly: any BlobStore) async throws -> DatasourceSnapshot {
+    /// Lists both datasources; with `readsLedger`, reads the round ledger too. The labels under
+    /// `.lightly/labels/` are not listed: they change only what a later round selects, through the
+    /// ledger, so importing labels never re-runs an earlier round.
+    static func list(input: any BlobStore, lightly: any BlobStore, readsLedger: Bool = false) async throws -> DatasourceSnapshot {
         let inputObjects = try await mapped { try await input.list(prefix: "") }
         let lightlyObjects = try await mapped { try await lightly.list(prefix: LightlyLayout.root + "/") }
         var runs: [String: String] = [:]
@@ -24,27 +31,40 @@ struct DatasourceSnapshot: Sendable {
             guard let (folder, file) = SelectionRunFolder.parse(object.key), file == SelectionRunFolder.selectedFilenames else { continue }
             runs[folder.runID] = object.key
         }
+        var ledger: (ledger: RoundLedger, digest: String)?
+        if readsLedger, lightlyObjects.contains(where: { $0.key == LabelLayout.ledgerFile }) {
+            let data = try await mapped { try await lightly.get(LabelLayout.ledgerFile, range: nil) }
+            do {
+                ledger = (try LightlyCoding.decode(RoundLedger.self, from: data, file: LabelLayout.ledgerFile), FileDigest.sha256(of: data))
+            } catch {
+                throw StageError("Lightly datasource \(lightly.location): \(error)", code: .invalidInput)
+            }
+        }
         return DatasourceSnapshot(
             input: input, lightly: lightly,
             videos: inputObjects.filter { isVideo($0.key) },
-            lightlyFiles: lightlyObjects.filter { !$0.key.hasPrefix(SelectionRunFolder.parent + "/") && !$0.key.hasPrefix(LightlyLayout.root + "/tmp") },
-            runs: runs)
+            lightlyFiles: lightlyObjects.filter {
+                !$0.key.hasPrefix(SelectionRunFolder.parent + "/") && !$0.key.hasPrefix(LightlyLayout.root + "/tmp")
+                    && !$0.key.hasPrefix(LabelLayout.root + "/")
+            },
+            runs: runs, ledger: ledger)
     }
 
     static func isVideo(_ key: String) -> Bool {
         LightlyLayout.videoExtensions.contains(FrameName.splitExtension(key).ext.lowercased())
     }
 
-    /// A digest of keys, sizes and ETags (no times): the same data listed later gives the same
-    /// digest, so it can name a run.
+    /// A digest of keys, sizes and ETags (no times, no datasource URLs): the same data listed later,
+    /// or in a fresh datasource elsewhere, gives the same digest, so it can name a run.
     var contentDigest: String {
         Self.sha256(lines: listing(withTimes: false))
     }
 
-    /// A digest of keys, sizes, ETags and, for local files, modification times: the external
-    /// state in the cache key (docs/cache.md), so changed predictions re-run the selection.
+    /// A digest of the datasource URLs and of keys, sizes, ETags and, for local files, modification
+    /// times: the external state in the cache key (docs/cache.md), so changed predictions re-run
+    /// the selection.
     var stateDigest: String {
-        Self.sha256(lines: listing(withTimes: true))
+        Self.sha256(lines: ["input\t\(input.location)", "lightly\t\(lightly.location)"] + listing(withTimes: true))
     }
 
     private func listing(withTimes: Bool) -> [String] {
@@ -55,8 +75,8 @@ struct DatasourceSnapshot: Sendable {
                 return fields.joined(separator: "\t")
             }
         }
-        return ["input\t\(input.location)", "lightly\t\(lightly.location)"]
-            + lines("input", input, videos) + lines("lightly", lightly, lightlyFiles)
+        return lines("input", input, videos) + lines("lightly", lightly, lightlyFiles)
+            + (ledger.map { ["ledger\t\($0.digest)"] } ?? [])
     }
 
     /// A local file's modification time in nanoseconds; nil for remote objects (their ETag counts).

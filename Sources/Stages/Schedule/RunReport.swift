@@ -43,7 +43,7 @@ enum RunReport {
             run: RunInformation(
                 runId: runID, tag: tag, created: created(environment: environment),
                 inputDatasource: snapshot.input.location.description, lightlyDatasource: snapshot.lightly.location.description,
-                selectionConfig: settings.selectionConfigJSON),
+                tasks: inputs.selection.tasks.map(\.name).sorted(), selectionConfig: settings.selectionConfigJSON),
             stages: steps, frames: records, videoTarget: videoTarget(settings.selectionConfig),
             embedding: embeddingView(inputs: inputs, objectTask: objectTask, status: status),
             gallery: crops.map { GalleryCrop(path: $0.path, frame: $0.frame, score: $0.score, keypoints: $0.keypoints) })

@@ -28,8 +28,9 @@ struct ScheduleInputs: Sendable {
     var warnings: [String]
 
     /// Reads predictions, metadata and embeddings, and marks the frames of earlier runs.
+    /// Frames in `excluded` (labelled or rejected in the round ledger) are no candidates.
     static func load(
-        snapshot: DatasourceSnapshot, settings: ScheduleSettings, datapool: Set<String>
+        snapshot: DatasourceSnapshot, settings: ScheduleSettings, datapool: Set<String>, excluded: Set<String> = []
     ) async throws -> ScheduleInputs {
         let lightlyURL = snapshot.lightly.location.description
         let datasource: LightlyDatasource
@@ -46,7 +47,7 @@ struct ScheduleInputs: Sendable {
         var byName: [String: Candidate] = [:]
         var strays: [String] = []
         for task in datasource.tasks {
-            for name in task.predictions.keys where byName[name] == nil {
+            for name in task.predictions.keys where byName[name] == nil && !excluded.contains(name) {
                 if let parsed = ParsedFrameName(name), parsed.imageExtension == "png", videos.contains(parsed.videoPath) {
                     byName[name] = Candidate(name: name, video: parsed.videoPath, index: parsed.index)
                 } else {

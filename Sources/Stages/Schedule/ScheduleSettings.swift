@@ -15,7 +15,9 @@ struct ScheduleSettings: Sendable {
     var customEmbeddings: String?
     /// `worker_config.selected_sequence_length`.
     var sequenceLength: Int
-    /// `worker_config.use_datapool` (default true): earlier runs' selections count as selected.
+    /// `worker_config.use_datapool`: earlier runs' selections count as selected. Off by default, as
+    /// in the Lightly Worker since 2.11, so a re-run after a change selects what a fresh run would;
+    /// on by default for an explicit next round (`selection_config.round`).
     var usesDatapool: Bool
     /// `worker_config.normalize_embeddings` (default true): frame embeddings scaled to unit length.
     var normalizesEmbeddings: Bool
@@ -71,7 +73,7 @@ struct ScheduleSettings: Sendable {
         guard sequenceLength >= 1 else {
             throw Self.issue(["worker_config", "selected_sequence_length"], "must be at least 1, got \(sequenceLength)")
         }
-        usesDatapool = try Self.boolean(workerConfig["use_datapool"], ["worker_config", "use_datapool"]) ?? true
+        usesDatapool = try Self.boolean(workerConfig["use_datapool"], ["worker_config", "use_datapool"]) ?? (selectionConfig.round != nil)
         normalizesEmbeddings = try Self.boolean(workerConfig["normalize_embeddings"], ["worker_config", "normalize_embeddings"]) ?? true
         if let path = parameters.optionalString("embedding_model"), !path.isEmpty {
             embeddingModel = try? parameters.url("embedding_model")
@@ -84,10 +86,32 @@ struct ScheduleSettings: Sendable {
     /// The problems of the settings, for the stage's validation hook.
     static func issues(in parameters: Parameters) -> [ParameterIssue] {
         do {
-            _ = try ScheduleSettings(parameters)
-            return []
+            return try ScheduleSettings(parameters).unknownTasks(upstream: parameters.upstreamValues["task"] ?? [])
         } catch {
             return error.issues
+        }
+    }
+
+    /// Strategies naming a prediction task that no upstream stage writes; checked only when some
+    /// upstream stage names its task (`convert`'s `task`), else the datasource alone knows.
+    func unknownTasks(upstream: [JSONValue]) -> [ParameterIssue] {
+        let known = upstream.compactMap(\.stringValue)
+        guard !known.isEmpty else { return [] }
+        let written = known.map { "'\($0)'" }.joined(separator: ", ")
+        return selectionConfig.strategies.enumerated().compactMap { index, entry in
+            guard let task = Self.task(of: entry.input), !known.contains(task) else { return nil }
+            return ParameterIssue(
+                ["selection_config", "strategies", .index(index), "input", "task"],
+                "unknown task '\(task)': the stages upstream write predictions of \(written)\(NameSuggestion.hint(for: task, in: known))")
+        }
+    }
+
+    /// The prediction task a strategy input reads, if any.
+    private static func task(of input: SelectionInput) -> String? {
+        switch input {
+        case .embeddings(let task): task
+        case .scores(let task, _), .predictions(let task, _, _): task
+        case .queryEmbeddings, .metadata, .random: nil
         }
     }
 

@@ -73,7 +73,9 @@ public struct ScheduleStage: Stage {
     func snapshot(_ context: any StageContext) async throws -> DatasourceSnapshot {
         let input = try DatasourceParameters.open("input", context: context, environment: environment)
         let lightly = try DatasourceParameters.open("lightly", context: context, environment: environment)
-        return try await DatasourceSnapshot.list(input: input, lightly: lightly)
+        // A round after the first reads the round ledger; a malformed config fails later, in `select`.
+        let round = (try? ScheduleSettings(context.parameters))?.selectionConfig.round ?? 1
+        return try await DatasourceSnapshot.list(input: input, lightly: lightly, readsLedger: round >= 2)
     }
 
     /// The run id: a digest of the settings (with the embedding model's bytes) and of the listing
@@ -132,7 +134,14 @@ public struct ScheduleStage: Stage {
         }
 
         var datapool: Set<String> = []
-        if settings.usesDatapool {
+        var excluded: Set<String> = []
+        if let ledger = snapshot.ledger?.ledger {
+            // The round ledger decides: labelled and rejected frames are never picked again (in the
+            // datapool, or left out without it); earlier picks still pending are candidates again.
+            let settled = ledger.settled
+            if settings.usesDatapool { datapool = settled } else { excluded = settled }
+            log.info("round ledger: \(settled.count) frames labelled or rejected are not selected again; \(ledger.frames.count - settled.count) skipped come back as candidates")
+        } else if settings.usesDatapool {
             for (id, key) in earlierRuns {
                 let data = try await mapped { try await snapshot.lightly.get(key, range: nil) }
                 let names = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).map(String.init)
@@ -141,7 +150,7 @@ public struct ScheduleStage: Stage {
             }
         }
 
-        let inputs = try await ScheduleInputs.load(snapshot: snapshot, settings: settings, datapool: datapool)
+        let inputs = try await ScheduleInputs.load(snapshot: snapshot, settings: settings, datapool: datapool, excluded: excluded)
         for warning in inputs.warnings { log.warning(warning) }
         guard !inputs.candidates.isEmpty else {
             throw StageError(

@@ -7,6 +7,11 @@ import Storage
 /// `.lightly` trees (predictions, metadata) to the `lightly` datasource, like the tutorial's
 /// three `aws s3 cp` commands.
 ///
+/// Keeps the pipeline's part of each datasource equal to its current outputs: an ``UploadRecord``
+/// in the datasource lists what the stage wrote, and objects it wrote earlier that the current
+/// plan lacks are removed, unless another record claims them. Crash-safe: the record of the union
+/// is written before anything changes, the final record after the removals.
+///
 /// Idempotent: an object whose size and SHA-256 (or single-part ETag) already match is not sent
 /// again. A source file is not read to compute its SHA-256 while its stat equals the one of the
 /// engine's memoised digest. Resumable: each stored part of a multipart upload is committed as a checkpoint, and a
@@ -45,6 +50,8 @@ public struct UploadStage: Stage {
         var skipped = 0
         var partsSent = 0
         var bytesSent: Int64 = 0
+        /// Objects written by earlier runs that the plan no longer holds, removed.
+        var removed = 0
     }
 
     func sync(_ item: StageItem, context: any StageContext) async throws -> Summary {
@@ -60,16 +67,22 @@ public struct UploadStage: Stage {
 
         let options = try uploadOptions(context)
         let journal = try await UploadJournal.load(from: context.checkpoints)
+        // First what is there, then the records of everything the stage is about to own, then the writes.
+        let survey = try await UploadSurvey.make(plan, stores: stores)
+        var records: [UploadPlan.Role: UploadRecord] = [:]
+        for (role, store) in stores {
+            records[role] = try await claim(survey, role: role, in: store, context: context)
+        }
+
         var listing: [UploadPlan.Role: [UploadManifest.Object]] = [:]
         var summary = Summary()
         // Before any object: a resumed attempt's log says so before it sends anything.
         context.reportProgress(completed: 0, total: plan.entries.count, unit: "objects")
         for (index, entry) in plan.entries.enumerated() {
             try Task.checkCancellation()
-            guard let store = stores[entry.role] else { continue }
-            let sha256 = try entry.sha256()
-            var object = try await mapped { try await store.head(entry.key) }
-            if let existing = object, try matches(existing, file: entry.file, sha256: sha256) {
+            guard let store = stores[entry.role], let sha256 = survey.sha256s[index] else { continue }
+            var object = survey.present[index]
+            if object != nil {
                 summary.skipped += 1
             } else {
                 let journalKey = UploadJournal.name(entry.role.rawValue, entry.key)
@@ -92,18 +105,31 @@ public struct UploadStage: Stage {
             context.recordReceipt(UploadReceipt(role: entry.role, object: record).json)
             context.reportProgress(completed: index + 1, total: plan.entries.count, unit: "objects")
         }
+        for (role, store) in stores.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+            guard let record = records[role] else { continue }
+            summary.removed += try await prune(record, planned: survey.keys(role), in: store)
+        }
         summary.objects = plan.entries.count
         let manifest = UploadManifest(datasources: UploadPlan.Role.allCases.compactMap { role in
             stores[role].map { UploadManifest.Datasource(role: role.rawValue, url: $0.location.description, objects: listing[role] ?? []) }
         })
         try manifest.write(to: context.outputDirectory.appendingPathComponent("upload.json"))
         context.logger.info(
-            "upload: \(summary.sent) sent (\(summary.partsSent) parts, \(summary.bytesSent) bytes), \(summary.skipped) already present")
+            "upload: \(summary.sent) sent (\(summary.partsSent) parts, \(summary.bytesSent) bytes), \(summary.skipped) already present, \(summary.removed) removed (written earlier, no longer produced)")
         return summary
     }
 
+    /// Checks that every object of the receipts is still there with its size and digest, and that
+    /// the stage's records claim nothing the receipts lack (a later run with another plan wrote
+    /// more, which this plan must remove).
     public func verify(receipts: [JSONValue], item: StageItem, context: any StageContext) async throws -> Bool {
         let stores = try openStores(context)
+        let received = receipts.compactMap(UploadReceipt.init)
+        for (role, store) in stores {
+            let record = try await UploadRecord.load(pipeline: context.pipelineName, stage: context.stageName, role: role, from: store)
+            let keys = Set(received.filter { $0.role == role }.map(\.object.key))
+            guard Set(record.keys).isSubset(of: keys) else { return false }
+        }
         for receipt in receipts {
             guard let parsed = UploadReceipt(receipt), let store = stores[parsed.role] else { return false }
             guard let object = try await mapped({ try await store.head(parsed.object.key) }),
@@ -113,6 +139,40 @@ public struct UploadStage: Stage {
             if parsed.object.etag == nil, let sha256 = object.sha256, sha256 != parsed.object.sha256 { return false }
         }
         return true
+    }
+
+    /// The stage's record in `store` once it claims what it is about to write, and what another
+    /// record claims that the plan uses too (so neither pipeline removes it while the other needs
+    /// it); stored before anything is written when it grows. Objects another tool put there are
+    /// never claimed, so never removed.
+    private func claim(
+        _ survey: UploadSurvey, role: UploadPlan.Role, in store: any BlobStore, context: any StageContext
+    ) async throws -> UploadRecord {
+        var record = try await UploadRecord.load(pipeline: context.pipelineName, stage: context.stageName, role: role, from: store)
+        let shared = survey.keys(role, present: true).intersection(try await UploadRecord.keysClaimed(besides: record, in: store))
+        let owned = survey.keys(role, present: false).union(shared)
+        guard !owned.isSubset(of: record.keys) else { return record }
+        record.keys += owned
+        try await record.write(to: store)
+        return record
+    }
+
+    /// Removes what `record` lists but `planned` lacks, except keys another record claims, then
+    /// stores the record of what the stage owns now. Returns how many objects were removed.
+    private func prune(_ record: UploadRecord, planned: Set<String>, in store: any BlobStore) async throws -> Int {
+        let stale = Set(record.keys).subtracting(planned)
+        guard !stale.isEmpty else { return 0 }
+        // Read just before deleting, so that a pipeline that claimed a key meanwhile keeps it.
+        let claimed = try await UploadRecord.keysClaimed(besides: record, in: store)
+        let removable = stale.subtracting(claimed).sorted()
+        for key in removable {
+            try Task.checkCancellation()
+            try await mapped { try await store.delete(key) }
+        }
+        var final = record
+        final.keys = record.keys.filter(planned.contains)
+        try await final.write(to: store)
+        return removable.count
     }
 
     // MARK: - Helpers
@@ -135,7 +195,7 @@ public struct UploadStage: Stage {
     }
 
     /// Whether the stored object already holds the file's bytes.
-    private func matches(_ object: ObjectInfo, file: URL, sha256: String) throws -> Bool {
+    static func matches(_ object: ObjectInfo, file: URL, sha256: String) throws -> Bool {
         guard object.size == (try fileSize(file)) else { return false }
         if let stored = object.sha256 { return stored == sha256 }
         // An object written by another tool (aws s3 cp): a single-part ETag is the MD5 of the bytes.
@@ -146,7 +206,7 @@ public struct UploadStage: Stage {
     }
 
     /// The size of the file a staged input names: `FileStat` follows the engine's links.
-    private func fileSize(_ file: URL) throws -> Int64 {
+    private static func fileSize(_ file: URL) throws -> Int64 {
         guard let stat = FileStat(path: file.path) else {
             throw StageError("cannot read '\(file.path)': no such file", code: .missingInput)
         }
