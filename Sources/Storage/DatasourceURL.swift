@@ -52,11 +52,12 @@ public enum DatasourceURL: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    /// The full datasource URL of one object (`s3://bucket/prefix/key`), as in the Lightly export's `datasourceUrl`.
+    /// The full datasource URL of one object (`s3://bucket/prefix/key`), as in the Lightly export's
+    /// `datasourceUrl`: percent-encoded like the read URL (a space is `%20`), so it parses as a URL.
     public func objectURL(_ key: String) -> String {
         switch self {
-        case .file(let url): "file://\(url.appendingPathComponent(key).path)"
-        case .s3: "\(description)/\(key)"
+        case .file(let url): url.appendingPathComponent(key, isDirectory: false).absoluteString
+        case .s3(let bucket, let prefix): "s3://\(bucket)/" + SigV4Signer.encodeKey(prefix.isEmpty ? key : "\(prefix)/\(key)")
         }
     }
 }

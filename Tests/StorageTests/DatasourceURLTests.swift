@@ -14,6 +14,22 @@ import TestSupport
         #expect(try DatasourceURL(parsing: "s3://b12/a/b").objectURL(".lightly/x.json") == "s3://b12/a/b/.lightly/x.json")
     }
 
+    /// `datasourceUrl` in the export is a URL, percent-encoded as the `readUrl` beside it.
+    @Test func objectURLsArePercentEncodedLikeReadURLs() throws {
+        let key = "frames/game day #1-mp4-ü%.png"
+        #expect(try DatasourceURL(parsing: "s3://b12/my runs").objectURL(key)
+                == "s3://b12/my%20runs/frames/game%20day%20%231-mp4-%C3%BC%25.png")
+        #expect(try DatasourceURL(parsing: "s3://b12").objectURL("a b.png") == "s3://b12/a%20b.png")
+        let root = try TemporaryDirectory(prefix: "datasource url")
+        defer { root.remove() }
+        let local = LocalDatasource(root: root.url)
+        let objectURL = local.location.objectURL(key)
+        let readURL = try local.readURL(key, expiresIn: 60, now: Date())
+        #expect(objectURL == readURL.absoluteString)
+        #expect(objectURL.hasSuffix("/frames/game%20day%20%231-mp4-%C3%BC%25.png"), "\(objectURL)")
+        #expect(URL(string: objectURL)?.path == root.url.appendingPathComponent(key).path)
+    }
+
     @Test(arguments: [
         ("s3://", "invalid datasource URL 's3://': it names no bucket"),
         ("s3://Bad_Bucket/x", "invalid datasource URL 's3://Bad_Bucket/x': 'Bad_Bucket' is not a valid bucket name"),

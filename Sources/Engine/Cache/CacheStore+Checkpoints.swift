@@ -37,4 +37,31 @@ extension CacheStore {
             }
         }
     }
+
+    /// Drops the units committed under `cacheKey`, so the next attempt starts from scratch (a
+    /// `--force`d item); their objects go at the next `cache gc`.
+    public func dropCheckpoints(_ cacheKey: String) async throws {
+        try await wrap("dropping the checkpoints of \(cacheKey)") {
+            try await pool.write { db in try Self.deleteCheckpoints(db, cacheKey: cacheKey) }
+        }
+    }
+
+    /// The progress of the last attempts at `cacheKey`: its units and the highest cursor, or
+    /// `nil` when none is committed.
+    public func checkpointProgress(_ cacheKey: String) throws -> (units: Int, cursor: Int)? {
+        try wrap("reading checkpoints of \(cacheKey)") {
+            try pool.read { db in
+                let row = try Row.fetchOne(db, sql: "SELECT COUNT(*), MAX(cursor) FROM checkpoints WHERE cache_key = ?", arguments: [cacheKey])
+                let units: Int = row?[0] ?? 0
+                let cursor: Int? = row?[1]
+                guard units > 0, let cursor else { return nil }
+                return (units, cursor)
+            }
+        }
+    }
+
+    static func deleteCheckpoints(_ db: Database, cacheKey: String) throws {
+        try db.execute(sql: "DELETE FROM checkpoint_files WHERE cache_key = ?", arguments: [cacheKey])
+        try db.execute(sql: "DELETE FROM checkpoints WHERE cache_key = ?", arguments: [cacheKey])
+    }
 }

@@ -133,6 +133,9 @@ extension CacheStore {
                 }
                 try Self.upsertItem(db, item: commit.item, state: .done, cacheKey: commit.cacheKey,
                                     fieldsJSON: fieldsJSON, error: nil, runID: commit.runID, ran: true, now: now)
+                // The entry supersedes the attempt's progress units: a later `--force` of the key
+                // must compute again, not resume (their objects go at the next `cache gc`).
+                try Self.deleteCheckpoints(db, cacheKey: commit.cacheKey)
                 try db.execute(sql: "DELETE FROM leases WHERE cache_key = ? AND run_id = ?",
                                arguments: [commit.cacheKey, commit.runID])
             }

@@ -151,19 +151,27 @@ extension CacheStore {
         }
     }
 
-    /// Past runs, oldest first.
+    /// Past runs, oldest first. A run that never finished (killed, or still going) has no
+    /// counts of its own: its items are counted from what it committed (entries and item states).
     public func runs() throws -> [RunRecord] {
         try wrap("listing runs") {
             try pool.read { db in
-                try Row.fetchAll(db, sql: "SELECT * FROM runs ORDER BY started_at, id").map { row in
+                try Row.fetchAll(db, sql: """
+                    SELECT r.*,
+                      (SELECT COUNT(*) FROM cache_entries e WHERE e.run_id = r.id) AS committed_ran,
+                      (SELECT COUNT(*) FROM items i WHERE i.run_id = r.id AND i.state = 'done' AND i.ran = 0) AS committed_cached,
+                      (SELECT COUNT(*) FROM items i WHERE i.run_id = r.id AND i.state = 'failed') AS committed_failed
+                    FROM runs r ORDER BY started_at, id
+                    """).map { row in
                     let argvText: String = row["argv"]
                     let argv = (try? JSONDecoder().decode([String].self, from: Data(argvText.utf8))) ?? []
                     let finished: Double? = row["finished_at"]
+                    let prefix = finished == nil ? "committed_" : ""
                     return RunRecord(
                         id: row["id"], pipeline: row["pipeline"], argv: argv, pid: row["pid"],
                         startedAt: Date(timeIntervalSince1970: row["started_at"]),
                         finishedAt: finished.map(Date.init(timeIntervalSince1970:)), outcome: row["outcome"],
-                        ran: row["ran"], cached: row["cached"], failed: row["failed"])
+                        ran: row[prefix + "ran"], cached: row[prefix + "cached"], failed: row[prefix + "failed"])
                 }
             }
         }

@@ -17,27 +17,63 @@ public struct CacheDamage: Sendable {
     public var items: [ItemID]
 }
 
+/// What `cache gc` removes: `cache gc --dry-run` lists it, `cache gc` deletes exactly it.
+public struct CacheGarbage: Sendable {
+    /// Entries no item points at any more (superseded by a newer key, or of a removed stage).
+    public var entries: [(item: ItemID, cacheKey: String)]
+    /// Keys with a committed entry whose checkpoint units are left over (workdirs from before
+    /// commits dropped them).
+    public var checkpointKeys: [String]
+    /// Objects nothing else references, with their sizes.
+    public var objects: [(digest: String, size: Int64)]
+
+    public var bytes: Int64 { objects.reduce(0) { $0 + $1.size } }
+}
+
 extension CacheStore {
+    /// What `collectGarbage()` would remove now.
+    public func garbage() throws -> CacheGarbage {
+        try wrap("finding garbage") { try pool.read { db in try Self.findGarbage(db) } }
+    }
+
     /// Removes entries no item points at any more, checkpoints of committed keys, and objects
     /// nothing references. Leaves live leases' checkpoints alone.
     public func collectGarbage() throws -> CacheCleanup {
-        let (entries, orphans) = try wrap("collecting garbage") {
-            try pool.write { db -> (Int, [(String, Int64)]) in
+        let garbage = try wrap("collecting garbage") {
+            try pool.write { db -> CacheGarbage in
                 try db.execute(sql: "PRAGMA foreign_keys = ON")
-                try db.execute(sql: "DELETE FROM cache_entries WHERE cache_key NOT IN (SELECT cache_key FROM items)")
-                let entries = db.changesCount
-                try db.execute(sql: "DELETE FROM checkpoint_files WHERE cache_key IN (SELECT cache_key FROM cache_entries)")
-                try db.execute(sql: "DELETE FROM checkpoints WHERE cache_key IN (SELECT cache_key FROM cache_entries)")
-                let orphans = try Row.fetchAll(db, sql: """
-                    SELECT digest, size FROM objects WHERE digest NOT IN (SELECT digest FROM entry_outputs)
-                      AND digest NOT IN (SELECT digest FROM checkpoint_files)
-                    """).map { ($0[0] as String, $0[1] as Int64) }
-                for (digest, _) in orphans { try db.execute(sql: "DELETE FROM objects WHERE digest = ?", arguments: [digest]) }
-                return (entries, orphans)
+                let garbage = try Self.findGarbage(db)
+                for entry in garbage.entries {
+                    try db.execute(sql: "DELETE FROM cache_entries WHERE cache_key = ?", arguments: [entry.cacheKey])
+                }
+                for key in garbage.checkpointKeys { try Self.deleteCheckpoints(db, cacheKey: key) }
+                for object in garbage.objects {
+                    try db.execute(sql: "DELETE FROM objects WHERE digest = ?", arguments: [object.digest])
+                }
+                return garbage
             }
         }
-        for (digest, _) in orphans { unlink(objects.url(for: digest).path) }
-        return CacheCleanup(entries: entries, objects: orphans.count, bytes: orphans.reduce(0) { $0 + $1.1 })
+        for object in garbage.objects { unlink(objects.url(for: object.digest).path) }
+        return CacheCleanup(entries: garbage.entries.count, objects: garbage.objects.count, bytes: garbage.bytes)
+    }
+
+    /// The garbage as of `db`: objects count as referenced only by the entries and checkpoints
+    /// that stay.
+    private static func findGarbage(_ db: Database) throws -> CacheGarbage {
+        let entries: [(item: ItemID, cacheKey: String)] = try Row.fetchAll(db, sql: """
+            SELECT stage, item_key, cache_key FROM cache_entries WHERE cache_key NOT IN (SELECT cache_key FROM items)
+            ORDER BY stage, item_key, cache_key
+            """).map { (item: ItemID(stage: $0[0], key: $0[1]), cacheKey: $0[2]) }
+        let checkpointKeys = try String.fetchAll(db, sql: """
+            SELECT DISTINCT cache_key FROM checkpoints WHERE cache_key IN (SELECT cache_key FROM cache_entries) ORDER BY cache_key
+            """)
+        let objects: [(digest: String, size: Int64)] = try Row.fetchAll(db, sql: """
+            SELECT digest, size FROM objects
+            WHERE digest NOT IN (SELECT digest FROM entry_outputs WHERE cache_key IN (SELECT cache_key FROM items))
+              AND digest NOT IN (SELECT digest FROM checkpoint_files WHERE cache_key NOT IN (SELECT cache_key FROM cache_entries))
+            ORDER BY digest
+            """).map { (digest: $0[0], size: $0[1]) }
+        return CacheGarbage(entries: entries, checkpointKeys: checkpointKeys, objects: objects)
     }
 
     /// Re-hashes every object; entries holding a damaged or missing object are dropped (with
@@ -73,12 +109,19 @@ extension CacheStore {
         }
     }
 
-    /// Forgets the entries and item states of `stage` (or of every stage), then collects garbage.
+    /// Forgets the entries, item states and checkpoints of `stage` (or of every stage), then
+    /// collects garbage.
     public func clear(stage: String?) throws -> CacheCleanup {
         let entries = try wrap("clearing the cache") {
             try pool.write { db -> Int in
                 try db.execute(sql: "PRAGMA foreign_keys = ON")
                 if let stage {
+                    // The progress units of the stage's keys go too: a cleared item computes again.
+                    for key in try String.fetchAll(db, sql: """
+                        SELECT cache_key FROM items WHERE stage = ? UNION SELECT cache_key FROM cache_entries WHERE stage = ?
+                        """, arguments: [stage, stage]) {
+                        try Self.deleteCheckpoints(db, cacheKey: key)
+                    }
                     try db.execute(sql: "DELETE FROM items WHERE stage = ?", arguments: [stage])
                     try db.execute(sql: "DELETE FROM cache_entries WHERE stage = ?", arguments: [stage])
                     return db.changesCount

@@ -65,17 +65,13 @@ public final class CacheStore: Sendable {
         }
     }
 
-    /// Refuses a workdir that is a file or that cannot be created or written. (What it holds is
-    /// checked under the open lock: `checkWorkdirEntries`.)
+    /// Refuses a workdir that is a file or that cannot be created or written, creating it when
+    /// it is not there yet. (What it holds is checked under the open lock: `checkWorkdirEntries`.)
     static func checkWorkdir(_ workdir: URL) throws {
         let path = workdir.path
         var info = stat()
         guard stat(path, &info) == 0 else {
-            // Not there yet: its parent must let us create it.
-            let parent = workdir.deletingLastPathComponent().path
-            if errno == ENOENT, access(parent, W_OK) != 0, FileManager.default.fileExists(atPath: parent) {
-                throw CacheError("cannot create the workdir '\(path)': \(String(cString: strerror(errno)).lowercased())", code: .io)
-            }
+            try createFolder(workdir)
             return
         }
         guard info.st_mode & S_IFMT == S_IFDIR else {
@@ -83,6 +79,21 @@ public final class CacheStore: Sendable {
         }
         guard access(path, W_OK) == 0 else {
             throw CacheError("cannot write to the workdir '\(path)': \(String(cString: strerror(errno)).lowercased())", code: .io)
+        }
+    }
+
+    /// Creates `folder` and its missing parents, failing with the system's reason in words
+    /// (`cannot create the workdir '/proc/x': no such file or directory`), not a Foundation code.
+    private static func createFolder(_ folder: URL) throws {
+        var missing: [String] = []
+        var current = folder.standardizedFileURL
+        while !FileManager.default.fileExists(atPath: current.path), current.path != "/" {
+            missing.append(current.path)
+            current = current.deletingLastPathComponent()
+        }
+        for path in missing.reversed() where mkdir(path, 0o755) != 0 && errno != EEXIST {
+            let reason = String(cString: strerror(errno)).lowercased()
+            throw CacheError("cannot create the workdir '\(folder.path)': \(reason)", code: .io)
         }
     }
 

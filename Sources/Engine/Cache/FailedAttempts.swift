@@ -52,6 +52,18 @@ public struct FailedAttempts: Sendable {
         return names.max().map { parent.appendingPathComponent($0, isDirectory: true) }
     }
 
+    /// Every kept attempt's folder, sorted by path: what ``removeAll()`` would remove.
+    public func all() -> [URL] {
+        let enumerator = FileManager.default.enumerator(at: workdir.failed, includingPropertiesForKeys: nil)
+        var folders: [URL] = []
+        while let url = enumerator?.nextObject() as? URL {
+            guard Self.isAttemptName(url.lastPathComponent) else { continue }
+            folders.append(url)
+            enumerator?.skipDescendants()
+        }
+        return folders.sorted { $0.path < $1.path }
+    }
+
     /// Removes every kept attempt.
     /// - Returns: how many attempt folders there were and their bytes.
     /// - Throws: ``CacheError`` when `failed/` cannot be removed.

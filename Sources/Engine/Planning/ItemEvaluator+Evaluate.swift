@@ -67,9 +67,10 @@ extension ItemEvaluator {
             }
             let key = fields.digest
             var evaluation = ItemEvaluation(id: item.id, fields: fields, cacheKey: key, verdict: .toRun(reason: ""))
-            if force.contains(item.id.stage) {
-                evaluation.verdict = .toRun(reason: "forced with --force \(item.id.stage)")
+            if let selector = forcingSelector(of: item.id) {
+                evaluation.verdict = .toRun(reason: "forced with --force \(selector)")
                 evaluation.replacesEntry = true
+                evaluation.isForced = true
             } else if let digest = entries[key] {
                 if let damaged = entries.damagedOutput(key, in: store.objects) {
                     // Deleted or truncated behind the cache's back: trusting it would fail downstream.

@@ -20,6 +20,9 @@ public struct ItemEvaluation: Sendable {
     public var outputDigest: String?
     /// The item runs although its key has an entry (`--force`, receipts that no longer hold).
     public var replacesEntry = false
+    /// `--force` names the item (or its stage): its checkpoints are dropped before it runs, so
+    /// the work is really done again instead of resumed.
+    public var isForced = false
 }
 
 /// Computes cache keys of planned items and looks them up in the in-memory cache index.
@@ -69,9 +72,14 @@ struct ItemEvaluator: Sendable {
             item: item.id.key, inputs: inputs, sources: sources, files: files, external: external)
     }
 
+    /// The `--force` value that names item `id` (`STAGE/KEY` or its stage), if any.
+    func forcingSelector(of id: ItemID) -> String? {
+        force.contains(id.description) ? id.description : force.contains(id.stage) ? id.stage : nil
+    }
+
     /// Why an item whose key has no entry must run, compared with its last recorded state.
     func reason(for id: ItemID, fields: CacheKeyFields, key: String) -> String {
-        if force.contains(id.stage) { return "forced with --force \(id.stage)" }
+        if let selector = forcingSelector(of: id) { return "forced with --force \(selector)" }
         guard let record = records[id] else { return "never run" }
         if record.cacheKey == key {
             if record.state == .failed { return "failed last time: \(record.error ?? "unknown error")" }

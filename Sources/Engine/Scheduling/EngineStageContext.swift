@@ -18,6 +18,7 @@ final class EngineStageContext: StageContext {
     private let id: ItemID
     private let observer: RunObserver
     private let receipts = Mutex<[JSONValue]>([])
+    private let resume: ResumeNotice
 
     init(job: ItemJob) {
         parameters = job.parameters
@@ -28,7 +29,9 @@ final class EngineStageContext: StageContext {
         stageName = job.id.stage
         id = job.id
         observer = job.observer
-        checkpoints = job.checkpoints
+        let resume = ResumeNotice()
+        self.resume = resume
+        checkpoints = ResumeNotice.Watching(base: job.checkpoints, notice: resume)
         childSpawned = job.childSpawned
         var logger = Logger(label: "orchestrate.stage.\(job.id.stage)")
         logger[metadataKey: "item"] = "\(job.id)"
@@ -37,6 +40,13 @@ final class EngineStageContext: StageContext {
 
     func reportProgress(completed: Int, total: Int?, unit: String) {
         observer(.itemProgress(id, completed: completed, total: total, unit: unit))
+        if let line = resume.take(completed: completed, total: total, unit: unit) { logger.info("\(line)") }
+    }
+
+    /// Logs that the attempt resumed, if the stage read checkpoint units and has not said so
+    /// through a progress report: called when the stage returns.
+    func announcePendingResume() {
+        if let line = resume.take(completed: nil, total: nil, unit: nil) { logger.info("\(line)") }
     }
 
     func recordReceipt(_ receipt: JSONValue) {
@@ -79,5 +89,50 @@ struct EngineCheckpointStore: CheckpointStore {
         let view = viewDirectory.appendingPathComponent("\(sequence)", isDirectory: true)
         try OutputView.link(files, into: view, objects: store.objects)
         return CheckpointUnit(sequence: sequence, cursor: cursor, directory: view)
+    }
+}
+
+/// Makes a resumed attempt say so in the item's log, once, whatever the stage: when it reads
+/// checkpoint units of an earlier attempt, its next progress report becomes
+/// `resumed after 20 of 36 frames` (or, with nothing to count yet, `resumed from 3 checkpoint
+/// units of an earlier attempt`), so no later line reads as if all the work was done now.
+final class ResumeNotice: Sendable {
+    private enum State { case fresh, resumed(units: Int), announced }
+    private let state = Mutex(State.fresh)
+
+    /// The line to log now, if the attempt resumed and has not said so yet; a `completed` of nil
+    /// (the stage returned without reporting progress) or 0 gives the unit count instead.
+    func take(completed: Int?, total: Int?, unit: String?) -> String? {
+        state.withLock { state in
+            guard case .resumed(let units) = state else { return nil }
+            state = .announced
+            guard let completed, completed > 0, let unit else {
+                return "resumed from \(units) checkpoint unit\(units == 1 ? "" : "s") of an earlier attempt"
+            }
+            return "resumed after \(completed)\(total.map { " of \($0)" } ?? "") \(unit)"
+        }
+    }
+
+    fileprivate func unitsRead(_ count: Int) {
+        state.withLock { state in
+            if case .fresh = state, count > 0 { state = .resumed(units: count) }
+        }
+    }
+
+    /// The attempt's ``CheckpointStore``, telling the notice what the stage read.
+    struct Watching: CheckpointStore {
+        let base: any CheckpointStore
+        let notice: ResumeNotice
+
+        func committedUnits() async throws -> [CheckpointUnit] {
+            let units = try await base.committedUnits()
+            notice.unitsRead(units.count)
+            return units
+        }
+
+        @discardableResult
+        func commit(cursor: Int, directory: URL) async throws -> CheckpointUnit {
+            try await base.commit(cursor: cursor, directory: directory)
+        }
     }
 }

@@ -51,6 +51,7 @@ struct ItemAttempts: Sendable {
                 try ensureView(key: key)
                 return .committed(index: index, outputDigest: digest, ranHere: false)
             case .acquired:
+                if evaluation.isForced { try await store.dropCheckpoints(key) }
                 return try await attempt(key: key, fields: fields)
             }
         } catch {

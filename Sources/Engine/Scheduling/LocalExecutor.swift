@@ -27,6 +27,7 @@ public struct LocalExecutor: ItemExecutor {
         try await withTimeout(job.timeout, item: job.id) {
             try await job.stage.run(job.item, context: context)
         }
+        context.announcePendingResume()
         return context.recordedReceipts
     }
 

@@ -29,6 +29,9 @@ public enum ItemOutcome: Sendable, Equatable {
     /// Not run: an upstream item failed, the run was interrupted before it started, or the
     /// stage is outside `--from`/`--until`.
     case skipped(String)
+
+    /// The reason of an item in a stage that `--from`/`--until` leave alone.
+    public static let outsideSelection = "outside --from/--until"
 }
 
 /// Receives run events; called from many tasks at once.

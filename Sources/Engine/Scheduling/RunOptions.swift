@@ -4,7 +4,8 @@ import Foundation
 public struct RunOptions: Sendable {
     /// Items running at once, over all stages (default: the core count).
     public var jobs: Int
-    /// Stages whose items run again, ignoring their cache entries.
+    /// Stages (`STAGE`) and items (`STAGE/KEY`) that run again from scratch, ignoring their
+    /// cache entries and checkpoints.
     public var force: Set<String>
     /// Run only this stage and those downstream of it.
     public var from: String?
@@ -12,6 +13,9 @@ public struct RunOptions: Sendable {
     public var until: String?
     /// Evaluate every item (cached or to run, with the reason) without running anything.
     public var dryRun: Bool
+    /// Keep starting items after a failure in an `on_error: fail` stage (as under `on_error:
+    /// skip`): only the failed item's dependants do not run.
+    public var keepGoing = false
     /// The command line, recorded in `runs`.
     public var argv: [String]
     /// First retry delay for transient failures; doubles per retry, capped at 30 s.

@@ -108,8 +108,8 @@ struct Scheduler {
             var evaluation = await evaluator.evaluate(
                 index, upstream: { upstreamStates[$0] ?? .blocked }, entries: entries, store: store,
                 scratch: keyTimeScratch, observer: observer)
-            if !selected.contains(item.id.stage), case .toRun = evaluation.verdict {
-                evaluation.verdict = .blocked(reason: "outside --from/--until")
+            if !selected.contains(item.id.stage), evaluation.verdict != .cached {
+                evaluation.verdict = .blocked(reason: ItemOutcome.outsideSelection)
             }
             evaluations[index] = evaluation
             switch evaluation.verdict {
@@ -242,7 +242,7 @@ struct Scheduler {
             resolve(index, state: .committed(outputDigest: digest), outcome: ranHere ? .done : .cached)
         case .failed(let index, let error):
             freeSlot(of: index)
-            if plan.stages[plan.items[index].stageIndex].spec.onError == .fail { stopLaunching = true }
+            if plan.stages[plan.items[index].stageIndex].spec.onError == .fail, !options.keepGoing { stopLaunching = true }
             resolve(index, state: .failed, outcome: .failed(error))
         case .cancelled(let index):
             freeSlot(of: index)

@@ -98,9 +98,9 @@ public struct DetectStage: Stage {
         var units = try await DetectionCheckpoint.readCommitted(from: context.checkpoints, manifest: manifest, key: item.key)
         let done = units.last?.end ?? 0
         let total = manifest.frames.count
+        // After a resume the engine logs `resumed after DONE of TOTAL frames` on this report.
         context.reportProgress(completed: done, total: total, unit: "frames")
         if done < total {
-            if done > 0 { context.logger.info("\(item.key): resuming after \(done) of \(total) kept frames") }
             units += try await detect(
                 manifest.frameInfos, from: done, video: video, key: item.key, options: options, context: context)
         }
@@ -109,7 +109,9 @@ public struct DetectStage: Stage {
             frames: units.flatMap(\.frames))
         try DetectionsDocument.encode(document)
             .write(to: context.outputDirectory.appendingPathComponent(DetectionsDocument.fileName), options: .atomic)
-        context.logger.info("detected \(item.key): \(total) frames, \(document.frames.reduce(0) { $0 + $1.scores.count }) detections")
+        let detections = document.frames.reduce(0) { $0 + $1.scores.count }
+        let inferred = done == 0 ? "" : " (\(total - done) inferred now, \(done) resumed from checkpoints)"
+        context.logger.info("detected \(item.key): \(total) frames\(inferred), \(detections) detections")
     }
 
     /// Runs the model over the kept frames from position `start` on, committing units as it goes.

@@ -76,6 +76,8 @@ public struct UploadStage: Stage {
 
         var listing: [UploadPlan.Role: [UploadManifest.Object]] = [:]
         var summary = Summary()
+        // Before any object: a resumed attempt's log says so before it sends anything.
+        context.reportProgress(completed: 0, total: plan.entries.count, unit: "objects")
         for (index, entry) in plan.entries.enumerated() {
             try Task.checkCancellation()
             guard let store = stores[entry.role], let sha256 = survey.sha256s[index] else { continue }

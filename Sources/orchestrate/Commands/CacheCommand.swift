@@ -83,16 +83,31 @@ struct CacheCommand: AsyncParsableCommand {
 
     struct GarbageCollect: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "gc", abstract: "Delete superseded entries, unreferenced objects and kept failed attempts.")
+            commandName: "gc",
+            abstract: "Delete superseded entries, leftover checkpoints, unreferenced objects and kept failed attempts.")
 
         @OptionGroup var options: PipelineOptions
 
+        @Flag(name: [.customShort("n"), .long], help: "List what would be removed, one line each, and remove nothing.")
+        var dryRun = false
+
         func run() async throws {
-            let session = try options.session()
-            let cleanup = try session.store.collectGarbage()
-            StandardOutput.write("removed \(cleanup.entries) entries, \(cleanup.objects) objects, \(cleanup.bytes) bytes")
-            let failed = try FailedAttempts(workdir: session.store.workdir).removeAll()
-            if failed.folders > 0 { StandardOutput.write("removed \(failed.folders) failed attempt folders, \(failed.bytes) bytes") }
+            guard dryRun else {
+                let session = try options.session()
+                let cleanup = try session.store.collectGarbage()
+                StandardOutput.write("removed \(cleanup.entries) entries, \(cleanup.objects) objects, \(cleanup.bytes) bytes")
+                let failed = try FailedAttempts(workdir: session.store.workdir).removeAll()
+                if failed.folders > 0 { StandardOutput.write("removed \(failed.folders) failed attempt folders, \(failed.bytes) bytes") }
+                return
+            }
+            let session = try options.session(readOnly: true)
+            let garbage = try session.store.garbage()
+            var lines = garbage.entries.map { "entry \($0.item) \($0.cacheKey.prefix(16))" }
+            lines += garbage.checkpointKeys.map { "checkpoints \($0.prefix(16))" }
+            lines += garbage.objects.map { "object \($0.digest) \($0.size) bytes" }
+            lines += FailedAttempts(workdir: session.store.workdir).all().map { "failed attempt \($0.path)" }
+            lines.append("would remove \(garbage.entries.count) entries, \(garbage.objects.count) objects, \(garbage.bytes) bytes")
+            StandardOutput.write(lines.joined(separator: "\n"))
         }
     }
 

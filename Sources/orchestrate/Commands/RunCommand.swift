@@ -16,7 +16,9 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup var options: PipelineOptions
 
-    @Option(name: .long, help: ArgumentHelp("Run this stage's items again, ignoring the cache (repeatable).", valueName: "stage"))
+    @Option(name: .long, help: ArgumentHelp(
+        "Run this stage's items (or this one item) again from scratch, ignoring the cache and checkpoints (repeatable).",
+        valueName: "stage[/key]"))
     var force: [String] = []
 
     @Option(name: .long, help: ArgumentHelp("Run only this stage and the stages downstream of it.", valueName: "stage"))
@@ -25,8 +27,11 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Run only this stage and the stages upstream of it.", valueName: "stage"))
     var until: String?
 
-    @Flag(name: .long, help: "List each item as cached or to run, with the reason, and run nothing.")
+    @Flag(name: [.customShort("n"), .long], help: "List each item as cached or to run, with the reason, and run nothing.")
     var dryRun = false
+
+    @Flag(name: .long, help: "Keep starting items after a failure; only the failed items' dependants do not run.")
+    var keepGoing = false
 
     @Option(name: [.short, .long], help: "Items running at once (default: the number of cores; 256 when stages run on Slurm).")
     var jobs: Int?
@@ -45,21 +50,25 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let session = try options.session()
-        for stage in force { try session.requireStage(stage, option: "--force") }
+        if !force.isEmpty {
+            let plan = try session.plan()
+            for target in force { try session.requireStageOrItem(target, option: "--force", plan: plan) }
+        }
         if let from { try session.requireStage(from, option: "--from") }
         if let until { try session.requireStage(until, option: "--until") }
         if let from, let until { try session.requireUpstream(from, of: until) }
-        let options = RunOptions(
+        var runOptions = RunOptions(
             jobs: jobs ?? defaultJobs(session.pipeline), force: Set(force), from: from,
             until: until, dryRun: dryRun, argv: CommandLine.arguments)
+        runOptions.keepGoing = keepGoing
         if dryRun {
-            try await printPlan(session, options: options)
+            try await printPlan(session, options: runOptions)
             return
         }
         let display = ProgressDisplay(json: json)
         LoggingSystem.bootstrap { _ in ProgressLogHandler(display: display) }
         let runner = PipelineRunner(
-            pipeline: session.pipeline, registry: session.registry, store: session.store, options: options,
+            pipeline: session.pipeline, registry: session.registry, store: session.store, options: runOptions,
             executor: ExecutorRouter(pipeline: session.pipeline, store: session.store, runExecutor: executor),
             observer: { display.handle($0) })
         let outcome: Interruption.Outcome<RunSummary>
@@ -78,6 +87,11 @@ struct RunCommand: AsyncParsableCommand {
         }
         report(summary, session: session)
         if summary.interrupted { StandardError.write(Self.interruptedMessage) }
+        if !json {
+            let committed = Set(summary.outcomes.filter { $0.outcome == .done || $0.outcome == .cached }.map(\.id))
+            let lines = try FinalOutputs.lines(pipeline: session.pipeline, store: session.store, committed: committed)
+            if !lines.isEmpty { StandardError.write(lines.joined(separator: "\n")) }
+        }
         if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }
     }
 
@@ -131,7 +145,18 @@ struct RunCommand: AsyncParsableCommand {
             StandardError.write("  \(id): \(error)")
             if let folder = session.failedAttemptFolder(of: id) { StandardError.write("    attempt folder: \(folder)") }
         }
+        // Why each item did not run (`not run: upstream decode/x.mp4 failed`), but for those the
+        // options leave alone; a long list is cut, `status` has them all.
+        let notRun = summary.outcomes.compactMap { item -> String? in
+            guard case .skipped(let reason) = item.outcome, reason != ItemOutcome.outsideSelection else { return nil }
+            return "  \(item.id): " + (reason.hasPrefix("not ") ? reason : "not run: \(reason)")
+        }
+        var shown = Array(notRun.prefix(Self.listedNotRun))
+        if notRun.count > shown.count { shown.append("  … and \(notRun.count - shown.count) more not run (see orchestrate status)") }
+        if !shown.isEmpty { StandardError.write(shown.joined(separator: "\n")) }
     }
+
+    static let listedNotRun = 20
 }
 
 extension ExecutorKind: ExpressibleByArgument {}

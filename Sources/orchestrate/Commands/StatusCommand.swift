@@ -34,26 +34,9 @@ struct StatusCommand: AsyncParsableCommand {
                 lines.append("\(status.id) \(status.state.rawValue)")
             }
         }
-        if !json, let report = try newestReport(in: session.store) {
+        if !json, let report = try FinalOutputs.newestReport(in: session.store) {
             lines.append("report: \(report)")
         }
         if !lines.isEmpty { StandardOutput.write(lines.joined(separator: "\n")) }
-    }
-
-    /// The newest committed output file named `report.html` of any stage (stage-agnostic:
-    /// whichever stage writes reports), as its path in the workdir's `out/` view.
-    private func newestReport(in store: CacheStore) throws -> String? {
-        var newest: (date: Date, path: String)?
-        let entries = Dictionary(try store.entries(withOutputNamed: "report.html").map { ($0.cacheKey, $0) }) { first, _ in first }
-        for record in try store.items().values where record.state == .done {
-            guard let entry = entries[record.cacheKey] else { continue }
-            for file in entry.outputs where (file.path as NSString).lastPathComponent == "report.html" {
-                guard newest.map({ entry.createdAt > $0.date }) ?? true else { continue }
-                let path = store.workdir.view(of: record.id)
-                    .appendingPathComponent(file.path).path
-                newest = (entry.createdAt, path)
-            }
-        }
-        return newest?.path
     }
 }

@@ -29,6 +29,12 @@ struct WhyCommand: AsyncParsableCommand {
             if status.state == .failed, let folder = session.failedAttemptFolder(of: status.id) {
                 StandardOutput.write("  attempt folder: \(folder)")
             }
+            if case .toRun = status.evaluation.verdict, let key = status.evaluation.cacheKey,
+               let progress = try session.store.checkpointProgress(key) {
+                // A cancelled or killed attempt left progress units: the next run resumes after them.
+                let units = "\(progress.units) checkpoint unit\(progress.units == 1 ? "" : "s")"
+                StandardOutput.write("  resumes from \(units) of an earlier attempt (cursor \(progress.cursor))")
+            }
             if !unkeyed.isEmpty {
                 StandardOutput.write("  not in the key (they do not affect outputs): \(unkeyed.joined(separator: ", "))")
             }

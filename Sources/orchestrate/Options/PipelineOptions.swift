@@ -27,8 +27,8 @@ struct PipelineOptions: ParsableArguments {
     ///
     /// - Parameter readOnly: for commands that only look: a workdir that does not exist yet is
     ///   not created (the cache reads as empty).
-    /// - Throws: `ExitCode(2)` for an invalid pipeline or a workdir another pipeline owns,
-    ///   `ExitCode(1)` when the cache cannot be opened; the reason is printed first.
+    /// - Throws: `ExitCode(2)` for an invalid pipeline, a workdir another pipeline owns or a
+    ///   workdir that cannot be created or opened; the reason is printed first.
     func session(readOnly: Bool = false) throws -> PipelineSession {
         let (pipeline, registry) = try load()
         return try PipelineSession(pipeline: pipeline, registry: registry, readOnly: readOnly)
