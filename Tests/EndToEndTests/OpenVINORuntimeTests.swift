@@ -120,7 +120,7 @@ import TestSupport
 
         let resumed = try await CLI.run(["run", "p.yaml"], in: killed)
         try #require(resumed.status == 0, "\(resumed.stderr)")
-        #expect(resumed.stderr.contains("resuming after"), "\(resumed.stderr)")
+        #expect(resumed.stderr.contains("resumed after"), "\(resumed.stderr)")
         let uninterrupted = try await CLI.run(["run", "p.yaml"], in: whole)
         try #require(uninterrupted.status == 0, "\(uninterrupted.stderr)")
         let resumedFiles = try await Self.detectionFiles("detect", in: killed)

@@ -74,7 +74,7 @@ struct ParameterValidationTests {
         ("argv: []", "argv: must name a command"),
         ("n_sample: 10", "selection_config.n_sample: unknown key 'n_sample'. Did you mean 'n_samples'?"),
         ("type: DIVERSTY", "selection_config.strategies[0].strategy.type: unknown value 'DIVERSTY'. Did you mean 'DIVERSITY'?"),
-        ("yolo", "parameter 'formats' expects 'filenames-and-read-urls' | 'label-studio-tasks' | 'coco-keypoints', got 'yolo'"),
+        ("yolo", "parameter 'formats' expects 'filenames-and-read-urls' | 'label-studio-tasks' | 'coco-keypoints' | 'cvat-for-images', got 'yolo'"),
         ("fps: 30", "fields.fps: 'fps' is a built-in field"),
     ]
 
