@@ -32,7 +32,7 @@ import TestSupport
         }
         #expect(statuses == [1, 1, 0])
         #expect(log.all == ["start at 0", "start at 10", "start at 20"])
-        #expect(try store.checkpointUnits("key").map(\.cursor) == [10, 20])
+        #expect(try store.checkpoints.units("key").map(\.cursor) == [10, 20])
         let all = directory.url.appendingPathComponent("attempt-3/out/all.txt")
         #expect(try String(contentsOf: all, encoding: .utf8) == "part0,part1,part2")
     }

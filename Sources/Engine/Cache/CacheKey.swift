@@ -63,6 +63,14 @@ public struct CacheKeyFields: Sendable, Hashable {
         )
     }
 
+    /// The fields as a cache row stores them (``canonicalJSON``), or nil when the text cannot be
+    /// read: a row written by a newer schema counts as "no previous key".
+    init?(storedJSON text: String?) {
+        guard let text, let json = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)),
+              let fields = try? CacheKeyFields(json: json) else { return nil }
+        self = fields
+    }
+
     /// ``json`` in canonical form. Written field by field, in the bytewise key order that
     /// ``CanonicalJSON`` sorts into, because a no-op run computes it for every item: the same
     /// bytes as `CanonicalJSON.string(json)` without building and sorting that value first.

@@ -45,26 +45,6 @@ public struct ItemID: Sendable, Hashable, Comparable, CustomStringConvertible {
     public static func < (a: ItemID, b: ItemID) -> Bool { (a.stage, a.key) < (b.stage, b.key) }
 }
 
-/// The last recorded state of an item (`items` table).
-public struct ItemRecord: Sendable {
-    public enum State: String, Sendable { case done, failed }
-
-    public var id: ItemID
-    public var state: State
-    /// The cache key of the last attempt or hit.
-    public var cacheKey: String
-    /// The key's fields as stored (canonical JSON); decoded only when asked for, because a run
-    /// reads every item's record and needs the fields only of items whose key changed.
-    var fieldsJSON: String?
-    /// The key's fields, or `nil` when the stored form cannot be read (a newer schema).
-    public var fields: CacheKeyFields? { CacheStore.decodeFields(fieldsJSON) }
-    public var error: String?
-    public var runID: String
-    /// Whether `runID` computed the item (`true`) or reused a cache entry.
-    public var ran: Bool
-    public var updatedAt: Date
-}
-
 /// A committed cache entry.
 public struct CacheEntry: Sendable {
     public var cacheKey: String
@@ -73,7 +53,7 @@ public struct CacheEntry: Sendable {
     public var version: String
     /// The key's fields as stored; decoded only when asked for (`cache ls` lists thousands).
     var fieldsJSON: String?
-    public var fields: CacheKeyFields? { CacheStore.decodeFields(fieldsJSON) }
+    public var fields: CacheKeyFields? { CacheKeyFields(storedJSON: fieldsJSON) }
     public var outputDigest: String
     public var runID: String
     public var createdAt: Date
@@ -82,21 +62,20 @@ public struct CacheEntry: Sendable {
     public var receipts: [JSONValue]
 
     public var size: Int64 { outputs.reduce(0) { $0 + $1.size } }
-}
 
-/// One `orchestrate run`, as recorded in `runs`.
-public struct RunRecord: Sendable {
-    public var id: String
-    public var pipeline: String
-    public var argv: [String]
-    public var pid: Int32
-    public var startedAt: Date
-    public var finishedAt: Date?
-    /// `succeeded`, `failed`, or `nil` while running (or killed).
-    public var outcome: String?
-    public var ran: Int
-    public var cached: Int
-    public var failed: Int
+    init(_ record: EntryRecord, outputs: [OutputFile], receipts: [JSONValue]) {
+        cacheKey = record.cacheKey
+        item = record.item
+        plugin = record.plugin
+        version = record.version
+        fieldsJSON = record.fields
+        outputDigest = record.outputDigest
+        runID = record.runID
+        createdAt = record.createdAt
+        lastHitAt = record.lastHitAt
+        self.outputs = outputs
+        self.receipts = receipts
+    }
 }
 
 /// What one successful attempt commits in a single transaction.

@@ -2,40 +2,56 @@ import Foundation
 import GRDB
 import PluginAPI
 
-/// The workdir's SQLite database (`orchestrate.sqlite`, WAL mode): cache entries, item
-/// status, runs, leases, checkpoints, receipts and the stat memo.
+/// The workdir's SQLite database (`orchestrate.sqlite`, WAL mode), as one store per concern over
+/// one database writer: ``entries`` (cache entries and their objects), ``items`` (item states,
+/// runs, the workdir's owner), ``leases``, ``checkpoints`` (progress units) and ``statMemo``.
 ///
 /// One `DatabasePool` per process: readers (`status`, `cache ls`) never wait for a run,
 /// and writes from several processes serialise through SQLite's lock with a busy timeout.
 public final class CacheStore: Sendable {
     public let workdir: Workdir
     public let objects: ObjectStore
-    /// A `DatabasePool` on the workdir's file; for a read-only look at a workdir that does not
-    /// exist yet, an empty in-memory database (so `status` never creates one).
-    let pool: any DatabaseWriter
-
+    public let entries: EntryStore
+    public let items: ItemStore
+    public let leases: LeaseStore
+    public let checkpoints: CheckpointUnitStore
+    public let statMemo: StatMemoStore
 
     /// Opens (creating when needed) the workdir and its database, migrating the schema.
     ///
     /// With `readOnly`, a workdir without a database is not created: the store is empty and
     /// in memory (commands that only look, such as `status`, leave the disk as it was).
     /// - Throws: ``CacheError`` with code `database` or `io`.
-    public init(workdir root: URL, readOnly: Bool = false) throws {
+    public convenience init(workdir root: URL, readOnly: Bool = false) throws {
         let workdir = Workdir(root)
+        try self.init(workdir: workdir, writer: Self.openDatabase(of: workdir, readOnly: readOnly))
+    }
+
+    private init(workdir: Workdir, writer: any DatabaseWriter) {
         self.workdir = workdir
         objects = ObjectStore(root: workdir.objects)
+        let database = CacheDatabase(writer: writer, workdir: workdir)
+        entries = EntryStore(database: database, objects: objects)
+        items = ItemStore(database: database)
+        leases = LeaseStore(database: database)
+        checkpoints = CheckpointUnitStore(database: database)
+        statMemo = StatMemoStore(database: database)
+    }
+
+    /// The workdir's database, migrated: a `DatabasePool` on its file, or for a read-only look at
+    /// a workdir that does not exist yet, an empty in-memory database (so `status` never creates one).
+    private static func openDatabase(of workdir: Workdir, readOnly: Bool) throws -> any DatabaseWriter {
         let databasePath = workdir.database.path
         if readOnly && !FileManager.default.fileExists(atPath: databasePath) {
             do {
                 let empty = try DatabaseQueue()
-                try Self.migrator.migrate(empty)
-                pool = empty
+                try migrator.migrate(empty)
+                return empty
             } catch {
                 throw CacheError("cannot open an empty cache", code: .database, cause: error)
             }
-            return
         }
-        try Self.checkWorkdir(workdir.root)
+        try checkWorkdir(workdir.root)
         do {
             try FileManager.default.createDirectory(at: workdir.root, withIntermediateDirectories: true)
             var configuration = Configuration()
@@ -48,14 +64,14 @@ public final class CacheStore: Sendable {
             // Two processes opening a new workdir together race to switch it to WAL and to create
             // the tables: open and migrate under an exclusive lock on a file beside the database
             // (the kernel releases it if this process dies).
-            pool = try Self.whileLocking(workdir.openLock) {
+            return try whileLocking(workdir.openLock) {
                 // Under the lock: a process creating this workdir right now is done with it.
-                try Self.checkWorkdirEntries(workdir.root)
+                try checkWorkdirEntries(workdir.root)
                 for folder in workdir.folders {
                     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
                 }
                 let pool = try DatabasePool(path: databasePath, configuration: configuration)
-                try Self.migrator.migrate(pool)
+                try migrator.migrate(pool)
                 return pool
             }
         } catch let error as CacheError {
@@ -186,46 +202,5 @@ public final class CacheStore: Sendable {
             try db.execute(sql: "ALTER TABLE leases ADD COLUMN cluster_job TEXT")
         }
         return migrator
-    }
-
-    func wrap<T>(_ what: String, _ body: () throws -> T) throws -> T {
-        do { return try body() } catch let error as CacheError { throw error } catch {
-            throw CacheError("cache database error while \(what) in '\(workdir.root.path)'", code: .database, cause: error)
-        }
-    }
-
-    func wrap<T>(_ what: String, _ body: () async throws -> T) async throws -> T {
-        do { return try await body() } catch let error as CacheError { throw error } catch {
-            throw CacheError("cache database error while \(what) in '\(workdir.root.path)'", code: .database, cause: error)
-        }
-    }
-
-    // MARK: Stat memo
-
-    func loadStatMemo() throws -> [String: SourceDigest] {
-        try wrap("reading the stat memo") {
-            try pool.read { db in
-                var memo: [String: SourceDigest] = [:]
-                for row in try Row.fetchAll(db, sql: "SELECT path, dev, ino, size, mtime_ns, digest FROM stat_memo") {
-                    memo[row[0]] = SourceDigest(
-                        sha256: row[5],
-                        stat: FileStat(device: row[1], inode: row[2], size: row[3], mtimeNanoseconds: row[4]))
-                }
-                return memo
-            }
-        }
-    }
-
-    func saveStatMemo(_ entries: [String: SourceDigest]) throws {
-        try wrap("saving the stat memo") {
-            try pool.write { db in
-                for (path, memo) in entries {
-                    try db.execute(
-                        sql: "INSERT OR REPLACE INTO stat_memo(path, dev, ino, size, mtime_ns, digest) VALUES (?,?,?,?,?,?)",
-                        arguments: [path, memo.stat.device, memo.stat.inode, memo.stat.size,
-                                    memo.stat.mtimeNanoseconds, memo.sha256])
-                }
-            }
-        }
     }
 }

@@ -11,7 +11,7 @@ public final class SourceDigester: Sendable {
     /// Loads the whole memo once: a no-op run then answers from memory after one `stat` per file.
     public init(store: CacheStore) throws {
         self.store = store
-        memo = Mutex((try store.loadStatMemo(), [:]))
+        memo = Mutex((try store.statMemo.load(), [:]))
     }
 
     /// The SHA-256 of the file's bytes.
@@ -47,6 +47,6 @@ public final class SourceDigester: Sendable {
             defer { state.fresh = [:] }
             return state.fresh
         }
-        if !fresh.isEmpty { try store.saveStatMemo(fresh) }
+        if !fresh.isEmpty { try store.statMemo.save(fresh) }
     }
 }

@@ -46,7 +46,7 @@ public struct SlurmExecutor: ItemExecutor {
     /// Cancels the jobs that runs killed before they could (SIGKILL, a crash, a lost machine)
     /// left behind; their items run again. Call before sweeping staging.
     public static func cancelOrphans(of store: CacheStore) async throws {
-        let orphans = try store.takeOrphanedClusterJobs()
+        let orphans = try store.leases.takeOrphanedClusterJobs()
         guard !orphans.isEmpty else { return }
         await SlurmQueue(client: SlurmClient(directory: store.workdir.root)).cancelOrphans(orphans)
     }
@@ -67,7 +67,7 @@ public struct SlurmExecutor: ItemExecutor {
         }
         // Best effort: without the record the item still runs; only a driver killed while the job
         // runs would leave it for Slurm to finish.
-        try? await store.recordClusterJob(jobID, cacheKey: job.cacheKey)
+        try? await store.leases.recordClusterJob(jobID, cacheKey: job.cacheKey)
         job.observer(.itemQueued(job.id))
         do {
             let end: SlurmQueue.JobEnd

@@ -79,7 +79,7 @@ extension ItemEvaluator {
                     return evaluation
                 }
                 if stage.descriptor.kind == .effect, let keyTime {
-                    let receipts = try store.entry(key)?.receipts ?? []
+                    let receipts = try store.entries.entry(key)?.receipts ?? []
                     guard try await stage.plugin.verify(receipts: receipts, item: keyTime.item, context: keyTime.context) else {
                         evaluation.verdict = .toRun(reason: "receipts no longer hold")
                         evaluation.replacesEntry = true

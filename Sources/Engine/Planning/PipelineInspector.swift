@@ -50,8 +50,8 @@ public struct PipelineInspector: Sendable {
         options.lastFailuresStand = true
         let runner = PipelineRunner(pipeline: pipeline, registry: registry, store: store, options: options)
         let evaluations = try await runner.run().verdicts
-        let records = try store.items()
-        let latestRun = try store.runs().last?.id
+        let records = try store.items.all()
+        let latestRun = try store.items.runs().last?.id
         return evaluations.map { evaluation in
             let record = records[evaluation.id]
             var status = ItemStatus(id: evaluation.id, state: .pending, evaluation: evaluation, record: record)

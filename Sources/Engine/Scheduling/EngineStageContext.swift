@@ -70,7 +70,7 @@ struct EngineCheckpointStore: CheckpointStore {
     let viewDirectory: URL
 
     func committedUnits() async throws -> [CheckpointUnit] {
-        try store.checkpointUnits(cacheKey).map { unit in
+        try store.checkpoints.units(cacheKey).map { unit in
             let directory = viewDirectory.appendingPathComponent("\(unit.sequence)", isDirectory: true)
             try OutputView.link(unit.files, into: directory, objects: store.objects)
             return CheckpointUnit(sequence: unit.sequence, cursor: unit.cursor, directory: directory)
@@ -85,7 +85,7 @@ struct EngineCheckpointStore: CheckpointStore {
         try FileManager.default.copyItem(at: directory, to: copy)
         defer { try? FileManager.default.removeItem(at: copy) }  // Emptied by the ingest; scratch space.
         let files = try OutputView.ingest(directory: copy, into: store.objects)
-        let sequence = try await store.commitCheckpoint(cacheKey, cursor: cursor, files: files)
+        let sequence = try await store.checkpoints.commit(cacheKey, cursor: cursor, files: files)
         let view = viewDirectory.appendingPathComponent("\(sequence)", isDirectory: true)
         try OutputView.link(files, into: view, objects: store.objects)
         return CheckpointUnit(sequence: sequence, cursor: cursor, directory: view)

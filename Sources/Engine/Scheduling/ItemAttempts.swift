@@ -44,21 +44,21 @@ struct ItemAttempts: Sendable {
             return .failed(index: index, error: reason)
         }
         do {
-            switch try await store.acquireLease(key, runID: environment.runID, ignoringEntry: evaluation.replacesEntry) {
+            switch try await store.leases.acquire(key, runID: environment.runID, ignoringEntry: evaluation.replacesEntry) {
             case .heldElsewhere:
                 return .heldElsewhere(index: index)
             case .committed(let digest):
                 try ensureView(key: key)
                 return .committed(index: index, outputDigest: digest, ranHere: false)
             case .acquired:
-                if evaluation.isForced { try await store.dropCheckpoints(key) }
+                if evaluation.isForced { try await store.checkpoints.drop(key) }
                 return try await attempt(key: key, fields: fields)
             }
         } catch {
             // The item stays without a cache entry; a later run tries again. The release must
             // happen even when this task was cancelled, so it runs in a task of its own.
             let (store, runID) = (store, environment.runID)
-            _ = await Task { try? await store.releaseLease(key, runID: runID) }.value
+            _ = await Task { try? await store.leases.release(key, runID: runID) }.value
             if Self.isCancellation(error) { return .cancelled(index: index) }
             return .failed(index: index, error: "\(error)")
         }
@@ -74,7 +74,7 @@ struct ItemAttempts: Sendable {
     /// right after its commit.
     private func ensureView(key: String) throws {
         let view = store.workdir.view(of: id)
-        guard !FileManager.default.fileExists(atPath: view.path), let entry = try store.entry(key) else { return }
+        guard !FileManager.default.fileExists(atPath: view.path), let entry = try store.entries.entry(key) else { return }
         let scratch = try environment.staging.makeAttemptDirectory()
         defer { try? FileManager.default.removeItem(at: scratch) }  // Scratch space; swept later anyway.
         try OutputView.publish(entry.outputs, at: view, objects: store.objects, scratch: scratch)
@@ -99,7 +99,7 @@ struct ItemAttempts: Sendable {
                                         receipts: result.receipts, runID: environment.runID)
                 // Finished work is committed even when the run is interrupted meanwhile: the commit
                 // runs in a task of its own, which the interruption does not cancel.
-                try await Task { [store] in try await store.commit(commit) }.value
+                try await Task { [store] in try await store.entries.commit(commit) }.value
                 let view = store.workdir.view(of: id)
                 try OutputView.publish(result.outputs, at: view, objects: store.objects, scratch: directory)
                 return .committed(index: index, outputDigest: commit.outputDigest, ranHere: true)
@@ -116,7 +116,7 @@ struct ItemAttempts: Sendable {
                     try await Task.sleep(nanoseconds: UInt64(delay * 1_000_000_000))
                     continue
                 }
-                try await store.recordFailure(item: id, cacheKey: key, fields: fields, error: message, runID: environment.runID)
+                try await store.items.recordFailure(item: id, cacheKey: key, fields: fields, error: message, runID: environment.runID)
                 return .failed(index: index, error: message)
             }
         }
@@ -125,7 +125,7 @@ struct ItemAttempts: Sendable {
     /// The item wrote to a committed object through its input links: the object no longer holds
     /// what its name says. Its entries are dropped (their producers run again) and the item fails.
     private func inputChanged(_ change: InputSnapshot.Change) throws -> StageError {
-        let producers = try change.objectDigest.map { try store.dropObject($0).items.map(\.description).sorted() } ?? []
+        let producers = try change.objectDigest.map { try store.entries.dropObject($0).items.map(\.description).sorted() } ?? []
         let producerList = producers.joined(separator: ", ")
         return StageError(
             "\(id) changed its input '\(change.input)', a committed output\(producers.isEmpty ? "" : " of \(producerList)"): "
@@ -139,7 +139,7 @@ struct ItemAttempts: Sendable {
         { [store, runID = environment.runID] group in
             // Best effort: without the record the item still runs correctly; only a run killed
             // while this child runs would leave it unadopted.
-            try? await store.recordProcessGroup(group, cacheKey: key, runID: runID)
+            try? await store.leases.recordProcessGroup(group, cacheKey: key, runID: runID)
         }
     }
 

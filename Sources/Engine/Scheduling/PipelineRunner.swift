@@ -44,29 +44,29 @@ public struct PipelineRunner: Sendable {
         let plan = try ExecutionPlan(pipeline: pipeline, registry: registry)
         let staging = StagingArea(root: store.workdir.staging)
         if !options.dryRun {
-            try store.killOrphans()
+            try store.leases.killOrphans()
             try await SlurmExecutor.cancelOrphans(of: store)
             StagingArea.sweep(store.workdir.staging)
             try staging.create()
         }
         defer { if !options.dryRun { staging.remove() } }
         let digester = try SourceDigester(store: store)
-        let evaluator = ItemEvaluator(plan: plan, digester: digester, records: try store.items(), force: options.force)
+        let evaluator = ItemEvaluator(plan: plan, digester: digester, records: try store.items.all(), force: options.force)
         let runID = "\(Int(Date().timeIntervalSince1970))-\(ProcessIdentity.current.pid)-\(UUID().uuidString.prefix(8).lowercased())"
         observer(.planned(stages: plan.stages.map { ($0.spec.name, $0.items.count) }))
-        if !options.dryRun { try store.beginRun(id: runID, pipeline: pipeline.fileURL.path, argv: options.argv) }
+        if !options.dryRun { try store.items.beginRun(id: runID, pipeline: pipeline.fileURL.path, argv: options.argv) }
 
         let environment = RunEnvironment(
             plan: plan, evaluator: evaluator, store: store, executor: executor, options: options,
             observer: observer, runID: runID, staging: staging)
         var scheduler = Scheduler(
-            environment: environment, entries: try store.entryIndex(), selected: selectedStages(plan))
+            environment: environment, entries: try store.entries.index(), selected: selectedStages(plan))
         let summary = try await withThrowingTaskGroup(of: Void.self) { group in
             if !options.dryRun {
                 group.addTask { [store] in
                     while !Task.isCancelled {
                         try await Task.sleep(nanoseconds: 5_000_000_000)
-                        try await store.heartbeat(runID: runID)
+                        try await store.leases.heartbeat(runID: runID)
                     }
                 }
             }
@@ -75,7 +75,7 @@ public struct PipelineRunner: Sendable {
         }
         if !options.dryRun {
             try digester.save()
-            try store.finishRun(
+            try store.items.finishRun(
                 id: runID, outcome: summary.outcomeName,
                 ran: summary.ranCount, cached: summary.cachedCount, failed: summary.failures.count)
         }

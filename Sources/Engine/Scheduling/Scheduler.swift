@@ -144,7 +144,7 @@ struct Scheduler {
         let isCurrent = record?.cacheKey == key && record?.state == .done
         if isCurrent && FileManager.default.fileExists(atPath: viewPath) { return }
         let view = URL(fileURLWithPath: viewPath, isDirectory: true)
-        if let entry = try store.entry(key) {
+        if let entry = try store.entries.entry(key) {
             try OutputView.publish(entry.outputs, at: view, objects: store.objects, scratch: staging.directory)
         }
         if !isCurrent {
@@ -159,7 +159,7 @@ struct Scheduler {
         hits = []
         // In a task of its own, which an interruption does not cancel: hits found before it
         // are still worth recording.
-        try await Task { [store, runID] in try await store.recordHits(pending, runID: runID) }.value
+        try await Task { [store, runID] in try await store.items.recordHits(pending, runID: runID) }.value
     }
 
     private mutating func resolve(_ index: Int, state: UpstreamState, outcome: ItemOutcome) {

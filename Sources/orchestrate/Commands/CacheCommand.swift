@@ -16,9 +16,9 @@ struct CacheCommand: AsyncParsableCommand {
         func run() async throws {
             let session = try options.session(readOnly: true)
             if let stage { try session.requireStage(stage, option: "stage") }
-            let current = Set(try session.store.items().values.map(\.cacheKey))
+            let current = Set(try session.store.items.all().values.map(\.cacheKey))
             let formatter = ISO8601DateFormatter()
-            for entry in try session.store.entries(stage: stage) {
+            for entry in try session.store.entries.all(stage: stage) {
                 StandardOutput.write("\(entry.item)  \(entry.cacheKey.prefix(16))  \(entry.outputs.count) files  "
                     + "\(entry.size) bytes  \(formatter.string(from: entry.createdAt))"
                     + (current.contains(entry.cacheKey) ? "" : "  (superseded)"))
@@ -37,10 +37,10 @@ struct CacheCommand: AsyncParsableCommand {
             let session = try options.session(readOnly: true)
             let store = session.store
             var entry: CacheEntry?
-            if let id = ItemID(target), let record = try store.items()[id] {
-                entry = try store.entry(record.cacheKey)
+            if let id = ItemID(target), let record = try store.items.all()[id] {
+                entry = try store.entries.entry(record.cacheKey)
             } else {
-                entry = try store.entries().first { $0.cacheKey.hasPrefix(target) }
+                entry = try store.entries.all().first { $0.cacheKey.hasPrefix(target) }
             }
             guard let entry else {
                 StandardError.write("error: no cache entry for '\(target)'")
@@ -72,7 +72,7 @@ struct CacheCommand: AsyncParsableCommand {
 
         func run() async throws {
             let session = try options.session()
-            let damage = try session.store.verify()
+            let damage = try session.store.entries.verify()
             for problem in damage {
                 StandardOutput.write("damaged \(problem.digest): \(problem.items.map(\.description).joined(separator: ", "))")
             }
@@ -94,14 +94,14 @@ struct CacheCommand: AsyncParsableCommand {
         func run() async throws {
             guard dryRun else {
                 let session = try options.session()
-                let cleanup = try session.store.collectGarbage()
+                let cleanup = try session.store.entries.collectGarbage()
                 StandardOutput.write("removed \(cleanup.entries) entries, \(cleanup.objects) objects, \(cleanup.bytes) bytes")
                 let failed = try FailedAttempts(workdir: session.store.workdir).removeAll()
                 if failed.folders > 0 { StandardOutput.write("removed \(failed.folders) failed attempt folders, \(failed.bytes) bytes") }
                 return
             }
             let session = try options.session(readOnly: true)
-            let garbage = try session.store.garbage()
+            let garbage = try session.store.entries.garbage()
             var lines = garbage.entries.map { "entry \($0.item) \($0.cacheKey.prefix(16))" }
             lines += garbage.checkpointKeys.map { "checkpoints \($0.prefix(16))" }
             lines += garbage.objects.map { "object \($0.digest) \($0.size) bytes" }
@@ -121,7 +121,7 @@ struct CacheCommand: AsyncParsableCommand {
         func run() async throws {
             let session = try options.session()
             if let stage { try session.requireStage(stage, option: "stage") }
-            let cleanup = try session.store.clear(stage: stage)
+            let cleanup = try session.store.entries.clear(stage: stage)
             StandardOutput.write("removed \(cleanup.entries) entries, \(cleanup.objects) objects, \(cleanup.bytes) bytes")
         }
     }

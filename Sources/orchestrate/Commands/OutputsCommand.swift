@@ -18,11 +18,11 @@ struct OutputsCommand: AsyncParsableCommand {
     func run() async throws {
         let session = try options.session(readOnly: true)
         let (stage, key) = try session.parseItemSelector(item)
-        let records = try session.store.items().values
+        let records = try session.store.items.all().values
             .filter { $0.id.stage == stage && (key == nil || $0.id.key == key) && $0.state == .done }
             .sorted { $0.id < $1.id }
         var listed: [[String: Any]] = []
-        let entries = Dictionary(try session.store.entries(stage: stage).map { ($0.cacheKey, $0) }) { first, _ in first }
+        let entries = Dictionary(try session.store.entries.all(stage: stage).map { ($0.cacheKey, $0) }) { first, _ in first }
         for record in records {
             guard let entry = entries[record.cacheKey] else { continue }
             let base = session.store.workdir.view(of: record.id)

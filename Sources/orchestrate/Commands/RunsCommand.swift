@@ -14,7 +14,7 @@ struct RunsCommand: AsyncParsableCommand {
     func run() async throws {
         let session = try options.session(readOnly: true)
         let formatter = ISO8601DateFormatter()
-        for run in try session.store.runs() {
+        for run in try session.store.items.runs() {
             let outcome = run.outcome ?? (run.finishedAt == nil ? "interrupted-or-running" : "unknown")
             let seconds = run.finishedAt.map { String(format: "%.1fs", $0.timeIntervalSince(run.startedAt)) } ?? "-"
             if json {

@@ -30,7 +30,7 @@ struct WhyCommand: AsyncParsableCommand {
                 StandardOutput.write("  attempt folder: \(folder)")
             }
             if case .toRun = status.evaluation.verdict, let key = status.evaluation.cacheKey,
-               let progress = try session.store.checkpointProgress(key) {
+               let progress = try session.store.checkpoints.progress(key) {
                 // A cancelled or killed attempt left progress units: the next run resumes after them.
                 let units = "\(progress.units) checkpoint unit\(progress.units == 1 ? "" : "s")"
                 StandardOutput.write("  resumes from \(units) of an earlier attempt (cursor \(progress.cursor))")

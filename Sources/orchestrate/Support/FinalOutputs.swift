@@ -11,7 +11,7 @@ enum FinalOutputs {
     /// what is in it, or the stage's folder and its item count), then `report: PATH` when there is one.
     static func lines(pipeline: Pipeline, store: CacheStore, committed: Set<ItemID>) throws -> [String] {
         let needed = Set(pipeline.stages.flatMap(\.needs))
-        let records = try store.items().values.filter { $0.state == .done && committed.contains($0.id) }
+        let records = try store.items.all().values.filter { $0.state == .done && committed.contains($0.id) }
         var lines: [String] = []
         for stage in pipeline.stages where !needed.contains(stage.name) {
             let items = records.filter { $0.id.stage == stage.name }
@@ -20,7 +20,7 @@ enum FinalOutputs {
                 lines.append("  \(stage.name): \(store.workdir.view(ofStage: stage.name).path)/ (\(items.count) items)")
                 continue
             }
-            let outputs = try store.entry(first.cacheKey)?.outputs ?? []
+            let outputs = try store.entries.entry(first.cacheKey)?.outputs ?? []
             let names = Set(outputs.map { file in
                 let parts = file.path.split(separator: "/", maxSplits: 1)
                 return String(parts[0]) + (parts.count > 1 ? "/" : "")
@@ -37,8 +37,8 @@ enum FinalOutputs {
     /// whichever stage writes reports), as its path in the workdir's `out/` view.
     static func newestReport(in store: CacheStore) throws -> String? {
         var newest: (date: Date, path: String)?
-        let entries = Dictionary(try store.entries(withOutputNamed: "report.html").map { ($0.cacheKey, $0) }) { first, _ in first }
-        for record in try store.items().values where record.state == .done {
+        let entries = Dictionary(try store.entries.all(withOutputNamed: "report.html").map { ($0.cacheKey, $0) }) { first, _ in first }
+        for record in try store.items.all().values where record.state == .done {
             guard let entry = entries[record.cacheKey] else { continue }
             for file in entry.outputs where (file.path as NSString).lastPathComponent == "report.html" {
                 guard newest.map({ entry.createdAt > $0.date }) ?? true else { continue }

@@ -16,7 +16,7 @@ struct PipelineSession {
         self.registry = registry
         store = try PipelineSession.open(pipeline.workdir, readOnly: readOnly)
         let file = pipeline.fileURL.lastPathComponent
-        if let owner = try store.claim(for: file, readOnly: readOnly) {
+        if let owner = try store.items.claim(for: file, readOnly: readOnly) {
             let suggestion = ".orchestrate-" + pipeline.fileURL.deletingPathExtension().lastPathComponent
             StandardError.write("""
                 error: the workdir '\(store.workdir.root.path)' holds the cache of \(owner); \(file) needs one of its own: \
