@@ -10,8 +10,6 @@ public struct CheckpointUnitStore: Sendable {
     private struct UnitFile: Decodable, FetchableRecord {
         var file: CheckpointFileRecord
         var object: ObjectRecord?
-
-        enum CodingKeys: CodingKey { case file, object }
     }
 
     /// Units committed under `cacheKey`, oldest first, with their files.
@@ -38,8 +36,8 @@ public struct CheckpointUnitStore: Sendable {
     public func commit(_ cacheKey: String, cursor: Int, files: [OutputFile]) async throws -> Int {
         let now = Date()
         return try await database.write("committing a checkpoint of \(cacheKey)") { db in
-            let last = try CheckpointRecord.filter { $0.cacheKey == cacheKey }.select(max(CheckpointRecord.Columns.sequence), as: Int.self).fetchOne(db)
-            let sequence = (last ?? -1) + 1
+            let last = CheckpointRecord.filter { $0.cacheKey == cacheKey }.select({ max($0.sequence) }, as: Int.self)
+            let sequence = (try last.fetchOne(db) ?? -1) + 1
             try CheckpointRecord(cacheKey: cacheKey, sequence: sequence, cursor: cursor, createdAt: now).insert(db)
             for file in files {
                 try ObjectRecord.insertIfMissing(file, db)
