@@ -15,18 +15,18 @@ import TestSupport
 
     /// The second round's selection: every candidate frame the round ledger does not settle.
     static let secondRound = """
-              schedule-2:
-                uses: schedule
-                needs: [upload-2, train]
-                with:
-                  selection_config:
-                    round: 2
-                    n_samples: 100
-                    strategies:
-                      - input: {type: EMBEDDINGS, task: keypoint_rcnn_detection}
-                        strategy: {type: DIVERSITY}
+      schedule-2:
+        uses: schedule
+        needs: [upload-2, train]
+        with:
+          selection_config:
+            round: 2
+            n_samples: 100
+            strategies:
+              - input: {type: EMBEDDINGS, task: keypoint_rcnn_detection}
+                strategy: {type: DIVERSITY}
 
-        """
+    """
 
     /// A folder with a 15-frame 320×180 clip and its ground truth, `plugins/train` linked in, and
     /// `p.yaml`. With `loop`, the whole round above; without, only the oracle labelling frames

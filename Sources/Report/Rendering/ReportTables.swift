@@ -39,8 +39,8 @@ enum ReportTables {
         let scored = rounds.compactMap { record in record.model.map { (record.round, $0) } }
         return zip(scored, scored.dropFirst()).compactMap { earlier, later in
             guard later.1.keypointAP < earlier.1.keypointAP else { return nil }
-            let name = { (round: Int) in round == 0 ? "the starting model" : "round \(round)'s model" }
-            return "Warning: \(name(later.0)) scores worse on the audit set than \(name(earlier.0)): keypoint AP "
+            let earlierName = earlier.0 == 0 ? "the starting model" : "round \(earlier.0)'s"
+            return "Warning: round \(later.0)'s model scores worse on the audit set than \(earlierName): keypoint AP "
                 + "\(precision(later.1.keypointAP)) < \(precision(earlier.1.keypointAP)). "
                 + "Check round \(later.0)'s labels before labelling more."
         }
