@@ -97,7 +97,7 @@ import TestSupport
         #expect(html.contains("<tr><td>3</td><td>50</td><td>230</td><td>–</td><td>–</td></tr>"))
         let warnings = html.components(separatedBy: "<p class=\"warning\">").dropFirst()
         #expect(warnings.count == 1, "round 1 improved on the start, round 2 got worse, round 3 has no score")
-        #expect(warnings.first?.hasPrefix("Warning: round 2's model scores worse on the audit set than round 1's: keypoint AP 0.412 &lt; 0.455.") == true,
+        #expect(warnings.first?.hasPrefix("Warning: round 2&#39;s model scores worse on the audit set than round 1&#39;s: keypoint AP 0.412 &lt; 0.455.") == true,
                 "\(warnings.first ?? "")")
         // report.json keeps the rounds.
         let decoded = try JSONDecoder().decode(ReportData.self, from: Data(contentsOf: ReportRenderer.writeJSON(data, runFolder: dir.url)))
