@@ -39,7 +39,9 @@ public struct Option<Value: ParameterValue>: Sendable {
         spec = ParameterSpec(
             name, type ?? Value.parameterType, default: wrappedValue.parameterValue, range: range,
             affectsOutputs: affectsOutputs, flowsAlongNeeds: flowsAlongNeeds, doc: doc)
-        value = OptionReading.parameters.map { Value.read($0[name], file: $0.files[name]) } ?? wrappedValue
+        // Omitted (a `Parameters` built without defaults, as in a test), it reads as its default.
+        value = OptionReading.parameters.map { $0[name] == nil ? wrappedValue : Value.read($0[name], file: $0.files[name]) }
+            ?? wrappedValue
     }
 
     /// A required parameter: `with:` must give it.
