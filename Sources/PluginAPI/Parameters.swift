@@ -1,10 +1,12 @@
 import Foundation
 import JSON
 
-/// Resolved `with:` values of one item, with typed accessors.
+/// Resolved `with:` values of one item. A stage reads them typed, as its ``StageOptions``
+/// (`try Options(context.parameters)`); the by-name accessors below serve the stages not moved to
+/// options yet (`labels`, `export`) and tests.
 ///
 /// Validation has already checked every value against the plugin's ``ParameterSpec``s,
-/// so accessors of declared parameters only fail on programmer errors.
+/// so reads of declared parameters only fail on programmer errors.
 public struct Parameters: Sendable {
     public var values: [String: JSONValue]
     /// Relative `file` and `path` parameters resolve against this directory.
@@ -44,21 +46,6 @@ public struct Parameters: Sendable {
 
     public func optionalString(_ name: String) -> String? { values[name]?.stringValue }
 
-    public func int(_ name: String) throws -> Int {
-        guard let value = values[name]?.intValue else { throw missing(name, "an integer") }
-        return value
-    }
-
-    public func double(_ name: String) throws -> Double {
-        guard let value = values[name]?.doubleValue else { throw missing(name, "a number") }
-        return value
-    }
-
-    public func bool(_ name: String) throws -> Bool {
-        guard let value = values[name]?.boolValue else { throw missing(name, "a boolean") }
-        return value
-    }
-
     /// A `oneOf` parameter as the enum whose raw values are its choices.
     public func choice<Choice: RawRepresentable>(_ name: String, as type: Choice.Type = Choice.self) throws -> Choice
     where Choice.RawValue == String {
@@ -70,12 +57,6 @@ public struct Parameters: Sendable {
     /// A `file` or `path` parameter as an absolute URL.
     public func url(_ name: String) throws -> URL {
         PipelinePath.resolve(try string(name), against: baseDirectory)
-    }
-
-    /// Decodes a structured parameter (an `object`) into a Codable model.
-    public func decode<T: Decodable>(_ type: T.Type, _ name: String) throws -> T {
-        guard let value = values[name] else { throw missing(name, "a value") }
-        return try value.decode(T.self)
     }
 
     private func missing(_ name: String, _ expected: String) -> StageError {
