@@ -88,7 +88,7 @@ let package = Package(
             ]
         ),
         .systemLibrary(name: "COpenVINOAPI"),
-        .target(name: "Inference", dependencies: ["CTorchAPI", "COpenVINOAPI", "ContentHash"]),
+        .target(name: "Inference", dependencies: ["CTorchAPI", "COpenVINOAPI"]),
         .target(name: "Lightly", dependencies: ["JSON"]),
         // The labelling tools' formats (Label Studio, CVAT, COCO) and the label layout in a datasource
         .target(name: "Labels", dependencies: ["Lightly", "JSON", "Markup"]),
@@ -121,7 +121,7 @@ let package = Package(
         // Tests
         .target(
             name: "TestSupport",
-            dependencies: ["PluginAPI", "JSON", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["PluginAPI", "JSON", "ContentHash", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "ContentHash", "JSON", "TestSupport"]),
         .testTarget(name: "MediaTests", dependencies: ["Media", "TestSupport"]),

@@ -1,4 +1,3 @@
-import ContentHash
 import Foundation
 
 /// The detection models loaded in this process, shared by everything that runs the same model
@@ -8,7 +7,7 @@ import Foundation
 /// when the last user is done with it.
 ///
 /// ```swift
-/// let detections = try await DetectionModelCache.shared.withPool(url: modelURL, runtime: .openvino) { pool in
+/// let detections = try await DetectionModelCache.shared.withPool(url: model.url, digest: model.digest, runtime: .openvino) { pool in
 ///     try await pool.detect(frames)
 /// }
 /// ```
@@ -39,20 +38,16 @@ public actor DetectionModelCache {
 
     /// Calls `body` with the pool for these settings, loading it unless another caller holds it
     /// (arguments as ``DetectionModelPool/load(url:runtime:replicas:threads:device:)``).
-    /// - Throws: ``InferenceError`` from loading (`modelNotFound` when the file cannot be read),
-    ///   or what `body` throws.
+    /// - Parameter digest: the SHA-256 of the model file, which identifies it: the engine has it
+    ///   (a `file` parameter's resolution), so the file is not read again per item.
+    /// - Throws: ``InferenceError`` from loading (`modelNotFound` when the file is gone), or what
+    ///   `body` throws.
     public nonisolated func withPool<Result: Sendable>(
-        url: URL, runtime: DetectionRuntime, replicas: Int = 0, threads: Int = 0, device: ComputeDevice = .cpu,
-        _ body: (DetectionModelPool) async throws -> Result
+        url: URL, digest: String, runtime: DetectionRuntime, replicas: Int = 0, threads: Int = 0,
+        device: ComputeDevice = .cpu, _ body: (DetectionModelPool) async throws -> Result
     ) async throws -> Result {
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw InferenceError(.modelNotFound, file: url.path, "the model file does not exist")
-        }
-        let digest: String
-        do {
-            digest = try ContentHash.sha256(of: url).digest
-        } catch {
-            throw InferenceError(.modelNotFound, file: url.path, "the model file cannot be read: \(error)")
         }
         let key = Key(digest: digest, runtime: runtime, replicas: replicas, threads: threads, device: device)
         let pool = try await acquire(key) {

@@ -1,11 +1,13 @@
 import Foundation
 import JSON
 
-/// Resolved `with:` values of one item, with typed accessors.
+/// Resolved `with:` values of one item. A stage reads them typed, as its ``StageOptions``
+/// (`try Options(context.parameters)`); the by-name accessors below serve the stages not moved to
+/// options yet (`labels`, `export`) and tests.
 ///
 /// Validation has already checked every value against the plugin's ``ParameterSpec``s,
-/// so accessors of declared parameters only fail on programmer errors.
-public struct Parameters: Sendable, Hashable {
+/// so reads of declared parameters only fail on programmer errors.
+public struct Parameters: Sendable {
     public var values: [String: JSONValue]
     /// Relative `file` and `path` parameters resolve against this directory.
     public var baseDirectory: URL
@@ -14,11 +16,25 @@ public struct Parameters: Sendable, Hashable {
     /// it: a `schedule` sees the `task` of the `convert` stages above it. Given to
     /// ``Stage/validate(_:)`` by the engine; empty when the stage runs.
     public var upstreamValues: [String: [JSONValue]]
+    /// The `file` parameters that are set, by name, as the engine resolved them once for the run
+    /// (a template's, once for the item): what an ``Option`` of ``ResolvedFile`` reads. Empty in
+    /// ``Stage/validate(_:)``, which runs before anything is hashed.
+    public var files: [String: ResolvedFile]
+    /// What ``Stage/decodeSettings(_:)`` made of these values when the pipeline loaded
+    /// (`schedule`'s typed selection config), handed to every item so that nothing decodes them
+    /// again. `nil` for a stage without settings, and where the engine has none to give (a Slurm
+    /// worker, a stage whose values hold item-level templates): the stage decodes them then.
+    public var settings: (any Sendable)?
 
-    public init(values: [String: JSONValue], baseDirectory: URL, upstreamValues: [String: [JSONValue]] = [:]) {
+    public init(
+        values: [String: JSONValue], baseDirectory: URL, upstreamValues: [String: [JSONValue]] = [:],
+        files: [String: ResolvedFile] = [:], settings: (any Sendable)? = nil
+    ) {
         self.values = values
         self.baseDirectory = baseDirectory
         self.upstreamValues = upstreamValues
+        self.files = files
+        self.settings = settings
     }
 
     public subscript(name: String) -> JSONValue? { values[name] }
@@ -29,21 +45,6 @@ public struct Parameters: Sendable, Hashable {
     }
 
     public func optionalString(_ name: String) -> String? { values[name]?.stringValue }
-
-    public func int(_ name: String) throws -> Int {
-        guard let value = values[name]?.intValue else { throw missing(name, "an integer") }
-        return value
-    }
-
-    public func double(_ name: String) throws -> Double {
-        guard let value = values[name]?.doubleValue else { throw missing(name, "a number") }
-        return value
-    }
-
-    public func bool(_ name: String) throws -> Bool {
-        guard let value = values[name]?.boolValue else { throw missing(name, "a boolean") }
-        return value
-    }
 
     /// A `oneOf` parameter as the enum whose raw values are its choices.
     public func choice<Choice: RawRepresentable>(_ name: String, as type: Choice.Type = Choice.self) throws -> Choice
@@ -56,12 +57,6 @@ public struct Parameters: Sendable, Hashable {
     /// A `file` or `path` parameter as an absolute URL.
     public func url(_ name: String) throws -> URL {
         PipelinePath.resolve(try string(name), against: baseDirectory)
-    }
-
-    /// Decodes a structured parameter (an `object`) into a Codable model.
-    public func decode<T: Decodable>(_ type: T.Type, _ name: String) throws -> T {
-        guard let value = values[name] else { throw missing(name, "a value") }
-        return try value.decode(T.self)
     }
 
     private func missing(_ name: String, _ expected: String) -> StageError {

@@ -16,6 +16,13 @@ public protocol Stage: Sendable {
     /// Values that depend on upstream data stay run-time checks.
     func validate(_ parameters: Parameters) -> [ParameterIssue]
 
+    /// Decodes structured settings (a `selection_config`) into the typed value the stage runs
+    /// with, once, when the pipeline loads: the engine reports thrown issues as it reports
+    /// ``validate(_:)``'s (which it calls afterwards, with the result in
+    /// ``Parameters/settings``), and hands the result to every item as ``Parameters/settings``.
+    /// Default: `nil`, no settings.
+    func decodeSettings(_ parameters: Parameters) throws(ParameterIssues) -> (any Sendable)?
+
     /// Processes one item. Throw ``StageError`` (or any error) to fail the item.
     func run(_ item: StageItem, context: any StageContext) async throws
 
@@ -37,6 +44,7 @@ public protocol Stage: Sendable {
 
 extension Stage {
     public func validate(_ parameters: Parameters) -> [ParameterIssue] { [] }
+    public func decodeSettings(_ parameters: Parameters) throws(ParameterIssues) -> (any Sendable)? { nil }
     public var readsExternalState: Bool { false }
     public func externalStateDigest(_ item: StageItem, context: any StageContext) async throws -> String? { nil }
     public func verify(receipts: [JSONValue], item: StageItem, context: any StageContext) async throws -> Bool { true }

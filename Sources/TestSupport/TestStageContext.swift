@@ -1,3 +1,4 @@
+import ContentHash
 import Foundation
 import JSON
 import Logging
@@ -23,11 +24,20 @@ public final class TestStageContext: StageContext {
     /// - Parameters:
     ///   - checkpointDirectory: where committed units live; pass the same directory to a
     ///     second context to simulate a resumed attempt with the same cache key.
+    ///   - stage: the stage whose `file` parameters are resolved as the engine would
+    ///     (``Parameters/files``); a file that cannot be read gets the digest `unreadable`, as
+    ///     one deleted after the engine resolved it, so that the stage's own error shows.
     public init(
         parameters: [String: JSONValue], outputDirectory: URL, pipelineDirectory: URL,
-        checkpointDirectory: URL, pipelineName: String = "test", stageName: String = "test"
+        checkpointDirectory: URL, pipelineName: String = "test", stageName: String = "test", stage: (any Stage)? = nil
     ) throws {
-        self.parameters = Parameters(values: parameters, baseDirectory: pipelineDirectory)
+        var files: [String: ResolvedFile] = [:]
+        for spec in stage?.descriptor.parameters ?? [] where spec.type == .file {
+            guard let path = parameters[spec.name]?.stringValue, !path.isEmpty else { continue }
+            let url = PipelinePath.resolve(path, against: pipelineDirectory)
+            files[spec.name] = ResolvedFile(url: url, digest: (try? ContentHash.sha256(of: url).digest) ?? "unreadable")
+        }
+        self.parameters = Parameters(values: parameters, baseDirectory: pipelineDirectory, files: files)
         self.outputDirectory = outputDirectory
         scratchDirectory = outputDirectory.appendingPathExtension("scratch")
         self.pipelineDirectory = pipelineDirectory

@@ -87,20 +87,20 @@ import Testing
         let (entered, enter) = AsyncStream.makeStream(of: Void.self)
         let (leave, leaving) = AsyncStream.makeStream(of: Void.self)
         // Two users hold the pool at once; each reports the pool it got.
-        async let first = cache.withPool(url: fixture.onnxModel, runtime: .openvino, replicas: 1, threads: 1) { pool in
+        async let first = cache.withPool(url: fixture.onnxModel, digest: "onnx", runtime: .openvino, replicas: 1, threads: 1) { pool in
             enter.yield()
             for await _ in leave { break }
             return ObjectIdentifier(pool)
         }
         for await _ in entered { break }
-        let second = try await cache.withPool(url: fixture.onnxModel, runtime: .openvino, replicas: 1, threads: 1) {
+        let second = try await cache.withPool(url: fixture.onnxModel, digest: "onnx", runtime: .openvino, replicas: 1, threads: 1) {
             ObjectIdentifier($0)
         }
         leaving.yield()
         #expect(try await first == second)
         #expect(await cache.count == 0)
         // Other settings or another runtime are another pool.
-        let other = try await cache.withPool(url: fixture.model, runtime: .libtorch, replicas: 1, threads: 1) {
+        let other = try await cache.withPool(url: fixture.model, digest: "torchscript", runtime: .libtorch, replicas: 1, threads: 1) {
             ObjectIdentifier($0)
         }
         #expect(other != second)

@@ -112,7 +112,7 @@ private struct ContextWithStore: StageContext {
         values.merge(parameters) { $1 }
         return try TestStageContext(
             parameters: values, outputDirectory: scratch.url.appendingPathComponent(name), pipelineDirectory: scratch.url,
-            checkpointDirectory: scratch.url.appendingPathComponent(checkpoints))
+            checkpointDirectory: scratch.url.appendingPathComponent(checkpoints), stage: DetectStage())
     }
 
     private func output(_ context: some StageContext) throws -> Data {

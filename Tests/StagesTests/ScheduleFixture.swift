@@ -98,7 +98,8 @@ struct ScheduleFixture {
         let output = directory.url.appendingPathComponent("out/\(name)")
         let context = try TestStageContext(
             parameters: values, outputDirectory: output, pipelineDirectory: directory.url,
-            checkpointDirectory: directory.url.appendingPathComponent("checkpoints/\(name)"), stageName: "schedule")
+            checkpointDirectory: directory.url.appendingPathComponent("checkpoints/\(name)"), stageName: "schedule",
+            stage: stage)
         try await stage.run(StageItem(key: "all", sources: [], inputs: [:]), context: context)
         return (output, context)
     }

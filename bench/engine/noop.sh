@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # No-op re-run of a fully cached 10,000-item pipeline vs Snakemake's dry run of the equivalent
 # 10,000-job workflow, plus the engine's overhead per executed `exec` item (`true`) and the cost of
-# starting the binary (`orchestrate --help`). Wall and CPU (user+sys) seconds: on a shared machine
+# starting the binary (`orchestrate --help`), and `orchestrate status` on the cached workdir. Wall
+# and CPU (user+sys) seconds: on a shared machine
 # the CPU figures are the steadier ones.
 # Usage: bench/engine/noop.sh [ITEMS] [REPEATS]   (needs a release build and bench/engine/setup.sh;
 #        ORCHESTRATE_BIN=path times another build of the binary, e.g. .build/debug/orchestrate)
@@ -84,6 +85,9 @@ echo "per item: $(per_item "$first_wall") ms wall, $(per_item "$first_cpu") ms C
 
 read -r noop_wall noop_cpu <<<"$(repeat "$repeats" "$work" "$bin" run p.yaml)"
 echo "orchestrate no-op re-run (median of $repeats): ${noop_wall}s wall, ${noop_cpu}s CPU"
+
+read -r status_wall status_cpu <<<"$(repeat "$repeats" "$work" "$bin" status p.yaml)"
+echo "orchestrate status, $items items (median of $repeats): ${status_wall}s wall, ${status_cpu}s CPU"
 
 read -r smk_wall smk_cpu <<<"$(repeat "$repeats" "$work/sm" "$here/.venv-bench/bin/snakemake" -n -c 1 --quiet)"
 echo "snakemake -n, $items jobs (median of $repeats): ${smk_wall}s wall, ${smk_cpu}s CPU"

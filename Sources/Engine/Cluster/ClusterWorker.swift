@@ -21,6 +21,8 @@ public struct WorkerJob: Codable, Sendable {
     public var sources: [Source]
     public var inputs: [String: String]
     public var parameters: [String: JSONValue]
+    /// The `file` parameters as the driver resolved them: the worker reads no file to hash it.
+    public var files: [String: ResolvedFile]
     public var pipelineDirectory: String
     public var pipelineName: String
     public var timeout: Double?
@@ -41,6 +43,7 @@ public struct WorkerJob: Codable, Sendable {
         sources = job.item.sources.map { Source(key: $0.key, path: $0.path.path) }
         inputs = job.item.inputs.mapValues(\.path)
         parameters = job.parameters.values
+        files = job.parameters.files
         pipelineDirectory = job.pipelineDirectory.path
         pipelineName = job.pipelineName
         timeout = job.timeout
@@ -103,7 +106,7 @@ public enum ClusterWorker {
             inputs: description.inputs.mapValues { URL(fileURLWithPath: $0, isDirectory: true) })
         return ItemJob(
             id: ItemID(stage: description.stage, key: description.key), stage: stage, item: item,
-            parameters: Parameters(values: description.parameters, baseDirectory: pipelineDirectory),
+            parameters: Parameters(values: description.parameters, baseDirectory: pipelineDirectory, files: description.files),
             pipelineDirectory: pipelineDirectory, pipelineName: description.pipelineName, cacheKey: "", attemptDirectory: directory,
             timeout: description.timeout,
             checkpoints: AttemptCheckpoints(

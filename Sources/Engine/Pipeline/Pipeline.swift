@@ -59,6 +59,9 @@ public struct StageSpec: Sendable {
     /// loader from the YAML, ``init(name:uses:needs:foreach:with:concurrency:retries:timeout:onError:location:)``
     /// from every string with an item-level reference.)
     var templates: Set<ValuePath>
+    /// What the plugin's ``Stage/decodeSettings(_:)`` made of `with` when the pipeline loaded;
+    /// every item of the stage receives it as ``Parameters/settings``.
+    public internal(set) var settings: (any Sendable)?
     /// At most this many items of the stage at once (default: no limit beyond `--jobs`).
     public var concurrency: Int?
     public var retries: Int

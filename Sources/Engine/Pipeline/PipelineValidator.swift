@@ -120,8 +120,9 @@ struct PipelineValidator {
             }
             with = ParameterTypeCheck.withDefaults(with, of: descriptor)
         }
+        var settings: (any Sendable)?
         if isValid, let plugin = draftStage.uses.flatMap({ registry.stage(id: $0.value) }) {
-            checkWithHook(plugin, with: with, upstream: resolved.upstream, stage: draftStage)
+            settings = checkWithHooks(plugin, with: with, upstream: resolved.upstream, stage: draftStage)
         }
         var spec = StageSpec(
             name: draftStage.name, uses: draftStage.uses?.value ?? "", needs: draftStage.needs.map(\.value),
@@ -129,6 +130,7 @@ struct PipelineValidator {
             timeout: draftStage.timeout, onError: draftStage.onError, location: draftStage.location
         )
         spec.templates = templates
+        spec.settings = settings
         spec.executor = draftStage.executor
         spec.resources = draftStage.resources
         // A model on `cuda` needs a GPU on the node the job lands on.
@@ -214,12 +216,26 @@ struct PipelineValidator {
         }
     }
 
-    /// Asks the plugin to check its structured settings, reporting each issue at the YAML node of
-    /// its key path (or the deepest node of that path the file has).
-    private mutating func checkWithHook(
+    /// Asks the plugin to decode and check its structured settings, reporting each issue at the
+    /// YAML node of its key path (or the deepest node of that path the file has).
+    /// - Returns: the decoded settings, which the stage's items receive.
+    private mutating func checkWithHooks(
         _ plugin: any Stage, with: [String: JSONValue], upstream: [String: [JSONValue]], stage: StageDraft
-    ) {
-        for issue in plugin.validate(Parameters(values: with, baseDirectory: directory, upstreamValues: upstream)) {
+    ) -> (any Sendable)? {
+        var parameters = Parameters(values: with, baseDirectory: directory, upstreamValues: upstream)
+        let issues: [ParameterIssue]
+        do {
+            parameters.settings = try plugin.decodeSettings(parameters)
+            issues = plugin.validate(parameters)
+        } catch {
+            issues = error.issues
+        }
+        report(issues, of: stage)
+        return parameters.settings
+    }
+
+    private mutating func report(_ issues: [ParameterIssue], of stage: StageDraft) {
+        for issue in issues {
             guard case .key(let parameter)? = issue.path.components.first,
                   let entry = stage.with.first(where: { $0.key.value == parameter }) else {
                 problems.error(at: stage.uses?.location ?? stage.location, "\(issue)")

@@ -101,24 +101,36 @@ extension ItemEvaluator {
     /// without an output directory.
     func makeContext(_ index: Int, stageItem: StageItem, scratch: URL, observer: @escaping RunObserver) -> EngineStageContext {
         let item = plan.items[index]
-        let values = (try? resolvedParameters(index, stageItem: stageItem, outputDirectory: nil)) ?? parameters(ofStage: item.stageIndex)
+        let parameters = (try? parameters(index, stageItem: stageItem, outputDirectory: nil))
+            ?? Parameters(values: parameters(ofStage: item.stageIndex), baseDirectory: plan.pipeline.directory)
         let job = ItemJob(
-            id: item.id, stage: plan.stages[item.stageIndex].plugin, item: stageItem,
-            parameters: Parameters(values: values, baseDirectory: plan.pipeline.directory),
+            id: item.id, stage: plan.stages[item.stageIndex].plugin, item: stageItem, parameters: parameters,
             pipelineDirectory: plan.pipeline.directory, pipelineName: plan.pipeline.name, cacheKey: "", attemptDirectory: scratch,
             timeout: nil, checkpoints: NoCheckpoints(), observer: observer)
         return EngineStageContext(job: job)
     }
 
-    /// `with:` values with item-level references (`${item.…}`, `${out}`, `${in.…}`) resolved.
-    func resolvedParameters(_ index: Int, stageItem: StageItem, outputDirectory: URL?) throws -> [String: JSONValue] {
+    /// What item `index` sees as its parameters, at key time and when it runs: the `with:` values
+    /// with item-level references (`${item.…}`, `${out}`, `${in.…}`) resolved, the stage's `file`s
+    /// as resolved once for the run, a template's for this item, and the settings the stage
+    /// decoded when the pipeline loaded.
+    /// - Throws: ``PipelineError`` for a template that cannot be resolved, ``CacheError`` for a
+    ///   file that cannot be read.
+    func parameters(_ index: Int, stageItem: StageItem, outputDirectory: URL?) throws -> Parameters {
         let item = plan.items[index]
+        let stage = plan.stages[item.stageIndex]
         let scope = InterpolationScope(
             itemPath: stageItem.sourcePath, itemKey: item.id.key,
             outputDirectory: outputDirectory, inputs: stageItem.inputs)
-        let templates = plan.stages[item.stageIndex].spec.templates
-        let resolved = try Interpolation.resolve(.object(parameters(ofStage: item.stageIndex)), templates: templates, in: scope)
-        return resolved.objectValue ?? [:]
+        let templates = stage.spec.templates
+        let values = try Interpolation.resolve(.object(parameters(ofStage: item.stageIndex)), templates: templates, in: scope)
+            .objectValue ?? [:]
+        let templatedFiles = stage.descriptor.parameters.filter { $0.type == .file && templates.contains([.key($0.name)]) }
+        let files = try stageFiles[item.stageIndex].get()
+            .merging(try fileResolver.resolve(templatedFiles.map(\.name), in: values)) { _, template in template }
+        return Parameters(
+            values: values, baseDirectory: plan.pipeline.directory, files: files,
+            settings: templates.isEmpty ? stage.spec.settings : nil)
     }
 }
 

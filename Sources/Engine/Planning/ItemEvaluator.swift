@@ -34,6 +34,10 @@ struct ItemEvaluator: Sendable {
     private let defaultedParameters: [[String: JSONValue]]
     /// The parameters each stage's cache key holds: ``CacheKeyPolicy/keyed(_:of:_:)``.
     private let keyedParameters: [[String: JSONValue]]
+    let fileResolver: FileParameterResolver
+    /// Each stage's `file` parameters written as final text, resolved once for the run: the key
+    /// holds their digests and every item's ``Parameters/files`` these values.
+    let stageFiles: [Result<[String: ResolvedFile], any Error>]
 
     init(plan: ExecutionPlan, digester: SourceDigester, records: [ItemID: ItemRecord], force: Set<String>) {
         self.plan = plan
@@ -42,6 +46,12 @@ struct ItemEvaluator: Sendable {
         self.force = force
         defaultedParameters = plan.stages.map { ParameterTypeCheck.withDefaults($0.spec.with, of: $0.descriptor) }
         keyedParameters = zip(plan.stages, defaultedParameters).map { CacheKeyPolicy.keyed($1, of: $0.spec, $0.descriptor) }
+        let resolver = FileParameterResolver(digester: digester, directory: plan.pipeline.directory)
+        fileResolver = resolver
+        stageFiles = zip(plan.stages, defaultedParameters).map { stage, values in
+            let names = stage.descriptor.parameters.filter { CacheKeyPolicy.isKeyedByContent($0, values[$0.name], in: stage.spec) }
+            return Result { try resolver.resolve(names.map(\.name), in: values) }
+        }
     }
 
     func parameters(ofStage index: Int) -> [String: JSONValue] { defaultedParameters[index] }
@@ -51,7 +61,6 @@ struct ItemEvaluator: Sendable {
     func fields(of index: Int, upstreamDigests: [Int: String], external: String?) throws -> CacheKeyFields {
         let item = plan.items[index]
         let stage = plan.stages[item.stageIndex]
-        let params = defaultedParameters[item.stageIndex]
         var inputs: [String: String] = [:]
         for upstream in item.upstream {
             if let digest = upstreamDigests[upstream] { inputs[plan.items[upstream].id.description] = digest }
@@ -62,14 +71,10 @@ struct ItemEvaluator: Sendable {
         if item.upstream.isEmpty || stage.spec.foreach != nil {
             for source in item.sources { sources[source.key] = try digester.digest(of: source.path) }
         }
-        var files: [String: String] = [:]
-        let values = Parameters(values: params, baseDirectory: plan.pipeline.directory)
-        for spec in stage.descriptor.parameters where CacheKeyPolicy.isKeyedByContent(spec, params[spec.name], in: stage.spec) {
-            files[spec.name] = try digester.digest(of: try values.url(spec.name))
-        }
         return CacheKeyFields(
             plugin: stage.descriptor.id, version: stage.descriptor.version, params: keyedParameters[item.stageIndex],
-            item: item.id.key, inputs: inputs, sources: sources, files: files, external: external)
+            item: item.id.key, inputs: inputs, sources: sources, files: try stageFiles[item.stageIndex].get().mapValues(\.digest),
+            external: external)
     }
 
     /// The `--force` value that names item `id` (`STAGE/KEY` or its stage), if any.

@@ -151,11 +151,10 @@ struct ItemAttempts: Sendable {
             workdir: store.workdir, attemptDirectory: attemptDirectory)
         let stageItem = environment.evaluator.stageItem(index, inputs: inputs)
         let files = AttemptFiles(directory: attemptDirectory)
-        let values = try environment.evaluator.resolvedParameters(index, stageItem: stageItem, outputDirectory: files.output)
+        let parameters = try environment.evaluator.parameters(index, stageItem: stageItem, outputDirectory: files.output)
         let checkpoints = EngineCheckpointStore(store: store, cacheKey: key, viewDirectory: files.checkpoints)
         return ItemJob(
-            id: id, stage: stage.plugin, item: stageItem,
-            parameters: Parameters(values: values, baseDirectory: plan.pipeline.directory),
+            id: id, stage: stage.plugin, item: stageItem, parameters: parameters,
             pipelineDirectory: plan.pipeline.directory, pipelineName: plan.pipeline.name, cacheKey: key, attemptDirectory: attemptDirectory,
             timeout: stage.spec.timeout, checkpoints: checkpoints, observer: environment.observer,
             childSpawned: recordProcessGroup(key: key))

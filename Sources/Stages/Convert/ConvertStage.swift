@@ -14,16 +14,20 @@ public struct ConvertStage: Stage {
         id: "convert", version: "1",
         summary: "Convert detections to Lightly prediction files, one per kept frame.",
         mode: .map,
-        parameters: [
-            ParameterSpec("task", .string, default: .string("keypoint_rcnn_detection"), flowsAlongNeeds: true,
-                          doc: "Prediction task name: the folder under .lightly/predictions/."),
-            ParameterSpec("task_type", .oneOf([TaskType.keypointDetection.rawValue, TaskType.objectDetection.rawValue]),
-                          default: .string(TaskType.keypointDetection.rawValue),
-                          doc: "keypoint-detection writes keypoints and boxes; object-detection writes boxes only."),
-            ParameterSpec("score_threshold", .number, default: .double(0),
-                          doc: "Detections scored below this are left out."),
-        ]
+        parameters: Options.specs
     )
+
+    /// The stage's parameters, declared once.
+    struct Options: StageOptions {
+        @Option("task", flowsAlongNeeds: true, doc: "Prediction task name: the folder under .lightly/predictions/.")
+        var task = "keypoint_rcnn_detection"
+        @Option(
+            "task_type", type: .oneOf([TaskType.keypointDetection.rawValue, TaskType.objectDetection.rawValue]),
+            doc: "keypoint-detection writes keypoints and boxes; object-detection writes boxes only.")
+        var taskType = TaskType.keypointDetection.rawValue
+        @Option("score_threshold", doc: "Detections scored below this are left out.")
+        var scoreThreshold = 0.0
+    }
 
     /// The schema every item writes: person (id 1, as torchvision labels it).
     static func schema(for taskType: TaskType) -> PredictionTaskSchema {
@@ -32,18 +36,18 @@ public struct ConvertStage: Stage {
     }
 
     public func run(_ item: StageItem, context: any StageContext) async throws {
-        let parameters = context.parameters
-        let task = try parameters.string("task")
+        let options = try Options(context.parameters)
+        let task = options.task
         guard LightlyLayout.isValidTaskName(task), !task.contains("/") else {
             throw StageError("parameter 'task': '\(task)' must be non-empty and use only letters, digits and _+=,.@:-",
                              code: .invalidParameter)
         }
-        let typeName = try parameters.string("task_type")
+        let typeName = options.taskType
         guard let taskType = TaskType(rawValue: typeName), taskType == .keypointDetection || taskType == .objectDetection else {
             throw StageError("parameter 'task_type': '\(typeName)' must be keypoint-detection or object-detection",
                              code: .invalidParameter)
         }
-        let threshold = try parameters.double("score_threshold")
+        let threshold = options.scoreThreshold
         let detections = try UpstreamFileLocator.decode(
             DetectionsDocument.self, from: UpstreamFileLocator.find(DetectionsDocument.fileName, in: item), item: item)
 

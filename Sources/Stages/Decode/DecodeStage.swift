@@ -18,24 +18,7 @@ public struct DecodeStage: Stage {
             id: "decode", version: "1",
             summary: "Decode a video with FFmpeg: probe data, frame count, per-frame pts, key flags and signatures.",
             mode: .map,
-            parameters: [
-                ParameterSpec("every", .integer, default: .int(1), range: .atLeast(1), doc: "Keep every N-th frame, by index (0, N, 2N, …)."),
-                ParameterSpec(
-                    "fps", .number, default: .int(0), range: .atLeast(0),
-                    doc: "Keep at most this many frames per second (the first frame of each 1/fps interval, from the first frame's pts); 0 keeps all."),
-                ParameterSpec(
-                    "dedup_threshold", .number, default: .int(0), range: .within(0...255),
-                    doc: "Drop a frame whose 16×9 grey signature differs from the last kept frame's by less than this mean absolute difference (grey levels); 0 is off."),
-                ParameterSpec(
-                    "change_threshold", .number, default: .int(0), range: .within(0...255),
-                    doc: "Adaptive sampling: keep a frame once the change since the last kept frame (the sum of consecutive frames' signature differences, grey levels) reaches this; 0 is off."),
-                ParameterSpec(
-                    "max_gap", .integer, default: .int(0), range: .atLeast(0),
-                    doc: "With change_threshold: keep a frame at least every this many frames, however still the picture; 0 is no limit."),
-                ParameterSpec(
-                    "threads", .integer, default: .int(0), range: .atLeast(0), affectsOutputs: false,
-                    doc: "FFmpeg decoder threads (frame and slice threading); 0 uses every core."),
-            ]
+            parameters: Options.specs
         )
     }
 
@@ -65,22 +48,28 @@ public struct DecodeStage: Stage {
         context.logger.info("decoded \(key): \(manifest.frameCount) frames, kept \(manifest.frames.count)")
     }
 
-    struct Options: Sendable {
-        var every: Int
-        var fps: Double
-        var dedupThreshold: Double
-        var changeThreshold: Double
-        var maxGap: Int
-        var threads: Int
-
-        init(_ parameters: Parameters) throws {
-            every = try parameters.int("every")
-            fps = try parameters.double("fps")
-            dedupThreshold = try parameters.double("dedup_threshold")
-            changeThreshold = try parameters.double("change_threshold")
-            maxGap = try parameters.int("max_gap")
-            threads = try parameters.int("threads")
-        }
+    /// The stage's parameters, declared once.
+    struct Options: StageOptions {
+        @Option("every", range: .atLeast(1), doc: "Keep every N-th frame, by index (0, N, 2N, …).")
+        var every = 1
+        @Option(
+            "fps", range: .atLeast(0),
+            doc: "Keep at most this many frames per second (the first frame of each 1/fps interval, from the first frame's pts); 0 keeps all.")
+        var fps = 0.0
+        @Option(
+            "dedup_threshold", range: .within(0...255),
+            doc: "Drop a frame whose 16×9 grey signature differs from the last kept frame's by less than this mean absolute difference (grey levels); 0 is off.")
+        var dedupThreshold = 0.0
+        @Option(
+            "change_threshold", range: .within(0...255),
+            doc: "Adaptive sampling: keep a frame once the change since the last kept frame (the sum of consecutive frames' signature differences, grey levels) reaches this; 0 is off.")
+        var changeThreshold = 0.0
+        @Option(
+            "max_gap", range: .atLeast(0),
+            doc: "With change_threshold: keep a frame at least every this many frames, however still the picture; 0 is no limit.")
+        var maxGap = 0
+        @Option("threads", range: .atLeast(0), affectsOutputs: false, doc: "FFmpeg decoder threads (frame and slice threading); 0 uses every core.")
+        var threads = 0
     }
 
     /// One sequential pass: every frame is decoded and counted; kept frames get signatures.

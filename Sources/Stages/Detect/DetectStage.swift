@@ -36,56 +36,36 @@ public struct DetectStage: Stage {
             id: "detect", version: "1",
             summary: "Detect people and keypoints on the kept frames with a Keypoint R-CNN (libtorch or OpenVINO).",
             mode: .map,
-            parameters: [
-                ParameterSpec(
-                    "model", .file,
-                    doc: "The Keypoint R-CNN (examples/export_keypoint_rcnn.py): TorchScript for libtorch, ONNX for "
-                        + "openvino."),
-                ParameterSpec(
-                    "runtime", .oneOf(DetectionRuntime.allCases.map(\.rawValue)), default: .string("libtorch"),
-                    doc: "The inference library that runs the model; openvino runs on the CPU only."),
-                ParameterSpec("batch_size", .integer, default: .int(1), range: .atLeast(1), doc: "Frames per forward pass."),
-                ParameterSpec(
-                    "threads", .integer, default: .int(0), range: .atLeast(0), affectsOutputs: false,
-                    doc: "Inference threads in all, shared among the replicas; 0 uses every core."),
-                ParameterSpec(
-                    "replicas", .integer, default: .int(0), range: .atLeast(0), affectsOutputs: false,
-                    doc: "Batches run at once (libtorch: copies of the model, openvino: streams of one model), "
-                        + "each with threads / replicas threads; 0: on cpu the largest divisor of the thread count "
-                        + "up to 4, on cuda 1."),
-                ParameterSpec(
-                    "score_threshold", .number, default: .int(0), range: ParameterRange(),
-                    doc: "Detections scoring below this are dropped (all of their arrays alike)."),
-                ParameterSpec(
-                    "device", .oneOf(ComputeDevice.allCases.map(\.rawValue)), default: .string("cpu"),
-                    doc: "Where the model runs; cuda needs a CUDA build of libtorch (Debian's is CPU-only)."),
-                ParameterSpec(
-                    "checkpoint_every", .integer, default: .int(8), range: .atLeast(1), affectsOutputs: false,
-                    doc: "Commit a checkpoint unit every N kept frames, rounded up to whole batches, and at least every 30 s."),
-            ]
+            parameters: Options.specs
         )
     }
 
-    struct Options: Sendable {
-        var model: URL
-        var runtime: DetectionRuntime
-        var batchSize: Int
-        var threads: Int
-        var replicas: Int
-        var scoreThreshold: Float
-        var device: ComputeDevice
-        var checkpointEvery: Int
-
-        init(_ parameters: Parameters) throws {
-            model = try parameters.url("model")
-            runtime = try parameters.choice("runtime")
-            batchSize = try parameters.int("batch_size")
-            threads = try parameters.int("threads")
-            replicas = try parameters.int("replicas")
-            scoreThreshold = Float(try parameters.double("score_threshold"))
-            checkpointEvery = try parameters.int("checkpoint_every")
-            device = try parameters.choice("device")
-        }
+    /// The stage's parameters, declared once.
+    struct Options: StageOptions {
+        @Option(
+            "model",
+            doc: "The Keypoint R-CNN (examples/export_keypoint_rcnn.py): TorchScript for libtorch, ONNX for openvino.")
+        var model: ResolvedFile
+        @Option("runtime", doc: "The inference library that runs the model; openvino runs on the CPU only.")
+        var runtime = DetectionRuntime.libtorch
+        @Option("batch_size", range: .atLeast(1), doc: "Frames per forward pass.")
+        var batchSize = 1
+        @Option("threads", range: .atLeast(0), affectsOutputs: false, doc: "Inference threads in all, shared among the replicas; 0 uses every core.")
+        var threads = 0
+        @Option(
+            "replicas", range: .atLeast(0), affectsOutputs: false,
+            doc: "Batches run at once (libtorch: copies of the model, openvino: streams of one model), "
+                + "each with threads / replicas threads; 0: on cpu the largest divisor of the thread count "
+                + "up to 4, on cuda 1.")
+        var replicas = 0
+        @Option("score_threshold", range: ParameterRange(), doc: "Detections scoring below this are dropped (all of their arrays alike).")
+        var scoreThreshold = 0.0
+        @Option("device", doc: "Where the model runs; cuda needs a CUDA build of libtorch (Debian's is CPU-only).")
+        var device = ComputeDevice.cpu
+        @Option(
+            "checkpoint_every", range: .atLeast(1), affectsOutputs: false,
+            doc: "Commit a checkpoint unit every N kept frames, rounded up to whole batches, and at least every 30 s.")
+        var checkpointEvery = 8
     }
 
     public func run(_ item: StageItem, context: any StageContext) async throws {
@@ -123,8 +103,8 @@ public struct DetectStage: Stage {
         do {
             return try await withTaskCancellationHandler {
                 try await DetectionModelCache.shared.withPool(
-                    url: options.model, runtime: options.runtime, replicas: options.replicas, threads: options.threads,
-                    device: options.device
+                    url: options.model.url, digest: options.model.digest, runtime: options.runtime,
+                    replicas: options.replicas, threads: options.threads, device: options.device
                 ) { model in
                     let reader = try await FrameBatchReader.open(
                         video, frames: Array(frames[start...]), interrupt: interrupt, onDecoded: observer?.decoded)
@@ -181,7 +161,7 @@ public struct DetectStage: Stage {
                 let oldest = running.removeFirst()
                 let detections = try await oldest.detections.value
                 observer?.inferred(oldest.frames)
-                unit.frames += detections.map { $0.filtered(minimumScore: options.scoreThreshold) }
+                unit.frames += detections.map { $0.filtered(minimumScore: Float(options.scoreThreshold)) }
                 let isLast = unit.end == total
                 if isLast || unit.frames.count >= options.checkpointEvery
                     || ContinuousClock.now - lastCommit >= Self.checkpointInterval
@@ -206,3 +186,6 @@ public struct DetectStage: Stage {
         }
     }
 }
+
+extension DetectionRuntime: ParameterValue {}
+extension ComputeDevice: ParameterValue {}

@@ -16,13 +16,16 @@ public struct MetadataStage: Stage {
         id: "metadata", version: "1",
         summary: "Write Lightly metadata for each video: name, size, frame rate, duration and user fields.",
         mode: .map,
-        parameters: [
-            ParameterSpec("fields", .object, default: .object([:]),
-                          doc: "Static user fields: name → value (nested objects give dotted paths; {value, type} sets the type)."),
-            ParameterSpec("frame_level", .boolean, default: .bool(false),
-                          doc: "Also write one metadata file per kept frame (index, timestamp, key frame)."),
-        ]
+        parameters: Options.specs
     )
+
+    /// The stage's parameters, declared once.
+    struct Options: StageOptions {
+        @Option("fields", doc: "Static user fields: name → value (nested objects give dotted paths; {value, type} sets the type).")
+        var fields: [String: JSONValue] = [:]
+        @Option("frame_level", doc: "Also write one metadata file per kept frame (index, timestamp, key frame).")
+        var frameLevel = false
+    }
 
     static let videoFields = [
         MetadataField("Video Name", path: "video_name", type: .categoricalString),
@@ -42,22 +45,24 @@ public struct MetadataStage: Stage {
 
     public func validate(_ parameters: Parameters) -> [ParameterIssue] {
         do {
-            _ = try Self.userFields(parameters)
+            _ = try Self.userFields(try Options(parameters))
             return []
-        } catch {
+        } catch let error as ParameterIssues {
             return error.issues
+        } catch {
+            return [ParameterIssue([], "\(error)")]
         }
     }
 
     /// The built-in fields the stage writes.
-    private static func builtInFields(_ parameters: Parameters) -> [MetadataField] {
-        videoFields + (parameters["frame_level"]?.boolValue == true ? frameFields : [])
+    private static func builtInFields(_ options: Options) -> [MetadataField] {
+        videoFields + (options.frameLevel ? frameFields : [])
     }
 
     /// The `fields` parameter's user fields, none of which may be (or be inside) a built-in one.
-    private static func userFields(_ parameters: Parameters) throws(ParameterIssues) -> [(MetadataField, JSONValue)] {
-        let userFields = try MetadataField.userFields(parameters["fields"]?.objectValue ?? [:])
-        let builtIn = builtInFields(parameters)
+    private static func userFields(_ options: Options) throws(ParameterIssues) -> [(MetadataField, JSONValue)] {
+        let userFields = try MetadataField.userFields(options.fields)
+        let builtIn = builtInFields(options)
         if let clash = userFields.first(where: { user, _ in
             builtIn.contains { $0.entry.path == user.entry.path || user.entry.path.hasPrefix($0.entry.path + ".") }
         }) {
@@ -68,10 +73,11 @@ public struct MetadataStage: Stage {
     }
 
     public func run(_ item: StageItem, context: any StageContext) async throws {
-        let frameLevel = try context.parameters.bool("frame_level")
+        let options = try Options(context.parameters)
+        let frameLevel = options.frameLevel
         let userFields: [(MetadataField, JSONValue)]
-        do { userFields = try Self.userFields(context.parameters) } catch { throw error.stageError }
-        let builtIn = Self.builtInFields(context.parameters)
+        do { userFields = try Self.userFields(options) } catch { throw error.stageError }
+        let builtIn = Self.builtInFields(options)
         let manifest = try UpstreamFileLocator.decode(
             DecodeManifest.self, from: UpstreamFileLocator.find("manifest.json", in: item), item: item)
 

@@ -5,6 +5,14 @@ import Media
 import PluginAPI
 import Selection
 
+/// `embedding_model` with `embedding_input_size`: the crop embedder a run takes appearance object
+/// embeddings from.
+struct AppearanceModel: Sendable {
+    var file: ResolvedFile
+    /// The side of the square crops the model takes.
+    var inputSize: Int
+}
+
 /// Appearance embeddings (`embedding_model`): every object of the object task, cropped from its
 /// frame, padded to a square, resized to the model's input size and run through a TorchScript
 /// embedding model in batches.

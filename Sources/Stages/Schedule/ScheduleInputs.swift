@@ -30,7 +30,8 @@ struct ScheduleInputs: Sendable {
     /// Reads predictions, metadata and embeddings, and marks the frames of earlier runs.
     /// Frames in `excluded` (labelled or rejected in the round ledger) are no candidates.
     static func load(
-        snapshot: DatasourceSnapshot, settings: ScheduleSettings, datapool: Set<String>, excluded: Set<String> = []
+        snapshot: DatasourceSnapshot, settings: ScheduleSettings, embeddingModel: AppearanceModel?, datapool: Set<String>,
+        excluded: Set<String> = []
     ) async throws -> ScheduleInputs {
         let lightlyURL = snapshot.lightly.location.description
         let datasource: LightlyDatasource
@@ -95,11 +96,12 @@ struct ScheduleInputs: Sendable {
         let objectTask = primaryTask(settings.selectionConfig, datasource: datasource)
         let objects: [[Lightly.Prediction]] = objectTask.flatMap { predictionsByTask[$0] } ?? candidates.map { _ in [] }
         var objectEmbedding = "pose"
-        if let url = settings.embeddingModel {
+        if let embeddingModel {
+            let url = embeddingModel.file.url
             guard let index = tasks.firstIndex(where: { $0.name == objectTask }) else {
                 throw StageError("embedding_model: the datasource \(lightlyURL) has no task to embed the objects of", code: .missingInput)
             }
-            let embedder = try AppearanceEmbedder(url: url, inputSize: settings.embeddingInputSize)
+            let embedder = try AppearanceEmbedder(url: url, inputSize: embeddingModel.inputSize)
             tasks[index].objectEmbeddings = try await embedder.embed(candidates: candidates, objects: objects, snapshot: snapshot)
             objectEmbedding = "appearance (\(url.lastPathComponent))"
         }

@@ -3,8 +3,23 @@ import JSON
 import PluginAPI
 import Selection
 
-/// The validated `selection_config`, `worker_config`, `lightly_config` and `seed` of one run.
+/// The validated `selection_config`, `worker_config`, `lightly_config` and `seed` of one run:
+/// decoded once, when the pipeline loads (``ScheduleStage/decodeSettings(_:)``).
 struct ScheduleSettings: Sendable {
+    /// The parameters these settings are decoded from, declared once.
+    struct Options: StageOptions {
+        @Option("selection_config", doc: "The Lightly selection config: n_samples or proportion_samples, and strategies.")
+        var selectionConfig: [String: JSONValue]
+        @Option(
+            "worker_config",
+            doc: "Lightly worker options; used: embeddings, selected_sequence_length, use_datapool, normalize_embeddings.")
+        var workerConfig: [String: JSONValue] = [:]
+        @Option("lightly_config", doc: "Lightly options; used: seed.")
+        var lightlyConfig: [String: JSONValue] = [:]
+        @Option("seed", doc: "Integer seed of RANDOM inputs and tie-breaks; overrides lightly_config.seed; default 0.")
+        var seed = JSONValue.null
+    }
+
     var selectionConfig: SelectionConfig
     /// `selection_config` as given, for the report and the run id.
     var selectionConfigJSON: JSONValue
@@ -21,10 +36,6 @@ struct ScheduleSettings: Sendable {
     var usesDatapool: Bool
     /// `worker_config.normalize_embeddings` (default true): frame embeddings scaled to unit length.
     var normalizesEmbeddings: Bool
-    /// `embedding_model`: a TorchScript crop embedder for appearance object embeddings (else pose).
-    var embeddingModel: URL?
-    /// `embedding_input_size`: the side of the square crops the model takes.
-    var embeddingInputSize: Int
     /// Options that were set but have no effect here, for the log.
     var ignoredOptions: [String]
 
@@ -43,20 +54,20 @@ struct ScheduleSettings: Sendable {
     /// - Throws: ``ParameterIssues`` naming the key path of each problem
     ///   (`selection_config.strategies[0].strategy.type: unknown value 'DIVERSTY'. …`).
     init(_ parameters: Parameters) throws(ParameterIssues) {
-        guard let selection = parameters["selection_config"], selection.objectValue != nil else {
-            throw Self.issue(["selection_config"], "must be an object (the Lightly selection config)")
-        }
+        let options: Options
+        do { options = try Options(parameters) } catch { throw Self.issue([], error.message) }
+        let selection = JSONValue.object(options.selectionConfig)
         selectionConfigJSON = selection
         do {
             selectionConfig = try SelectionConfig(parsing: selection)
         } catch {
             throw ParameterIssues(error.issues.map(Self.selectionIssue))
         }
-        workerConfig = try Self.object(parameters, "worker_config", allowed: Self.workerKeys)
-        lightlyConfig = try Self.object(parameters, "lightly_config", allowed: Self.lightlyKeys)
+        workerConfig = try Self.checked(options.workerConfig, "worker_config", allowed: Self.workerKeys)
+        lightlyConfig = try Self.checked(options.lightlyConfig, "lightly_config", allowed: Self.lightlyKeys)
 
-        if let value = parameters["seed"], value != .null {
-            seed = try Self.seed(value, ["seed"])
+        if options.seed != .null {
+            seed = try Self.seed(options.seed, ["seed"])
         } else if let value = lightlyConfig["seed"] {
             seed = try Self.seed(value, ["lightly_config", "seed"])
         } else {
@@ -75,21 +86,8 @@ struct ScheduleSettings: Sendable {
         }
         usesDatapool = try Self.boolean(workerConfig["use_datapool"], ["worker_config", "use_datapool"]) ?? (selectionConfig.round != nil)
         normalizesEmbeddings = try Self.boolean(workerConfig["normalize_embeddings"], ["worker_config", "normalize_embeddings"]) ?? true
-        if let path = parameters.optionalString("embedding_model"), !path.isEmpty {
-            embeddingModel = try? parameters.url("embedding_model")
-        }
-        embeddingInputSize = try Self.integer(parameters["embedding_input_size"], ["embedding_input_size"]) ?? 224
         ignoredOptions = workerConfig.keys.filter { !Self.usedWorkerKeys.contains($0) }.sorted().map { "worker_config.\($0)" }
             + lightlyConfig.keys.filter { $0 != "seed" }.sorted().map { "lightly_config.\($0)" }
-    }
-
-    /// The problems of the settings, for the stage's validation hook.
-    static func issues(in parameters: Parameters) -> [ParameterIssue] {
-        do {
-            return try ScheduleSettings(parameters).unknownTasks(upstream: parameters.upstreamValues["task"] ?? [])
-        } catch {
-            return error.issues
-        }
     }
 
     /// Strategies naming a prediction task that no upstream stage writes; checked only when some
@@ -128,9 +126,8 @@ struct ScheduleSettings: Sendable {
         ParameterIssues([ParameterIssue(path, message)])
     }
 
-    private static func object(_ parameters: Parameters, _ name: String, allowed: [String]) throws(ParameterIssues) -> [String: JSONValue] {
-        guard let value = parameters[name], value != .null else { return [:] }
-        guard let object = value.objectValue else { throw issue([.key(name)], "must be an object") }
+    /// `object` when each of its keys is `allowed`.
+    private static func checked(_ object: [String: JSONValue], _ name: String, allowed: [String]) throws(ParameterIssues) -> [String: JSONValue] {
         let unknown = object.keys.sorted().filter { !allowed.contains($0) }.map { key in
             ParameterIssue([.key(name), .key(key)], "option '\(key)' does not exist\(NameSuggestion.hint(for: key, in: allowed))")
         }

@@ -29,24 +29,33 @@ public struct ScheduleStage: Stage {
             id: "schedule", version: "1",
             summary: "Select frames for labelling from the datasources (diversity, active learning, balance) into a run folder.",
             mode: .gather, kind: .effect,
-            parameters: DatasourceParameters.specs + [
-                ParameterSpec("selection_config", .object,
-                              doc: "The Lightly selection config: n_samples or proportion_samples, and strategies."),
-                ParameterSpec("worker_config", .object, default: .object([:]),
-                              doc: "Lightly worker options; used: embeddings, selected_sequence_length, use_datapool, normalize_embeddings."),
-                ParameterSpec("lightly_config", .object, default: .object([:]),
-                              doc: "Lightly options; used: seed."),
-                ParameterSpec("embedding_model", .file, default: .null,
-                              doc: "A TorchScript crop embedder ([N, 3, S, S] -> [N, D]) for appearance object embeddings; default: pose embeddings."),
-                ParameterSpec("embedding_input_size", .integer, default: .int(224), range: .atLeast(1),
-                              doc: "The side S of the square object crops embedding_model takes."),
-                ParameterSpec("seed", .any, default: .null,
-                              doc: "Integer seed of RANDOM inputs and tie-breaks; overrides lightly_config.seed; default 0."),
-            ])
+            parameters: Options.specs)
+    }
+
+    /// The stage's parameters, declared once.
+    struct Options: StageOptions {
+        var datasources = DatasourceOptions()
+        var settings = ScheduleSettings.Options()
+        @Option(
+            "embedding_model",
+            doc: "A TorchScript crop embedder ([N, 3, S, S] -> [N, D]) for appearance object embeddings; default: pose embeddings.")
+        var embeddingModel: ResolvedFile? = nil
+        @Option("embedding_input_size", range: .atLeast(1), doc: "The side S of the square object crops embedding_model takes.")
+        var embeddingInputSize = 224
+    }
+
+    public func decodeSettings(_ parameters: Parameters) throws(ParameterIssues) -> (any Sendable)? {
+        try ScheduleSettings(parameters)
     }
 
     public func validate(_ parameters: Parameters) -> [ParameterIssue] {
-        ScheduleSettings.issues(in: parameters)
+        (parameters.settings as? ScheduleSettings)?.unknownTasks(upstream: parameters.upstreamValues["task"] ?? []) ?? []
+    }
+
+    /// The settings the engine decoded when the pipeline loaded; decoded here where it has none.
+    static func settings(_ parameters: Parameters) throws(StageError) -> ScheduleSettings {
+        if let settings = parameters.settings as? ScheduleSettings { return settings }
+        do { return try ScheduleSettings(parameters) } catch { throw error.stageError }
     }
 
     public func run(_ item: StageItem, context: any StageContext) async throws {
@@ -74,13 +83,13 @@ public struct ScheduleStage: Stage {
         let input = try DatasourceParameters.open("input", context: context, environment: environment)
         let lightly = try DatasourceParameters.open("lightly", context: context, environment: environment)
         // A round after the first reads the round ledger; a malformed config fails later, in `select`.
-        let round = (try? ScheduleSettings(context.parameters))?.selectionConfig.round ?? 1
+        let round = (try? Self.settings(context.parameters))?.selectionConfig.round ?? 1
         return try await DatasourceSnapshot.list(input: input, lightly: lightly, readsLedger: round >= 2)
     }
 
     /// The run id: a digest of the settings (with the embedding model's bytes) and of the listing
     /// (keys, sizes, ETags), no times.
-    static func runID(settings: ScheduleSettings, snapshot: DatasourceSnapshot) throws -> String {
+    static func runID(settings: ScheduleSettings, embeddingModel: AppearanceModel?, snapshot: DatasourceSnapshot) -> String {
         var identity: [String: JSONValue] = [
             "selection_config": settings.selectionConfigJSON,
             "worker_config": .object(settings.workerConfig),
@@ -88,11 +97,9 @@ public struct ScheduleStage: Stage {
             "seed": .string(String(settings.seed)),
             "listing": .string(snapshot.contentDigest),
         ]
-        if let model = settings.embeddingModel {
-            // An unreadable model fails the run right after, with the error of loading it.
-            let digest = (try? FileDigest.sha256(of: model)) ?? "unreadable"
+        if let model = embeddingModel {
             identity["embedding_model"] = .object([
-                "sha256": .string(digest), "input_size": .int(settings.embeddingInputSize),
+                "sha256": .string(model.file.digest), "input_size": .int(model.inputSize),
             ])
         }
         let digest = "run-" + FileDigest.sha256(of: JSONValue.object(identity).canonicalData()).prefix(16)
@@ -113,10 +120,11 @@ public struct ScheduleStage: Stage {
         var steps: [StageSummary] = []
 
         var mark = clock.now
-        let settings: ScheduleSettings
-        do { settings = try ScheduleSettings(context.parameters) } catch { throw error.stageError }
+        let settings = try Self.settings(context.parameters)
+        let options = try Options(context.parameters)
+        let embeddingModel = options.embeddingModel.map { AppearanceModel(file: $0, inputSize: options.embeddingInputSize) }
         let snapshot = try await snapshot(context)
-        let runID = try Self.runID(settings: settings, snapshot: snapshot)
+        let runID = Self.runID(settings: settings, embeddingModel: embeddingModel, snapshot: snapshot)
         let earlierRuns = snapshot.runs.filter { $0.key != runID }.sorted { $0.key < $1.key }
         let tag = Self.tag(round: settings.selectionConfig.round, earlierRuns: earlierRuns.count)
         log.info("run \(runID), tag \(tag)")
@@ -145,7 +153,8 @@ public struct ScheduleStage: Stage {
             }
         }
 
-        let inputs = try await ScheduleInputs.load(snapshot: snapshot, settings: settings, datapool: datapool, excluded: excluded)
+        let inputs = try await ScheduleInputs.load(
+            snapshot: snapshot, settings: settings, embeddingModel: embeddingModel, datapool: datapool, excluded: excluded)
         for warning in inputs.warnings { log.warning(warning) }
         guard !inputs.candidates.isEmpty else {
             throw StageError(

@@ -31,12 +31,16 @@ public struct UploadStage: Stage {
             id: "upload", version: "1",
             summary: "Sync source videos and .lightly trees to the input and Lightly datasources (file:// or s3://).",
             mode: .gather, kind: .effect,
-            parameters: DatasourceParameters.specs + [
-                ParameterSpec("part_size", .integer, default: .int(8 * 1024 * 1024),
-                              doc: "Multipart part size in bytes (at least 5 MiB)."),
-                ParameterSpec("multipart_threshold", .integer, default: .int(16 * 1024 * 1024),
-                              doc: "Files at least this large are sent in parts."),
-            ])
+            parameters: Options.specs)
+    }
+
+    /// The stage's parameters, declared once.
+    struct Options: StageOptions {
+        var datasources = DatasourceOptions()
+        @Option("part_size", doc: "Multipart part size in bytes (at least 5 MiB).")
+        var partSize = 8 * 1024 * 1024
+        @Option("multipart_threshold", doc: "Files at least this large are sent in parts.")
+        var multipartThreshold = 16 * 1024 * 1024
     }
 
     public func run(_ item: StageItem, context: any StageContext) async throws {
@@ -186,8 +190,8 @@ public struct UploadStage: Stage {
     }
 
     private func uploadOptions(_ context: any StageContext) throws -> UploadOptions {
-        let partSize = context.parameters["part_size"]?.intValue ?? 8 * 1024 * 1024
-        let threshold = context.parameters["multipart_threshold"]?.intValue ?? 16 * 1024 * 1024
+        let options = try Options(context.parameters)
+        let partSize = options.partSize, threshold = options.multipartThreshold
         guard Int64(partSize) >= UploadOptions.minimumPartSize else {
             throw StageError("parameter 'part_size' must be at least 5 MiB (5242880), not \(partSize)", code: .invalidParameter)
         }
