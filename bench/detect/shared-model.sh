@@ -5,6 +5,7 @@
 #
 #   bench/detect/shared-model.sh                         # this checkout's release binary
 #   BEFORE=/path/to/older/orchestrate bench/detect/shared-model.sh   # and an older one, same run
+#   AFTER=/path/to/orchestrate ...                    # instead of building this checkout
 #
 # Per binary: wall seconds and CPU seconds per frame of `orchestrate run -j 3` (decode cached
 # before), and peak RSS of the process (detect runs in it). Compare within one run.
@@ -14,9 +15,12 @@ FRAMES=${FRAMES:-6}
 WORK=${WORK:-.build/bench-shared-model}
 mkdir -p "$WORK/data"
 WORK=$(cd "$WORK" && pwd)
-swift build -c release --product CTorchShim >&2
-swift build -c release --product orchestrate >&2
-after=$(swift build -c release --show-bin-path)/orchestrate
+after=${AFTER:-}
+if [ -z "$after" ]; then
+  swift build -c release --product CTorchShim >&2
+  swift build -c release --product orchestrate >&2
+  after=$(swift build -c release --show-bin-path)/orchestrate
+fi
 
 echo "{\"cpu\": \"$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')\", \"cores\": $(nproc), \"load\": \"$(cut -d' ' -f1-3 /proc/loadavg)\", \"frames_per_clip\": $FRAMES}"
 model="$WORK/keypointrcnn-random-800.pt"
