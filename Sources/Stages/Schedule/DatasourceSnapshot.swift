@@ -80,7 +80,7 @@ struct DatasourceSnapshot: Sendable {
     }
 
     /// A local file's modification time in nanoseconds; nil for remote objects (their ETag counts).
-    private static func modificationTime(_ store: any BlobStore, _ key: String) -> String? {
+    static func modificationTime(_ store: any BlobStore, _ key: String) -> String? {
         guard case .file(let root) = store.location else { return nil }
         let path = root.appendingPathComponent(key).path
         // A file removed since listing has no time; its absence changes the next listing anyway.
