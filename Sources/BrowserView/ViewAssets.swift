@@ -42,7 +42,8 @@ enum ViewAssets {
           <div id="grid" tabindex="0" role="grid" aria-label="Frames (arrow keys move, Enter opens)"><div id="grid-spacer"></div></div>
         </main>
         <section id="frame-view" hidden aria-labelledby="frame-title">
-          <p><a href="#" id="back">← Grid</a> <span class="hint">j/k or ←/→: previous/next · Esc: grid</span></p>
+          <p><a href="#" id="back">← Grid</a> <span class="hint">j/k or ←/→: previous/next · Esc: grid</span>
+          <span class="hint" id="triage-hint" hidden>· a: accept · r: reject · s: skip (written to the round ledger)</span></p>
           <h2 id="frame-title"></h2>
           <div id="frame-picture"><img id="frame-image" alt=""><canvas id="frame-overlay"></canvas></div>
           <div id="legend" aria-label="Joint confidence colours"></div>
@@ -56,7 +57,9 @@ enum ViewAssets {
         <section id="embedding-view" hidden aria-label="Embedding">
           <p>Colour by <select id="embedding-colour"><option value="selected">selected</option><option value="video">video</option></select>
           <span class="hint">Drag to lasso points.</span> <span id="lasso-count"></span>
-          <button type="button" id="lasso-show" hidden>Show in grid</button></p>
+          <button type="button" id="lasso-show" hidden>Show in grid</button>
+          <span id="tag-controls" hidden><label>Tag name <input id="tag-name" pattern="[A-Za-z0-9_.\-]+"></label>
+          <button type="button" id="tag-create">Create tag</button></span></p>
           <canvas id="embedding" width="800" height="600"></canvas>
         </section>
         <script src="view.js"></script>
@@ -129,6 +132,8 @@ enum ViewAssets {
 
           const received = {}, loading = {}, objectShards = {};
           let manifest = null, frames = null, order = [], byName = new Map(), focused = 0, lasso = null;
+          // Served by `orchestrate serve`: the ledger's current states, and whether triage may write.
+          let session = { served: false, triage: false };
 
           window.orchestrateView = { receive(name, data) { received[name] = data; } };
 
@@ -171,6 +176,7 @@ enum ViewAssets {
               return shard;
             })));
             frames = merge(shards);
+            if (location.protocol.startsWith("http")) await openSession();
             $("status").textContent = "";
             setUpControls();
             $("controls").hidden = false;
@@ -193,6 +199,32 @@ enum ViewAssets {
             }
             all.names.forEach((name, i) => byName.set(name, i));
             return all;
+          }
+
+          // ---- serve mode: the ledger's states now, and triage writes ----
+          async function api(path, body) {
+            const response = await fetch(path, body ? { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) } : {});
+            const answer = await response.json().catch(() => ({ error: "the server's answer is not JSON" }));
+            if (!response.ok) throw new Error(path + ": " + (answer.error || response.status));
+            return answer;
+          }
+
+          async function openSession() {
+            const answer = await api("api/session");
+            session = { served: true, triage: answer.triage };
+            frames.states = frames.names.map((name) => answer.states[name] || "");
+            $("triage-hint").hidden = !session.triage;
+          }
+
+          async function triage(i, decision) {
+            if (!session.triage) {
+              $("status").textContent = "Triage is off: start `orchestrate serve PIPELINE --triage` to write decisions.";
+              return false;
+            }
+            const answer = await api("api/triage", { frame: frames.names[i], decision });
+            frames.states[i] = answer.state;
+            $("status").textContent = frames.names[i] + ": " + (answer.state || "accepted") + " (round ledger)";
+            return true;
           }
 
           // ---- filters and sorting ----
@@ -271,8 +303,8 @@ enum ViewAssets {
             const wanted = new Set();
             for (let p = first * columns; p < Math.min(order.length, last * columns); p++) wanted.add(p);
             for (const tile of [...grid.querySelectorAll(".tile")]) {
-              const p = +tile.dataset.position;
-              if (!wanted.has(p) || +tile.dataset.index !== order[p]) tile.remove(); else wanted.delete(p);
+              const p = +tile.dataset.position, i = order[p];
+              if (!wanted.has(p) || +tile.dataset.index !== i || tile.dataset.state !== frames.states[i]) tile.remove(); else wanted.delete(p);
             }
             for (const p of wanted) grid.appendChild(makeTile(p));
             for (const tile of grid.querySelectorAll(".tile")) tile.classList.toggle("focused", +tile.dataset.position === focused);
@@ -290,6 +322,7 @@ enum ViewAssets {
             tile.dataset.position = position;
             tile.dataset.index = i;
             tile.dataset.frame = name;
+            tile.dataset.state = frames.states[i];
             tile.setAttribute("role", "gridcell");
             tile.style.left = (position % columns) * TILE_W + "px";
             tile.style.top = Math.floor(position / columns) * TILE_H + "px";
@@ -584,9 +617,16 @@ enum ViewAssets {
               lasso = chosen;
               $("lasso-count").textContent = chosen.size + " frames in the lasso";
               $("lasso-show").hidden = chosen.size === 0;
+              $("tag-controls").hidden = chosen.size === 0 || !session.triage;
               path = null;
             });
             $("lasso-show").addEventListener("click", () => { location.hash = ""; applyFilters(); });
+            $("tag-create").addEventListener("click", () => {
+              const names = [...lasso].sort((a, b) => a - b).map((i) => frames.names[i]);
+              api("api/tags", { name: $("tag-name").value, frames: names })
+                .then((answer) => { $("lasso-count").textContent = "Tag '" + answer.tag + "' stored with " + answer.frames + " frames (" + answer.run_id + "): export it with tag: " + answer.tag; })
+                .catch((error) => showError(error.message));
+            });
             $("embedding-colour").addEventListener("input", () => drawEmbedding());
           }
 
@@ -604,6 +644,17 @@ enum ViewAssets {
             if (!frames || e.altKey || e.ctrlKey || e.metaKey) return;
             const target = e.target.tagName;
             if (target === "INPUT" || target === "SELECT" || target === "TEXTAREA") return;
+            const decision = { a: "accept", r: "reject", s: "skip" }[e.key];
+            if (decision && (!$("frame-view").hidden || !$("grid-view").hidden) && order.length) {
+              e.preventDefault();
+              const onFrame = !$("frame-view").hidden, i = order[focused];
+              triage(i, decision).then((written) => {
+                if (!written) return;
+                if (onFrame) { showWhy(i); if (focused + 1 < order.length) { focused += 1; openFrame(order[focused]); } }
+                else { renderGrid(true); moveFocus(1); }
+              }).catch((error) => showError(error.message));
+              return;
+            }
             if (!$("frame-view").hidden) {
               const step = { j: 1, ArrowRight: 1, ArrowDown: 1, k: -1, ArrowLeft: -1, ArrowUp: -1 }[e.key];
               if (step && order.length) { e.preventDefault(); focused = Math.max(0, Math.min(order.length - 1, focused + step)); openFrame(order[focused]); }

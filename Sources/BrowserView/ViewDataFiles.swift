@@ -43,13 +43,11 @@ enum ViewDataFiles {
         var keypointNames: [String]
         var skeleton: [[Int]]
         var hasEmbedding: Bool
-        /// Whether the page may write triage decisions and tags (`orchestrate serve --triage`).
-        var isWritable = false
 
         enum CodingKeys: String, CodingKey {
             case version, run, frameCount = "frame_count", framesPerShard = "frames_per_shard"
             case framesPerObjectShard = "frames_per_object_shard", scoreNames = "score_names", videos
-            case keypointNames = "keypoint_names", skeleton, hasEmbedding = "has_embedding", isWritable = "is_writable"
+            case keypointNames = "keypoint_names", skeleton, hasEmbedding = "has_embedding"
         }
     }
 

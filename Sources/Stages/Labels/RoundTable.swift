@@ -44,7 +44,7 @@ public enum RoundTable {
     static func rounds(of lightly: any BlobStore) async throws -> [RoundSummary] {
         let ledger = try await self.ledger(of: lightly)
         var selected: [Int: Set<String>] = [:], exported: [Int: Set<String>] = [:]
-        for run in try await SelectionRun.all(in: lightly) {
+        for run in try await SelectionRun.all(in: lightly) where !run.folder.isTag {
             let round = SelectionRun.round(ofTag: run.tag)
             selected[round, default: []].formUnion(run.selected)
             exported[round, default: []].formUnion(try await run.exported(in: lightly).intersection(run.selected))

@@ -28,7 +28,9 @@ struct DatasourceSnapshot: Sendable {
         let lightlyObjects = try await mapped { try await lightly.list(prefix: LightlyLayout.root + "/") }
         var runs: [String: String] = [:]
         for object in lightlyObjects {
-            guard let (folder, file) = SelectionRunFolder.parse(object.key), file == SelectionRunFolder.selectedFilenames else { continue }
+            guard let (folder, file) = SelectionRunFolder.parse(object.key), file == SelectionRunFolder.selectedFilenames,
+                  !folder.isTag  // A tag made in the view is no earlier selection.
+            else { continue }
             runs[folder.runID] = object.key
         }
         var ledger: (ledger: RoundLedger, digest: String)?

@@ -15,14 +15,20 @@ struct RunViewReader {
     /// The scores the grid filters by, first when the run has them; others follow sorted.
     static let leadingScores = ["objectness_least_confidence", "temporal_inconsistency", "pose_implausibility", "object_frequency"]
 
-    func document() async throws -> ViewDocument {
-        let runs = try await SelectionRun.all(in: lightly)
-        guard let run = runs.last else {
+    /// The newest selection run (tags made in the view are none) and its report.
+    /// - Throws: ``StageError`` when the datasource has no run or its report is unreadable.
+    func latestRun() async throws -> (SelectionRun, ReportData) {
+        guard let run = try await SelectionRun.all(in: lightly).filter({ !$0.folder.isTag }).last else {
             throw StageError(
                 "Lightly datasource \(lightly.location): no selection run yet (no \(SelectionRunFolder.parent)/ID/ with report.json and selected_filenames.txt); run the pipeline's schedule stage first",
                 code: .missingInput)
         }
-        let report = try await self.report(of: run)
+        return (run, try await report(of: run))
+    }
+
+    func document() async throws -> ViewDocument {
+        let (run, report) = try await latestRun()
+        let runs = try await SelectionRun.all(in: lightly).filter { !$0.folder.isTag }
         let ledger = try await RoundTable.ledger(of: lightly)
         var roundOf: [String: Int] = [:]
         for earlier in runs {
