@@ -10,6 +10,7 @@ enum ViewAssets {
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <title>orchestrate view</title>
         <link rel="stylesheet" href="view.css">
+        <link rel="icon" href="data:,">
         </head>
         <body>
         <header>
@@ -36,7 +37,7 @@ enum ViewAssets {
           <fieldset id="score-filters"><legend>Score ranges</legend></fieldset>
           <label>Sort <select id="sort"><option value="order">video order</option><option value="pick">pick order</option></select></label>
           <label><input type="checkbox" id="sort-descending"> descending</label>
-          <button type="button" id="reset">Reset</button>
+          <button type="button" id="reset-filters">Reset</button>
         </form>
         <main id="grid-view" hidden>
           <div id="grid" tabindex="0" role="grid" aria-label="Frames (arrow keys move, Enter opens)"><div id="grid-spacer"></div></div>
@@ -96,8 +97,8 @@ enum ViewAssets {
         .badge.datapool { background: #555; }
         .badge.rejected { background: #d55e00; }
         #frame-view { padding: 0 1em 1em; }
-        #frame-picture { position: relative; display: inline-block; max-width: 100%; }
-        #frame-image { display: block; width: min(100%, 960px); image-rendering: auto; }
+        #frame-picture { position: relative; width: min(100%, 960px); }
+        #frame-image { display: block; width: 100%; background: #222; }
         #frame-overlay { position: absolute; left: 0; top: 0; pointer-events: none; }
         #legend span { display: inline-block; margin-right: 1em; font-size: 12px; }
         #legend i { display: inline-block; width: 12px; height: 12px; border-radius: 6px; margin-right: 4px; vertical-align: middle; border: 1px solid #000; }
@@ -248,7 +249,7 @@ enum ViewAssets {
             }
             $("controls").addEventListener("input", applyFilters);
             $("controls").addEventListener("submit", (e) => e.preventDefault());
-            $("reset").addEventListener("click", () => { $("controls").reset(); lasso = null; applyFilters(); });
+            $("reset-filters").addEventListener("click", () => { $("controls").reset(); lasso = null; applyFilters(); });
           }
 
           function applyFilters() {
