@@ -44,6 +44,8 @@ let package = Package(
 
         // The JSON value type that the plugin API and the Lightly formats share
         .target(name: "JSON"),
+        // Escaping for XML and HTML text, shared by the report, the labelling formats and S3
+        .target(name: "Markup"),
         // SHA-256 of bytes and files, as hex: one hasher for cache objects, keys and uploads
         .target(name: "ContentHash", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
 
@@ -89,18 +91,18 @@ let package = Package(
         .target(name: "Inference", dependencies: ["CTorchAPI", "COpenVINOAPI", "ContentHash"]),
         .target(name: "Lightly", dependencies: ["JSON"]),
         // The labelling tools' formats (Label Studio, CVAT, COCO) and the label layout in a datasource
-        .target(name: "Labels", dependencies: ["Lightly", "JSON"]),
+        .target(name: "Labels", dependencies: ["Lightly", "JSON", "Markup"]),
         .target(name: "Selection", dependencies: ["JSON"]),
         .target(
             name: "Storage",
-            dependencies: ["ContentHash", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["ContentHash", "Markup", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .systemLibrary(
             name: "CCairo",
             pkgConfig: "cairo",
             providers: [.apt(["libcairo2-dev"])]
         ),
-        .target(name: "Report", dependencies: ["CCairo", "JSON"]),
+        .target(name: "Report", dependencies: ["CCairo", "JSON", "Markup"]),
         // The browser view's page and data files (`orchestrate view`); knows nothing of datasources
         .target(name: "BrowserView", dependencies: ["JSON"]),
 
@@ -129,6 +131,7 @@ let package = Package(
         .testTarget(
             name: "InferenceTests", dependencies: ["Inference", "Media", "TestSupport"], exclude: ["Fixtures"]
         ),
+        .testTarget(name: "MarkupTests", dependencies: ["Markup"]),
         .testTarget(name: "LightlyTests", dependencies: ["Lightly", "JSON", "TestSupport"]),
         .testTarget(name: "LabelsTests", dependencies: ["Labels", "Lightly", "TestSupport"]),
         .testTarget(name: "SelectionTests", dependencies: ["Selection", "JSON", "TestSupport"]),

@@ -2,6 +2,7 @@ import Foundation
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
+import Markup
 
 /// CVAT for images 1.1 (`annotations.xml`): the labels of the task in `meta`, then one `image` per
 /// frame with its shapes. A person is a `box` and a `skeleton` of `points` elements sharing a
@@ -112,21 +113,21 @@ extension CVATDocument {
         lines.append("      <labels>")
         for label in labels {
             lines.append("        <label>")
-            lines.append("          <name>\(XMLText.escape(label.name))</name>")
+            lines.append("          <name>\(Markup.escape(label.name))</name>")
             lines.append("          <type>\(label.type)</type>")
             lines.append("          <attributes></attributes>")
-            if label.type == "skeleton" { lines.append("          <svg>\(XMLText.escape(svg(label.name)))</svg>") }
-            if let parent = label.parent { lines.append("          <parent>\(XMLText.escape(parent))</parent>") }
+            if label.type == "skeleton" { lines.append("          <svg>\(Markup.escape(svg(label.name)))</svg>") }
+            if let parent = label.parent { lines.append("          <parent>\(Markup.escape(parent))</parent>") }
             lines.append("        </label>")
         }
         lines += ["      </labels>", "    </task>", "  </meta>"]
         for image in images {
-            lines.append(#"  <image id="\#(image.id)" name="\#(XMLText.escape(image.name))" width="\#(image.width)" height="\#(image.height)">"#)
+            lines.append(#"  <image id="\#(image.id)" name="\#(Markup.escape(image.name))" width="\#(image.width)" height="\#(image.height)">"#)
             for box in image.boxes {
-                lines.append(#"    <box label="\#(XMLText.escape(box.label))" source="auto" occluded="\#(box.occluded ? 1 : 0)" xtl="\#(Self.number(box.xtl))" ytl="\#(Self.number(box.ytl))" xbr="\#(Self.number(box.xbr))" ybr="\#(Self.number(box.ybr))" z_order="0"\#(Self.group(box.groupID))></box>"#)
+                lines.append(#"    <box label="\#(Markup.escape(box.label))" source="auto" occluded="\#(box.occluded ? 1 : 0)" xtl="\#(Self.number(box.xtl))" ytl="\#(Self.number(box.ytl))" xbr="\#(Self.number(box.xbr))" ybr="\#(Self.number(box.ybr))" z_order="0"\#(Self.group(box.groupID))></box>"#)
             }
             for skeleton in image.skeletons {
-                lines.append(#"    <skeleton label="\#(XMLText.escape(skeleton.label))" source="auto" z_order="0"\#(Self.group(skeleton.groupID))>"#)
+                lines.append(#"    <skeleton label="\#(Markup.escape(skeleton.label))" source="auto" z_order="0"\#(Self.group(skeleton.groupID))>"#)
                 for point in skeleton.points {
                     lines.append("      " + Self.pointsElement(point))
                 }
@@ -140,7 +141,7 @@ extension CVATDocument {
     }
 
     private static func pointsElement(_ point: Point) -> String {
-        #"<points label="\#(XMLText.escape(point.label))" source="auto" outside="\#(point.outside ? 1 : 0)" occluded="\#(point.occluded ? 1 : 0)" points="\#(number(point.x)),\#(number(point.y))" z_order="0"\#(group(point.groupID))></points>"#
+        #"<points label="\#(Markup.escape(point.label))" source="auto" outside="\#(point.outside ? 1 : 0)" occluded="\#(point.occluded ? 1 : 0)" points="\#(number(point.x)),\#(number(point.y))" z_order="0"\#(group(point.groupID))></points>"#
     }
 
     private static func group(_ id: Int?) -> String { id.map { #" group_id="\#($0)""# } ?? "" }

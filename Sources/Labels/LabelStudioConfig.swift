@@ -1,3 +1,5 @@
+import Markup
+
 /// The Label Studio labeling config that `export`'s tasks refer to (`label-studio-config.xml`):
 /// an image, a `RectangleLabels` tag per category and a `KeyPointLabels` tag whose labels carry
 /// `model_index` in schema order, which Label Studio's COCO and YOLO exports need.
@@ -14,9 +16,9 @@ public struct LabelStudioConfig: Sendable, Hashable {
 
     /// The config as XML.
     public var xml: String {
-        let boxes = categories.map { "    <Label value=\"\(XMLText.escape($0))\"/>" }.joined(separator: "\n")
+        let boxes = categories.map { "    <Label value=\"\(Markup.escape($0))\"/>" }.joined(separator: "\n")
         let points = keypointNames.enumerated().map { index, name in
-            "    <Label value=\"\(XMLText.escape(name))\" model_index=\"\(index)\"/>"
+            "    <Label value=\"\(Markup.escape(name))\" model_index=\"\(index)\"/>"
         }.joined(separator: "\n")
         return """
             <View>
@@ -30,23 +32,5 @@ public struct LabelStudioConfig: Sendable, Hashable {
             </View>
 
             """
-    }
-}
-
-/// XML escaping for attribute values and text.
-enum XMLText {
-    static func escape(_ text: String) -> String {
-        var escaped = ""
-        for character in text {
-            switch character {
-            case "&": escaped += "&amp;"
-            case "<": escaped += "&lt;"
-            case ">": escaped += "&gt;"
-            case "\"": escaped += "&quot;"
-            case "'": escaped += "&apos;"
-            default: escaped.append(character)
-            }
-        }
-        return escaped
     }
 }

@@ -33,6 +33,32 @@ import TestSupport
         #expect(try await store.list(prefix: "clips/").isEmpty)
     }
 
+    @Test func deletingTheLastObjectOfAFolderRemovesTheEmptyFoldersUpToTheRoot() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let root = directory.url.appendingPathComponent("lightly")
+        let store = LocalDatasource(root: root)
+        try await store.put("a/b/c/one.json", data: Data("1".utf8))
+        try await store.put("a/two.json", data: Data("2".utf8))
+        try await store.delete("a/b/c/one.json")
+        let fileManager = FileManager.default
+        #expect(!fileManager.fileExists(atPath: root.appendingPathComponent("a/b").path))
+        #expect(fileManager.fileExists(atPath: root.appendingPathComponent("a/two.json").path))
+        try await store.delete("a/two.json")
+        #expect(try fileManager.contentsOfDirectory(atPath: root.path).isEmpty)
+        // The folder is recreated for the next write, also when many writes and deletes race.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<40 {
+                group.addTask {
+                    try await store.put("x/\(index % 4)/o\(index).json", data: Data("\(index)".utf8))
+                    if index % 2 == 0 { try await store.delete("x/\(index % 4)/o\(index).json") }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(try await store.list(prefix: "x/").count == 20)
+    }
+
     @Test func rejectsKeysOutsideTheRootBeforeWriting() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

@@ -45,11 +45,12 @@ int8="$WORK/keypointrcnn-random-$MIN_SIZE-int8.onnx"
 [ -f "$int8" ] || .venv-openvino/bin/python examples/quantize_openvino.py --model "${int8%-int8.onnx}.onnx" \
   --video "$clip" --frames "$FRAMES" --output "$int8" >&2
 
-# One pipeline per runtime in one folder: decode runs once, each detect stage on the same frames.
+# One pipeline per runtime in one folder, each with its own workdir: each detect stage on the same frames.
 pipeline() {  # FOLDER STAGE RUNTIME MODEL
   cat > "$1/$2.yaml" <<YAML
 version: 1
 name: $2
+workdir: .orchestrate-$2
 stages:
   decode:
     uses: decode

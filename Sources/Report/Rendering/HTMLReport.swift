@@ -1,5 +1,6 @@
 import Foundation
 import JSON
+import Markup
 
 /// The self-contained HTML report: inline CSS, plots as SVG and crops as PNG in `data:` URLs,
 /// no scripts and no external references, so it opens from disk with no network.
@@ -16,15 +17,15 @@ struct HTMLReport {
         <head>
         <meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1">
-        <title>Selection report \(escape(data.run.runId))</title>
+        <title>Selection report \(Markup.escape(data.run.runId))</title>
         <style>\(Self.style)</style>
         </head>
         <body>
-        <header><h1>Selection report</h1><p class="sub">\(escape(Self.subtitle(data.run)))</p></header>
+        <header><h1>Selection report</h1><p class="sub">\(Markup.escape(Self.subtitle(data.run)))</p></header>
 
         """
         for section in ReportSection.allCases {
-            html += "<section id=\"\(section.rawValue)\">\n<h2>\(escape(section.title))</h2>\n"
+            html += "<section id=\"\(section.rawValue)\">\n<h2>\(Markup.escape(section.title))</h2>\n"
             html += try body(of: section)
             html += "</section>\n"
         }
@@ -42,7 +43,7 @@ struct HTMLReport {
         switch section {
         case .run:
             return table(header: nil, rows: ReportTables.run(data.run).map { [$0.0, $0.1] })
-                + "<h3>Selection config</h3>\n<pre>\(escape(try ReportTables.prettyJSON(data.run.selectionConfig)))</pre>\n"
+                + "<h3>Selection config</h3>\n<pre>\(Markup.escape(try ReportTables.prettyJSON(data.run.selectionConfig)))</pre>\n"
         case .sizes:
             return table(header: ReportTables.sizesHeader, rows: ReportTables.sizes(statistics.datasetSizes), numeric: true)
         case .stages:
@@ -69,7 +70,7 @@ struct HTMLReport {
             guard !frames.isEmpty else { return note("No selected frames in this run.") }
             var html = note(ReportTables.framesNote(shown: frames.count, of: data.selectedFrames.count)) + "<div class=\"gallery frames\">\n"
             for frame in frames {
-                html += "<img class=\"frame\" width=\"\(Int(1.5 * FrameThumbnail.size.width))\" alt=\"\(escape(frame.description))\" src=\"data:image/png;base64,\(try frame.image.pngData().base64EncodedString())\">\n"
+                html += "<img class=\"frame\" width=\"\(Int(1.5 * FrameThumbnail.size.width))\" alt=\"\(Markup.escape(frame.description))\" src=\"data:image/png;base64,\(try frame.image.pngData().base64EncodedString())\">\n"
             }
             return html + "</div>\n"
         case .gallery:
@@ -79,7 +80,7 @@ struct HTMLReport {
                 let png = try CairoSurface.png(width: Self.tileSize.width, height: Self.tileSize.height, scale: 2) { canvas in
                     tile.draw(canvas, in: Rect(x: 0, y: 0, width: Self.tileSize.width, height: Self.tileSize.height))
                 }
-                html += "<img class=\"crop\" width=\"\(Int(Self.tileSize.width))\" height=\"\(Int(Self.tileSize.height))\" alt=\"\(escape("crop #\(tile.rank) of \(tile.crop.frame), score \(tile.crop.score)"))\" src=\"data:image/png;base64,\(png.base64EncodedString())\">\n"
+                html += "<img class=\"crop\" width=\"\(Int(Self.tileSize.width))\" height=\"\(Int(Self.tileSize.height))\" alt=\"\(Markup.escape("crop #\(tile.rank) of \(tile.crop.frame), score \(tile.crop.score)"))\" src=\"data:image/png;base64,\(png.base64EncodedString())\">\n"
             }
             return html + "</div>\n"
         }
@@ -94,7 +95,7 @@ struct HTMLReport {
         // An <img> per SVG keeps each plot a document of its own: cairo names glyph symbols
         // alike in every SVG, which would clash if several were inlined in one page.
         return """
-        <figure id="figure-\(escape(figure.id))"><img class="plot" width="\(Int(figure.width))" height="\(Int(figure.height))" alt="\(escape(figure.caption))" src="data:image/svg+xml;base64,\(svg.base64EncodedString())"><figcaption>\(escape(figure.caption))</figcaption></figure>
+        <figure id="figure-\(Markup.escape(figure.id))"><img class="plot" width="\(Int(figure.width))" height="\(Int(figure.height))" alt="\(Markup.escape(figure.caption))" src="data:image/svg+xml;base64,\(svg.base64EncodedString())"><figcaption>\(Markup.escape(figure.caption))</figcaption></figure>
 
         """
     }
@@ -106,30 +107,16 @@ struct HTMLReport {
     /// With `numeric`, the columns not in `textColumns` are right-aligned numbers.
     private func table(header: [String]?, rows: [[String]], numeric: Bool = false, textColumns: Set<Int> = [0]) -> String {
         var html = "<table\(numeric ? " class=\"numeric\"" : "")>\n"
-        if let header { html += "<tr>" + header.map { "<th>\(escape($0))</th>" }.joined() + "</tr>\n" }
+        if let header { html += "<tr>" + header.map { "<th>\(Markup.escape($0))</th>" }.joined() + "</tr>\n" }
         for row in rows {
             html += "<tr>" + row.enumerated().map { column, cell in
-                numeric && column > 0 && textColumns.contains(column) ? "<td class=\"text\">\(escape(cell))</td>" : "<td>\(escape(cell))</td>"
+                numeric && column > 0 && textColumns.contains(column) ? "<td class=\"text\">\(Markup.escape(cell))</td>" : "<td>\(Markup.escape(cell))</td>"
             }.joined() + "</tr>\n"
         }
         return html + "</table>\n"
     }
 
-    private func note(_ text: String) -> String { "<p class=\"note\">\(escape(text))</p>\n" }
-
-    private func escape(_ text: String) -> String {
-        var escaped = ""
-        for character in text {
-            switch character {
-            case "&": escaped += "&amp;"
-            case "<": escaped += "&lt;"
-            case ">": escaped += "&gt;"
-            case "\"": escaped += "&quot;"
-            default: escaped.append(character)
-            }
-        }
-        return escaped
-    }
+    private func note(_ text: String) -> String { "<p class=\"note\">\(Markup.escape(text))</p>\n" }
 
     private static let style = """
     body{font-family:"DejaVu Sans",Verdana,sans-serif;color:#222;max-width:980px;margin:0 auto;padding:16px 24px;line-height:1.4}

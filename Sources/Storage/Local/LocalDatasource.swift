@@ -103,6 +103,18 @@ public struct LocalDatasource: BlobStore {
         do { try FileManager.default.removeItem(at: url) } catch {
             throw ioError("cannot delete the object", key: key, error)
         }
+        removeEmptyFolders(above: url)
+    }
+
+    /// Removes the folders between `url` and the root that the deletion left empty, as S3 has no
+    /// folders to leave behind. rmdir(2) removes only empty folders, so a concurrent writer's
+    /// file is never lost; a writer whose folder vanishes under it recreates it (`writeAtomically`).
+    private func removeEmptyFolders(above url: URL) {
+        var folder = url.deletingLastPathComponent().standardizedFileURL
+        while folder.path.count > root.path.count, folder.path.hasPrefix(root.path),
+              rmdir(folder.path) == 0 {
+            folder = folder.deletingLastPathComponent().standardizedFileURL
+        }
     }
 
     public func readURL(_ key: String, expiresIn: Int, now: Date) throws -> URL {
@@ -110,6 +122,15 @@ public struct LocalDatasource: BlobStore {
     }
 
     private func writeAtomically(key: String, to url: URL, _ write: (URL) throws -> Void) throws {
+        do { try writeOnce(key: key, to: url, write) } catch {
+            // A concurrent delete may have removed the folder, empty at that instant, between
+            // creating it and renaming into it: once more, with the folder created again.
+            guard !FileManager.default.fileExists(atPath: url.deletingLastPathComponent().path) else { throw error }
+            try writeOnce(key: key, to: url, write)
+        }
+    }
+
+    private func writeOnce(key: String, to url: URL, _ write: (URL) throws -> Void) throws {
         let directory = url.deletingLastPathComponent()
         let temporary = directory.appendingPathComponent(Self.temporaryPrefix + UUID().uuidString)
         do {

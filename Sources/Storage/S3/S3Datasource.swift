@@ -1,6 +1,7 @@
 import ContentHash
 import Crypto
 import Foundation
+import Markup
 
 /// A datasource in an S3 bucket under a prefix, on AWS or any S3-compatible server.
 ///
@@ -187,7 +188,7 @@ public struct S3Datasource: BlobStore {
 
     private func completeMultipartUpload(_ state: MultipartUploadState) async throws -> ObjectInfo {
         let parts = state.parts.map {
-            "<Part><PartNumber>\($0.number)</PartNumber><ETag>\"\(S3XMLDocument.escape($0.etag))\"</ETag></Part>"
+            "<Part><PartNumber>\($0.number)</PartNumber><ETag>\"\(Markup.escape($0.etag))\"</ETag></Part>"
         }
         let body = Data("<CompleteMultipartUpload>\(parts.joined())</CompleteMultipartUpload>".utf8)
         let response = try await client.send(

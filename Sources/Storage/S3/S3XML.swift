@@ -2,6 +2,7 @@ import Foundation
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
+import Markup
 
 /// A flat reader of S3's XML answers: collects the text of leaf elements by name, in order,
 /// grouped under a repeating parent element when one is named.
@@ -46,10 +47,5 @@ final class S3XMLDocument: NSObject, XMLParserDelegate {
             values[elementName, default: []].append(text)
         }
         text = ""
-    }
-
-    static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }
 }
