@@ -576,7 +576,11 @@ enum ViewAssets {
 
           function embeddingTransform(canvas) {
             const xs = embedding.xs, ys = embedding.ys, margin = 20;
-            const minX = Math.min(...xs), maxX = Math.max(...xs), minY = Math.min(...ys), maxY = Math.max(...ys);
+            // Loops, not Math.min(...xs): spreading 100,000 arguments overflows the stack.
+            let minX = Infinity, maxX = -Infinity, minY = Infinity, maxY = -Infinity;
+            for (let k = 0; k < xs.length; k++) {
+              minX = Math.min(minX, xs[k]); maxX = Math.max(maxX, xs[k]); minY = Math.min(minY, ys[k]); maxY = Math.max(maxY, ys[k]);
+            }
             const sx = (canvas.width - 2 * margin) / ((maxX - minX) || 1), sy = (canvas.height - 2 * margin) / ((maxY - minY) || 1);
             return (k) => [margin + (xs[k] - minX) * sx, canvas.height - margin - (ys[k] - minY) * sy];
           }

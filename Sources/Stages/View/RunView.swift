@@ -61,24 +61,44 @@ public enum RunView {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("orchestrate-view-\(UUID().uuidString)")
         // Best effort: only downloaded copies of remote videos live there.
         defer { try? FileManager.default.removeItem(at: scratch) }
-        for (done, video) in byVideo.keys.sorted().enumerated() {
-            try Task.checkCancellation()
-            let name = document.videos[video].name
-            guard let signature = signatures[name] else {
-                throw StageError("input datasource \(snapshot.input.location): the run's frames name the video '\(name)', which is not there", code: .invalidInput)
+        // One video per core at a time: each task decodes one video in a sequential pass.
+        let videos = byVideo.keys.sorted(), names = document.videos.map(\.name)
+        let input = snapshot.input
+        try await withThrowingTaskGroup(of: (String, String, [(frame: String, width: Int, height: Int)]).self) { group in
+            var next = 0, done = 0
+            func startNext() throws {
+                guard next < videos.count else { return }
+                let video = videos[next]
+                next += 1
+                let name = names[video]
+                guard let signature = signatures[name] else {
+                    throw StageError("input datasource \(input.location): the run's frames name the video '\(name)', which is not there", code: .invalidInput)
+                }
+                let byIndex = Dictionary(byVideo[video, default: []].map { ($0.index, $0.name) }) { first, _ in first }
+                group.addTask {
+                    let file = try await snapshot.localVideo(name, scratch: scratch)
+                    var made: [(frame: String, width: Int, height: Int)] = []
+                    try FrameExtractor.forEach(Set(byIndex.keys), of: file, datasource: input.location.objectURL(name)) { frameIndex, image in
+                        guard let frame = byIndex[frameIndex] else { return }
+                        try writer.writePictures(
+                            frame: frame, thumbnail: try image.downscaled(toFitWidth: thumbnailWidth).jpegData(quality: 4),
+                            picture: try image.jpegData(quality: 3))
+                        made.append((frame, image.width, image.height))
+                    }
+                    return (name, signature, made)
+                }
             }
-            let byIndex = Dictionary(byVideo[video, default: []].map { ($0.index, $0.name) }) { first, _ in first }
-            let file = try await snapshot.localVideo(name, scratch: scratch)
-            try FrameExtractor.forEach(Set(byIndex.keys), of: file, datasource: snapshot.input.location.objectURL(name)) { frameIndex, image in
-                guard let frame = byIndex[frameIndex] else { return }
-                try writer.writePictures(
-                    frame: frame, thumbnail: try image.downscaled(toFitWidth: thumbnailWidth).jpegData(quality: 4),
-                    picture: try image.jpegData(quality: 3))
-                index.record(frame: frame, video: name, signature: signature, width: image.width, height: image.height)
+            for _ in 0..<max(1, ProcessInfo.processInfo.activeProcessorCount) { try startNext() }
+            while let (name, signature, made) = try await group.next() {
+                for picture in made {
+                    index.record(frame: picture.frame, video: name, signature: signature, width: picture.width, height: picture.height)
+                }
+                // Saved per video, so a killed run keeps what it finished.
+                try writer.save(index)
+                done += 1
+                progress("pictures: \(done)/\(videos.count) videos")
+                try startNext()
             }
-            // Recorded per video, so a killed run keeps what it finished.
-            try writer.save(index)
-            progress("pictures: \(done + 1)/\(byVideo.count) videos")
         }
         for video in document.videos.indices {
             if let recorded = index.videos[document.videos[video].name] {

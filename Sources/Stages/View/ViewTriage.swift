@@ -45,7 +45,7 @@ public struct ViewTriage: Sendable {
     /// Records `decision` for `frame` and returns the frame's ledger state after it (nil: none).
     /// - Throws: ``StageError`` for a frame that is not a candidate of the run.
     public func decide(_ decision: Decision, frame: String) async throws -> String? {
-        guard let record = report.frames.first(where: { $0.name == frame }) else {
+        guard report.frames.contains(where: { $0.name == frame }) else {
             throw StageError("'\(frame)' is not a frame of run \(run.id)", code: .invalidInput)
         }
         var ledger = try await RoundTable.ledger(of: lightly)
@@ -56,9 +56,9 @@ public struct ViewTriage: Sendable {
         case .reject, .skip:
             // An import's labels stand: triage decides before labelling, not after.
             guard previous?.state != .labelled else { return previous?.state.rawValue }
-            let round = record.status == .datapool ? nil : SelectionRun.round(ofTag: run.tag)
+            // Decided while looking at this run: its round, whoever picked the frame.
             ledger.frames[frame] = RoundLedger.Entry(
-                round: round ?? previous?.round ?? SelectionRun.round(ofTag: run.tag), runID: run.id,
+                round: SelectionRun.round(ofTag: run.tag), runID: run.id,
                 state: decision == .reject ? .rejected : .skipped, task: task, source: Self.source)
         }
         let data: Data

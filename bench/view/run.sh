@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The browser view at scale: FRAMES synthetic frames (default 100,000) → `orchestrate view` time
+# (cold, then a no-change re-run), first grid paint and memory while scrolling the whole grid in
+# Chromium (browser_metrics.py). Needs the release build and scripts/setup.sh's .venv.
+#
+#   bench/view/run.sh [FRAMES] [FOLDER]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+frames=${1:-100000}
+folder=${2:-/tmp/orchestrate-view-bench-$frames}
+binary=$PWD/.build/release/orchestrate
+echo "load: $(uptime)"
+mkdir -p "$folder"
+start=$(date +%s.%N)
+.venv/bin/python bench/view/make_synthetic.py "$folder" "$frames"
+echo "synthetic data: $(echo "$(date +%s.%N) - $start" | bc) s"
+rm -rf "$folder/.orchestrate/view"
+cd "$folder"
+/usr/bin/time -f "view (cold): %e s, max RSS %M KB" "$binary" view view.yaml > /dev/null
+/usr/bin/time -f "view (no change): %e s, max RSS %M KB" "$binary" view view.yaml > /dev/null
+echo "view folder: $(du -sh .orchestrate/view | cut -f1)"
+cd - > /dev/null
+.venv/bin/python bench/view/browser_metrics.py "file://$folder/.orchestrate/view/index.html"
+echo "load: $(uptime)"
