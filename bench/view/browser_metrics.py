@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """First grid paint and memory while scrolling the whole grid, in Debian's Chromium.
 
-    browser_metrics.py URL
+    browser_metrics.py URL [SCREENS]
 
 Prints JSON: seconds from navigation to the first tile's thumbnail painted, the number of frames
 the page counts, and the peak of Chromium's own metrics while scrolling top to bottom one screen
-at a time: JSHeapUsedSize and JSHeapTotalSize (CDP Performance.getMetrics) and the renderer
+at a time (or only the first SCREENS screens): JSHeapUsedSize and JSHeapTotalSize (CDP Performance.getMetrics) and the renderer
 processes' resident memory (VmRSS from /proc).
 """
 import json
@@ -33,6 +33,7 @@ def renderer_rss_mb():
 
 def main():
     url = sys.argv[1]
+    limit = int(sys.argv[2]) if len(sys.argv) > 2 else None
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
         page = browser.new_page(viewport={"width": 1280, "height": 1000})
@@ -49,12 +50,12 @@ def main():
         step = page.evaluate("document.querySelector('#grid').clientHeight")
         position, screens = 0, 0
         scroll_started = time.monotonic()
-        while position < height:
+        while position < height and (limit is None or screens < limit):
             position += step
             page.evaluate("(y) => { document.querySelector('#grid').scrollTop = y; }", position)
             page.evaluate("() => new Promise(r => requestAnimationFrame(() => r()))")
             screens += 1
-            if screens % 50 == 0 or position >= height:
+            if screens % 50 == 0 or position >= height or screens == limit:
                 metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
                 for key in ("JSHeapUsedSize", "JSHeapTotalSize"):
                     peak[key] = max(peak[key], metrics.get(key, 0))
