@@ -136,7 +136,7 @@ let package = Package(
         .testTarget(name: "LabelsTests", dependencies: ["Labels", "Lightly", "TestSupport"]),
         .testTarget(name: "SelectionTests", dependencies: ["Selection", "JSON", "TestSupport"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "TestSupport"]),
-        .testTarget(name: "StagesTests", dependencies: ["Stages", "Lightly", "Labels", "JSON", "TestSupport"]),
+        .testTarget(name: "StagesTests", dependencies: ["Stages", "Lightly", "Labels", "Report", "JSON", "TestSupport"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "JSON", "TestSupport"]),
         .testTarget(name: "BrowserViewTests", dependencies: ["BrowserView", "JSON", "TestSupport"]),
         .testTarget(

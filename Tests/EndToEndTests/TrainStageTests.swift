@@ -2,18 +2,36 @@ import Foundation
 import Testing
 import TestSupport
 
-/// One tiny active-learning round through the engine and the built binary: an oracle labels four
-/// frames of a generated clip (`examples/oracle_labels.py`), the `train` plugin (`plugins/train`,
-/// PyTorch on one thread) fine-tunes the committed stand-in on them, and a second `detect` takes
-/// the trained model from `${in.train}/model.pt`.
+/// One tiny active-learning round through the engine and the built binary, in one pipeline:
+/// `decode` → `detect` (the committed stand-in) → `convert` → `upload` → `schedule` (4 frames) →
+/// `export` → an oracle labels the exported frames (`examples/oracle_labels.py`, COCO keypoints
+/// from the generated clip's truth) → `labels` imports that export into the datasource → `train`
+/// (`plugins/train`, PyTorch on one thread) fine-tunes the stand-in on `labels`' outputs →
+/// `detect-2` takes the trained model from `${in.train}/model.pt` → `convert-2` → `upload-2` →
+/// `schedule-2` (`selection_config.round: 2`).
 @Suite(.serialized) struct TrainStageTests {
     static let root = VolleyballScenario.repositoryRoot
     static let standin = root.appendingPathComponent("pipelines/models/standin-keypointrcnn.pt")
 
+    /// The second round's selection: every candidate frame the round ledger does not settle.
+    static let secondRound = """
+      schedule-2:
+        uses: schedule
+        needs: [upload-2, train]
+        with:
+          selection_config:
+            round: 2
+            n_samples: 100
+            strategies:
+              - input: {type: EMBEDDINGS, task: keypoint_rcnn_detection}
+                strategy: {type: DIVERSITY}
+
+    """
+
     /// A folder with a 15-frame 320×180 clip and its ground truth, `plugins/train` linked in, and
-    /// `p.yaml`: `labels` (the oracle, frames 0, 4, 8, 12) → `train`, plus, with `detect`,
-    /// `decode` → `detect` (the stand-in) and `detect-next` (the trained model).
-    private func workspace(steps: Int = 10, detect: Bool) async throws -> TemporaryDirectory {
+    /// `p.yaml`. With `loop`, the whole round above; without, only the oracle labelling frames
+    /// 0, 4, 8, 12 of the clip and `train` reading its `coco-keypoints.json` and `frames/`.
+    private func workspace(steps: Int = 10, loop: Bool) async throws -> TemporaryDirectory {
         let folder = try TemporaryDirectory(prefix: "train")
         let root = folder.url
         try await DebianPython.run([
@@ -23,38 +41,89 @@ import TestSupport
         try FileManager.default.createDirectory(at: root.appendingPathComponent("plugins"), withIntermediateDirectories: true)
         try FileManager.default.createSymbolicLink(at: root.appendingPathComponent("plugins/train"),
                                                    withDestinationURL: Self.root.appendingPathComponent("plugins/train"))
-        var pipeline = """
+        let oracle = "[/usr/bin/python3, \(Self.root.path)/examples/oracle_labels.py, --truth, clips/rally-court-a.json"
+        var train = "{model: \(Self.standin.path), steps: \(steps), seed: 0, threads: 1, checkpoint_every: 3}"
+        if loop {
+            // The audit set: three frames of another clip, which no round selects from.
+            try await DebianPython.run([
+                Self.root.appendingPathComponent("examples/generate_clips.py").path, "--out", root.appendingPathComponent("audit-clips").path,
+                "--seed", "11", "--only", "block-at-net.mp4", "--frames-scale", "0.1", "--width", "320", "--height", "180",
+            ])
+            try await DebianPython.run([
+                Self.root.appendingPathComponent("examples/oracle_labels.py").path, "--truth", root.appendingPathComponent("audit-clips/block-at-net.json").path,
+                "--video", root.appendingPathComponent("audit-clips/block-at-net.mp4").path, "--indices", "0,6,12",
+                "--out", root.appendingPathComponent("audit").path,
+            ])
+            train = String(train.dropLast()) + ", audit: audit/coco-keypoints.json}"
+        }
+        let pipeline = loop ? """
+            version: 1
+            name: round
+            stages:
+              decode:
+                uses: decode
+                foreach: clips/*.mp4
+              detect:
+                uses: detect
+                needs: [decode]
+                with: {model: \(Self.standin.path), threads: 1}
+              convert:
+                uses: convert
+                needs: [detect]
+              upload:
+                uses: upload
+                needs: [convert]
+                with: {input: ds/input, lightly: ds/lightly}
+              schedule:
+                uses: schedule
+                needs: [upload]
+                with:
+                  selection_config:
+                    n_samples: 4
+                    strategies:
+                      - input: {type: EMBEDDINGS, task: keypoint_rcnn_detection}
+                        strategy: {type: DIVERSITY}
+              export:
+                uses: export
+                needs: [schedule]
+              oracle:
+                uses: exec
+                needs: [export]
+                with:
+                  argv: \(oracle), --frames, "${in.export}/frames", --out, "${out}"]
+              labels:
+                uses: labels
+                needs: [oracle]
+                with: {source: "${in.oracle}/all/coco-keypoints.json"}
+              train:
+                uses: train
+                needs: [labels]
+                with: \(train)
+              detect-2:
+                uses: detect
+                needs: [decode, train]
+                with: {model: "${in.train}/model.pt", threads: 1}
+              convert-2:
+                uses: convert
+                needs: [detect-2]
+              upload-2:
+                uses: upload
+                needs: [convert-2]
+
+            """ + Self.secondRound : """
             version: 1
             name: round
             stages:
               labels:
                 uses: exec
                 with:
-                  argv: [/usr/bin/python3, \(Self.root.path)/examples/oracle_labels.py, --truth, clips/rally-court-a.json,
-                         --video, clips/rally-court-a.mp4, --indices, "0,4,8,12", --out, "${out}"]
+                  argv: \(oracle), --video, clips/rally-court-a.mp4, --indices, "0,4,8,12", --out, "${out}"]
               train:
                 uses: train
                 needs: [labels]
-                with: {model: \(Self.standin.path), steps: \(steps), seed: 0, threads: 1, checkpoint_every: 3}
+                with: \(train)
 
             """
-        if detect {
-            pipeline += """
-                  decode:
-                    uses: decode
-                    foreach: clips/*.mp4
-                    with: {every: 3}
-                  detect:
-                    uses: detect
-                    needs: [decode]
-                    with: {model: \(Self.standin.path), threads: 1}
-                  detect-next:
-                    uses: detect
-                    needs: [decode, train]
-                    with: {model: "${in.train}/model.pt", threads: 1}
-
-                """
-        }
         try Data(pipeline.utf8).write(to: root.appendingPathComponent("p.yaml"))
         return folder
     }
@@ -80,14 +149,33 @@ import TestSupport
         try Data(contentsOf: folder.url.appendingPathComponent(".orchestrate/out/\(relative)"))
     }
 
-    @Test func trainedModelFeedsTheNextDetectWhichRerunsOnlyWhenTheModelsContentChanges() async throws {
-        let folder = try await workspace(detect: true)
+    private func lines(_ relative: String, in folder: TemporaryDirectory) throws -> [String] {
+        String(decoding: try output(relative, in: folder), as: UTF8.self).split(separator: "\n").map(String.init)
+    }
+
+    @Test func aRoundInOnePipelineLabelsTrainsDetectsAgainAndSelectsNoLabelledFrame() async throws {
+        let folder = try await workspace(loop: true)
         defer { folder.remove() }
         let root = folder.url
 
         let first = try await CLI.run(["run", "p.yaml", "--json"], in: root)
         try #require(first.status == 0, "\(first.stderr)")
         #expect(Set(outcomes(first).values) == ["done"], "\(outcomes(first))")
+
+        // labels' outputs are the training set: every round's labels beside their frames.
+        let picked = try lines("schedule/all/selected_filenames.txt", in: folder)
+        #expect(picked.count == 4)
+        let set = try #require(try JSONSerialization.jsonObject(with: output("labels/all/coco-keypoints.json", in: folder)) as? [String: Any])
+        let images = try #require(set["images"] as? [[String: Any]])
+        #expect(Set(images.compactMap { $0["frame_name"] as? String }) == Set(picked))
+        for image in images {
+            let name = try #require(image["file_name"] as? String)
+            #expect(try output("labels/all/\(name)", in: folder) == (try output("export/all/\(name)", in: folder)), "\(name)")
+        }
+        let datasourceSet = try Data(contentsOf: root.appendingPathComponent("ds/lightly/.lightly/labels/keypoint_rcnn_detection/coco/all-rounds.json"))
+        let annotations = { (data: Data) in (try? JSONSerialization.jsonObject(with: data) as? [String: Any])?["annotations"] as? NSArray }
+        #expect(annotations(try output("labels/all/coco-keypoints.json", in: folder)) == annotations(datasourceSet))
+
         let model = try output("train/all/model.pt", in: folder)
         #expect(model != (try Data(contentsOf: Self.standin)), "training changed no weight")
         let metrics = try #require(try JSONSerialization.jsonObject(with: output("train/all/metrics.json", in: folder)) as? [String: Any])
@@ -98,43 +186,76 @@ import TestSupport
 
         // The trained model loads in detect and sees something else than the stand-in did.
         let before = try output("detect/rally-court-a.mp4/detections.json", in: folder)
-        let after = try output("detect-next/rally-court-a.mp4/detections.json", in: folder)
+        let after = try output("detect-2/rally-court-a.mp4/detections.json", in: folder)
         let frames = { (data: Data) in ((try? JSONSerialization.jsonObject(with: data) as? [String: Any])?["frames"] as? [Any])?.count }
-        #expect(frames(before) == 5 && frames(after) == 5)
+        let candidates = try #require(frames(before))
+        #expect(candidates > 4 && frames(after) == candidates)
         #expect(before != after, "the trained model's detections equal the starting model's")
 
-        // Nothing changed: nothing retrains.
-        let second = try await CLI.run(["run", "p.yaml", "--json"], in: root)
-        #expect(second.status == 0)
-        #expect(Set(outcomes(second).values) == ["cached"], "\(outcomes(second))")
+        // Round 2 selects every frame but the labelled ones.
+        let second = try lines("schedule-2/all/selected_filenames.txt", in: folder)
+        #expect(Set(second).isDisjoint(with: picked), "a labelled frame is selected again: \(second)")
+        #expect(second.count == candidates - picked.count, "\(second)")
+        let rounds = try await CLI.run(["rounds", "p.yaml"], in: root)
+        #expect(rounds.lines.contains("    1         4         4         4        0         0        0"), "\(rounds.stdout)")
+
+        // Round 2's report: round 1's labels, the stand-in's and the trained model's audit scores.
+        let audit = try #require(metrics["audit"] as? [String: [String: Any]])
+        let scores = { (scores: [String: Any]?) in [scores?["keypoint_ap"] as? Double, scores?["box_ap"] as? Double] }
+        let report = try #require(try JSONSerialization.jsonObject(with: output("schedule-2/all/report.json", in: folder)) as? [String: Any])
+        let history = try #require(report["rounds"] as? [[String: Any]])
+        #expect(history.map { [$0["round"] as? Int, $0["labelled"] as? Int, $0["labelled_so_far"] as? Int] } == [[0, 0, 0], [1, 4, 4]])
+        #expect(history.map { scores($0["model"] as? [String: Any]) } == [scores(audit["start"]), scores(audit["trained"])])
+        let page = String(decoding: try output("schedule-2/all/report.html", in: folder), as: UTF8.self)
+        #expect(page.contains("Rounds: labels and models"))
+        let worse = try #require(scores(audit["trained"])[0]) < (try #require(scores(audit["start"])[0]))
+        #expect(page.contains("scores worse on the audit set than the starting model") == worse)
+        let firstReport = try JSONSerialization.jsonObject(with: output("schedule/all/report.json", in: folder)) as? [String: Any]
+        #expect(firstReport?["rounds"] == nil, "a first round has no rounds section")
+
+        // Nothing changed: nothing labels, trains or detects again. The two rounds' uploads write the
+        // same task's prediction files, so round 1's upload puts its own back for round 1's
+        // selection and round 2's upload then its own: both selections run again on the same
+        // bytes, and pick the same frames under the same run ids.
+        let again = try await CLI.run(["run", "p.yaml", "--json"], in: root)
+        #expect(again.status == 0, "\(again.stderr)")
+        let rerun = Set(outcomes(again).filter { $0.value != "cached" }.keys)
+        #expect(rerun.isSubset(of: ["upload/all", "schedule/all", "export/all", "upload-2/all", "schedule-2/all"]), "\(outcomes(again))")
+        for item in ["detect/rally-court-a.mp4", "oracle/all", "labels/all", "train/all", "detect-2/rally-court-a.mp4"] {
+            #expect(outcomes(again)[item] == "cached", "\(item): \(outcomes(again))")
+        }
+        #expect(try lines("schedule/all/selected_filenames.txt", in: folder) == picked)
+        #expect(try lines("schedule-2/all/selected_filenames.txt", in: folder) == second)
 
         // Training again gives the same bytes (a cleared stage keeps its key's checkpoints, so it may
-        // resume from one: same bytes either way), so detect-next does not run again.
+        // resume from one: same bytes either way), so detect-2 does not run again.
         #expect(try await CLI.run(["cache", "clear", "p.yaml", "train"], in: root).status == 0)
         let third = try await CLI.run(["run", "p.yaml", "--json"], in: root)
         #expect(third.status == 0, "\(third.stderr)")
         #expect(outcomes(third)["train/all"] == "done")
-        #expect(outcomes(third)["detect-next/rally-court-a.mp4"] == "cached", "\(outcomes(third))")
+        #expect(outcomes(third)["detect-2/rally-court-a.mp4"] == "cached", "\(outcomes(third))")
         #expect(try output("train/all/model.pt", in: folder) == model, "same labels and seed gave other model bytes")
 
-        // Another setting: a new model, so detect-next runs again; the first round's detect does not.
+        // Another setting: a new model, so round 2 detects and selects again; round 1 labels and detects nothing.
         let yaml = root.appendingPathComponent("p.yaml")
         try Data(try String(contentsOf: yaml, encoding: .utf8).replacingOccurrences(of: "steps: 10", with: "steps: 4").utf8).write(to: yaml)
         let fourth = try await CLI.run(["run", "p.yaml", "--json"], in: root)
         #expect(fourth.status == 0, "\(fourth.stderr)")
-        #expect(outcomes(fourth) == ["labels/all": "cached", "train/all": "done", "decode/rally-court-a.mp4": "cached",
-                                     "detect/rally-court-a.mp4": "cached", "detect-next/rally-court-a.mp4": "done"])
+        for (item, outcome) in ["train/all": "done", "detect-2/rally-court-a.mp4": "done", "schedule-2/all": "done",
+                                "detect/rally-court-a.mp4": "cached", "oracle/all": "cached", "labels/all": "cached"] {
+            #expect(outcomes(fourth)[item] == outcome, "\(item): \(outcomes(fourth))")
+        }
         #expect(try output("train/all/model.pt", in: folder) != model)
     }
 
     @Test func killedTrainingResumesFromItsCheckpointAndEndsWithTheSameBytes() async throws {
-        let reference = try await workspace(steps: 7, detect: false)
+        let reference = try await workspace(steps: 7, loop: false)
         defer { reference.remove() }
         let uninterrupted = try await CLI.run(["run", "p.yaml", "--json"], in: reference.url)
         try #require(uninterrupted.status == 0, "\(uninterrupted.stderr)")
         #expect(firstTrainingStep(uninterrupted) == 0)
 
-        let folder = try await workspace(steps: 7, detect: false)
+        let folder = try await workspace(steps: 7, loop: false)
         defer { folder.remove() }
         let database = folder.url.appendingPathComponent(".orchestrate/orchestrate.sqlite")
         let started = try CLI.start(["run", "p.yaml", "--json"], in: folder.url)
@@ -179,7 +300,7 @@ import TestSupport
         try Data((example + stages).utf8).write(to: root.appendingPathComponent("p.yaml"))
         let validated = try await CLI.run(["validate", "p.yaml"], in: root)
         #expect(validated.status == 0, "\(validated.stderr)")
-        #expect(validated.stdout.contains("is valid (11 stages)"), "\(validated.stdout)")
+        #expect(validated.stdout.contains("is valid (15 stages)"), "\(validated.stdout)")
     }
 
     /// One labelled person on a 32×16 frame `f.png`, as COCO keypoints; `edit` breaks it.

@@ -76,6 +76,34 @@ import TestSupport
         #expect(!without.contains("<th>time</th>") && !without.contains("Processing time per stage, in seconds"))
     }
 
+    @Test func theRoundsSectionShowsEachRoundsLabelsAndModelAndWarnsWhenAModelGotWorse() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        var data = try await SyntheticReport.make(runFolder: dir.url)
+        let first = try String(contentsOf: ReportRenderer().render(data, runFolder: dir.url).html, encoding: .utf8)
+        #expect(!first.contains("<section id=\"rounds\">"), "a first round has no rounds section")
+
+        data.rounds = [
+            RoundRecord(round: 0, labelled: 0, labelledSoFar: 0, model: AuditScores(keypointAP: 0.2, boxAP: 0.5)),
+            RoundRecord(round: 1, labelled: 100, labelledSoFar: 100, model: AuditScores(keypointAP: 0.455, boxAP: 0.61)),
+            RoundRecord(round: 2, labelled: 80, labelledSoFar: 180, model: AuditScores(keypointAP: 0.412, boxAP: 0.63)),
+            RoundRecord(round: 3, labelled: 50, labelledSoFar: 230),
+        ]
+        let files = try ReportRenderer().render(data, runFolder: dir.url)
+        let html = try String(contentsOf: files.html, encoding: .utf8)
+        #expect(html.contains("<section id=\"rounds\">\n<h2>Rounds: labels and models</h2>"))
+        #expect(html.contains("<tr><td>start</td><td>0</td><td>0</td><td>0.200</td><td>0.500</td></tr>"), "\(html)")
+        #expect(html.contains("<tr><td>2</td><td>80</td><td>180</td><td>0.412</td><td>0.630</td></tr>"))
+        #expect(html.contains("<tr><td>3</td><td>50</td><td>230</td><td>–</td><td>–</td></tr>"))
+        let warnings = html.components(separatedBy: "<p class=\"warning\">").dropFirst()
+        #expect(warnings.count == 1, "round 1 improved on the start, round 2 got worse, round 3 has no score")
+        #expect(warnings.first?.hasPrefix("Warning: round 2&#39;s model scores worse on the audit set than round 1&#39;s: keypoint AP 0.412 &lt; 0.455.") == true,
+                "\(warnings.first ?? "")")
+        // report.json keeps the rounds.
+        let decoded = try JSONDecoder().decode(ReportData.self, from: Data(contentsOf: ReportRenderer.writeJSON(data, runFolder: dir.url)))
+        #expect(decoded.rounds == data.rounds)
+    }
+
     @Test func aRunWithoutACreationTimeShowsNoneRatherThanTheEpoch() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }

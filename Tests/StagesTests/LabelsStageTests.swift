@@ -142,6 +142,16 @@ enum LabelStudioSession {
         _ = try await ChildProcess.checked(MotoServer.pythonPath.path, ["-c", "import sys; from pycocotools.coco import COCO; c = COCO(sys.argv[1]); assert len(c.anns) == 3", all.path])
         #expect(try Data(contentsOf: all) == Data(contentsOf: fixture.export.lightlyRoot.appendingPathComponent(LabelLayout.roundFile(task: ExportFixture.task, round: 1))))
 
+        // The stage's outputs: the same labels beside copies of their frames, what `train` reads.
+        let output = fixture.root.appendingPathComponent("labels-out-1")
+        let set = try JSONDecoder().decode(COCOKeypointsFile.self, from: Data(contentsOf: output.appendingPathComponent("coco-keypoints.json")))
+        #expect(set.annotations == coco.annotations && set.categories == coco.categories)
+        #expect(set.images.map(\.fileName) == coco.images.map { "frames/\($0.frameName ?? "?")" })
+        for (copy, original) in zip(set.images, coco.images) {
+            #expect(try Data(contentsOf: output.appendingPathComponent(copy.fileName))
+                        == Data(contentsOf: fixture.export.lightlyRoot.appendingPathComponent(original.fileName)), "\(copy.fileName)")
+        }
+
         // Idempotent: the same export again writes the same bytes.
         let before = try fixture.labelFiles()
         try await fixture.importLabels(LabelsFixture.encode(tasks), name: "project-1.json", attempt: 2)

@@ -31,11 +31,13 @@ public struct ReportData: Sendable, Equatable, Codable {
     public var selectedFrames: [FramePicture]
     /// Crops of the objects in the selected frames.
     public var gallery: [GalleryCrop]
+    /// The labelling rounds before this run, oldest first (empty for a first round).
+    public var rounds: [RoundRecord]
 
     public init(
         run: RunInformation, stages: [StageSummary] = [], frames: [FrameRecord],
         videoTarget: [String: Double]? = nil, embedding: EmbeddingView? = nil,
-        selectedFrames: [FramePicture] = [], gallery: [GalleryCrop] = []
+        selectedFrames: [FramePicture] = [], gallery: [GalleryCrop] = [], rounds: [RoundRecord] = []
     ) {
         self.version = Self.currentVersion
         self.run = run
@@ -45,6 +47,7 @@ public struct ReportData: Sendable, Equatable, Codable {
         self.embedding = embedding
         self.selectedFrames = selectedFrames
         self.gallery = gallery
+        self.rounds = rounds
     }
 
     /// Derived numbers: dataset sizes and distribution metrics (written to `report.json`, never read).
@@ -52,7 +55,7 @@ public struct ReportData: Sendable, Equatable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case version, run, stages, frames, videoTarget = "video_target", embedding
-        case selectedFrames = "selected_frames", gallery, statistics
+        case selectedFrames = "selected_frames", gallery, rounds, statistics
     }
 
     public init(from decoder: any Decoder) throws {
@@ -71,6 +74,7 @@ public struct ReportData: Sendable, Equatable, Codable {
         embedding = try container.decodeIfPresent(EmbeddingView.self, forKey: .embedding)
         selectedFrames = try container.decodeIfPresent([FramePicture].self, forKey: .selectedFrames) ?? []
         gallery = try container.decodeIfPresent([GalleryCrop].self, forKey: .gallery) ?? []
+        rounds = try container.decodeIfPresent([RoundRecord].self, forKey: .rounds) ?? []
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -83,7 +87,48 @@ public struct ReportData: Sendable, Equatable, Codable {
         try container.encodeIfPresent(embedding, forKey: .embedding)
         try container.encode(selectedFrames, forKey: .selectedFrames)
         try container.encode(gallery, forKey: .gallery)
+        if !rounds.isEmpty { try container.encode(rounds, forKey: .rounds) }
         try container.encode(statistics, forKey: .statistics)
+    }
+}
+
+/// One labelling round as a later selection run sees it: how many frames were labelled (the round
+/// ledger) and how the model trained on the labels so far scored on the audit set (`train`'s
+/// `metrics.json`), when known. Round 0 is the starting model, before any label.
+public struct RoundRecord: Sendable, Equatable, Codable {
+    public var round: Int
+    /// Frames labelled in this round.
+    public var labelled: Int
+    /// Frames labelled in this round and every round before it.
+    public var labelledSoFar: Int
+    /// The audit scores of the model trained on the labels so far; nil when no `train` upstream
+    /// of the run scored one.
+    public var model: AuditScores?
+
+    public init(round: Int, labelled: Int, labelledSoFar: Int, model: AuditScores? = nil) {
+        self.round = round
+        self.labelled = labelled
+        self.labelledSoFar = labelledSoFar
+        self.model = model
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case round, labelled, labelledSoFar = "labelled_so_far", model
+    }
+}
+
+/// A model's COCO average precision on a labelled audit set (pycocotools, the default OKS sigmas).
+public struct AuditScores: Sendable, Equatable, Codable {
+    public var keypointAP: Double
+    public var boxAP: Double
+
+    public init(keypointAP: Double, boxAP: Double) {
+        self.keypointAP = keypointAP
+        self.boxAP = boxAP
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case keypointAP = "keypoint_ap", boxAP = "box_ap"
     }
 }
 

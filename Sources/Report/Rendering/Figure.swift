@@ -12,12 +12,13 @@ struct Figure {
 
 /// The report's sections in order; the HTML and the PDF share the ids and titles.
 enum ReportSection: String, CaseIterable {
-    case run, sizes, stages, objects, scores, videos, embedding, frames, gallery
+    case run, sizes, rounds, stages, objects, scores, videos, embedding, frames, gallery
 
     var title: String {
         switch self {
         case .run: "Run information"
         case .sizes: "Dataset sizes"
+        case .rounds: "Rounds: labels and models"
         case .stages: "Processing time per stage"
         case .objects: "Objects per frame"
         case .scores: "Active-learning scores"
@@ -26,6 +27,11 @@ enum ReportSection: String, CaseIterable {
         case .frames: "Selected frames"
         case .gallery: "Selected crops"
         }
+    }
+
+    /// The sections `data` has something for: the rounds only after a first labelled round.
+    static func shown(in data: ReportData) -> [ReportSection] {
+        allCases.filter { $0 != .rounds || !data.rounds.isEmpty }
     }
 }
 

@@ -24,7 +24,7 @@ struct HTMLReport {
         <header><h1>Selection report</h1><p class="sub">\(Markup.escape(Self.subtitle(data.run)))</p></header>
 
         """
-        for section in ReportSection.allCases {
+        for section in ReportSection.shown(in: data) {
             html += "<section id=\"\(section.rawValue)\">\n<h2>\(Markup.escape(section.title))</h2>\n"
             html += try body(of: section)
             html += "</section>\n"
@@ -46,6 +46,10 @@ struct HTMLReport {
                 + "<h3>Selection config</h3>\n<pre>\(Markup.escape(try ReportTables.prettyJSON(data.run.selectionConfig)))</pre>\n"
         case .sizes:
             return table(header: ReportTables.sizesHeader, rows: ReportTables.sizes(statistics.datasetSizes), numeric: true)
+        case .rounds:
+            return note(ReportTables.roundsNote)
+                + table(header: ReportTables.roundsHeader, rows: ReportTables.rounds(data.rounds), numeric: true)
+                + ReportTables.roundWarnings(data.rounds).map { "<p class=\"warning\">\(Markup.escape($0))</p>\n" }.joined()
         case .stages:
             guard !data.stages.isEmpty else { return note("No steps recorded in this run.") }
             let timed = figures.stageTimes
@@ -121,7 +125,7 @@ struct HTMLReport {
     private static let style = """
     body{font-family:"DejaVu Sans",Verdana,sans-serif;color:#222;max-width:980px;margin:0 auto;padding:16px 24px;line-height:1.4}
     h1{margin:0 0 4px}h2{border-bottom:2px solid #d9622b;padding-bottom:4px;margin-top:36px}
-    .sub,.note,figcaption{color:#666;font-size:0.9em}
+    .sub,.note,figcaption{color:#666;font-size:0.9em}.warning{color:#b3261e;font-weight:bold}
     table{border-collapse:collapse;margin:8px 0 16px}th,td{border-bottom:1px solid #ddd;padding:3px 10px;text-align:left}
     table.numeric td+td{text-align:right;white-space:nowrap}table.numeric td.text{text-align:left;white-space:normal}th{background:#f4f4f4}
     pre{background:#f6f6f6;padding:10px;overflow-x:auto;font-size:0.85em}

@@ -21,7 +21,7 @@ struct PDFReport {
         surface.setPDFMetadata(title: "Selection report \(data.run.runId)", date: data.run.created ?? "1970-01-01T00:00:00Z")
         let layout = PageLayout(surface: surface, footer: "Selection report · run \(data.run.runId)")
         try layout.title("Selection report", subtitle: HTMLReport.subtitle(data.run))
-        for section in ReportSection.allCases {
+        for section in ReportSection.shown(in: data) {
             try layout.heading(section.title, keepWith: firstBlockHeight(section))
             try body(of: section, layout)
         }
@@ -37,6 +37,10 @@ struct PDFReport {
             for line in try ReportTables.compactConfig(data.run.selectionConfig, width: 150) { try layout.code(line) }
         case .sizes:
             try layout.table([ReportTables.sizesHeader] + ReportTables.sizes(statistics.datasetSizes), columns: [180, 90, 90], header: true)
+        case .rounds:
+            try layout.text(ReportTables.roundsNote)
+            try layout.table([ReportTables.roundsHeader] + ReportTables.rounds(data.rounds), columns: [60, 70, 90, 80, 80], header: true)
+            for warning in ReportTables.roundWarnings(data.rounds) { try layout.text(warning, bold: true) }
         case .stages:
             guard !data.stages.isEmpty else { return try layout.text("No steps recorded in this run.") }
             let timed = figures.stageTimes

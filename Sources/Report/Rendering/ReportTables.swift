@@ -22,6 +22,32 @@ enum ReportTables {
         ]
     }
 
+    static let roundsHeader = ["Round", "labelled", "labelled so far", "keypoint AP", "box AP"]
+
+    /// One row per round; the model columns are the audit scores of the model trained on the
+    /// labels so far, "–" where unknown.
+    static func rounds(_ rounds: [RoundRecord]) -> [[String]] {
+        rounds.map { record in
+            [record.round == 0 ? "start" : "\(record.round)", "\(record.labelled)", "\(record.labelledSoFar)",
+             record.model.map { precision($0.keypointAP) } ?? "–", record.model.map { precision($0.boxAP) } ?? "–"]
+        }
+    }
+
+    /// A warning for each round whose model scores a lower keypoint AP on the audit set than the
+    /// model of the round before it.
+    static func roundWarnings(_ rounds: [RoundRecord]) -> [String] {
+        let scored = rounds.compactMap { record in record.model.map { (record.round, $0) } }
+        return zip(scored, scored.dropFirst()).compactMap { earlier, later in
+            guard later.1.keypointAP < earlier.1.keypointAP else { return nil }
+            let earlierName = earlier.0 == 0 ? "the starting model" : "round \(earlier.0)'s"
+            return "Warning: round \(later.0)'s model scores worse on the audit set than \(earlierName): keypoint AP "
+                + "\(precision(later.1.keypointAP)) < \(precision(earlier.1.keypointAP)). "
+                + "Check round \(later.0)'s labels before labelling more."
+        }
+    }
+
+    static let roundsNote = "Frames labelled per round (the round ledger) and the keypoint and box AP on the audit set of the model trained on the labels so far (train's metrics.json)."
+
     static func stagesHeader(timed: Bool) -> [String] {
         ["Step", "in", "kept", "removed"] + (timed ? ["time"] : []) + ["what the counts are"]
     }
@@ -85,6 +111,8 @@ enum ReportTables {
     }
 
     static func seconds(_ value: Double) -> String { String(format: "%.2f s", value) }
+    /// An average precision, to three decimals (pycocotools prints three).
+    static func precision(_ value: Double) -> String { String(format: "%.3f", value) }
     static func percent(_ share: Double) -> String { String(format: "%.1f %%", 100 * share) }
 
     private static func compact(_ value: JSONValue) throws -> String {

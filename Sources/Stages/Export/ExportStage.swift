@@ -190,16 +190,8 @@ public struct ExportStage: Stage {
         _ documents: ExportDocuments, coco: COCOKeypointsFile, formats: Set<ExportFormat>, frames: [ExportedFrame],
         to directory: URL
     ) throws {
-        func store(_ data: Data, _ path: String) throws {
-            let url = directory.appendingPathComponent(path)
-            do {
-                try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-                try data.write(to: url, options: .atomic)
-            } catch {
-                throw StageError("cannot write '\(url.path)': \(error.localizedDescription)")
-            }
-        }
-        for frame in frames { try store(frame.png, SelectionRunFolder.frame(frame.name)) }
+        let writer = RunWriter(folder: directory)
+        for frame in frames { try writer.write(frame.png, to: SelectionRunFolder.frame(frame.name)) }
         do {
             for format in ExportFormat.allCases where formats.contains(format) {
                 let data = switch format {
@@ -208,8 +200,8 @@ public struct ExportStage: Stage {
                 case .cocoKeypoints: try LightlyCoding.encode(coco)
                 case .cvat: documents.cvatArchive
                 }
-                try store(data, format.fileName)
-                if format == .labelStudio { try store(Data(documents.labelStudioConfig.xml.utf8), ExportFormat.labelStudioConfigFile) }
+                try writer.write(data, to: format.fileName)
+                if format == .labelStudio { try writer.write(Data(documents.labelStudioConfig.xml.utf8), to: ExportFormat.labelStudioConfigFile) }
             }
         } catch let error as LightlyError {
             throw StageError("cannot encode the export documents: \(error)")

@@ -8,11 +8,18 @@ import Storage
 /// files, the COCO files of the rounds, the provenance record, and the ledger last, so an import
 /// killed before the ledger is written counts as not done and the next run writes it all again.
 struct LabelWriter {
+    /// What one import left in the datasource.
+    struct Written {
+        var record: ImportRecord
+        /// The task's labels of every round (`coco/all-rounds.json`), `file_name`s the PNGs' keys.
+        var allRounds: COCOKeypointsFile
+    }
+
     let lightly: any BlobStore
     let task: String
     let frames: [String: SelectedFrame]
 
-    func write(_ result: LabelImport, source: String, sha256: String, now: Date) async throws -> ImportRecord {
+    func write(_ result: LabelImport, source: String, sha256: String, now: Date) async throws -> Written {
         var ledger = try await readLedger()
         var labels: [String: [Prediction]] = [:]
         for frame in result.frames {
@@ -37,7 +44,8 @@ struct LabelWriter {
         for round in rounds.sorted() {
             try await put(LabelLayout.roundFile(task: task, round: round), coco(labelled.filter { $0.value.round == round }, labels: labels, schema: schema))
         }
-        try await put(LabelLayout.allRoundsFile(task: task), coco(labelled, labels: labels, schema: schema))
+        let allRounds = coco(labelled, labels: labels, schema: schema)
+        try await put(LabelLayout.allRoundsFile(task: task), allRounds)
 
         let recordKey = LabelLayout.importFile(task: task, sha256: sha256)
         let earlier = try await readIfPresent(ImportRecord.self, recordKey)
@@ -49,7 +57,7 @@ struct LabelWriter {
             warnings: result.warnings)
         try await put(recordKey, record)
         try await put(LabelLayout.ledgerFile, ledger)
-        return record
+        return Written(record: record, allRounds: allRounds)
     }
 
     /// A COCO keypoints file of `entries`, images in frame-name order, `file_name` the PNG's key.

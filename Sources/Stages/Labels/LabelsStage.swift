@@ -10,7 +10,9 @@ import Storage
 /// Reads `source` (Label Studio's JSON or COCO export, CVAT for images 1.1, COCO Keypoints 1.0),
 /// checks every task or image against the selected frames and the task's schema, and only when
 /// nothing is wrong writes the labels (``LabelLayout``) and the round ledger, ledger last. An
-/// import is idempotent: the same export writes the same bytes. See `docs/stages/labels.md`.
+/// import is idempotent: the same export writes the same bytes. Its outputs are the provenance
+/// record `import.json` and the ``TrainingSet`` (every round's labels with their frames) that a
+/// trainer downstream reads. See `docs/stages/labels.md`.
 public struct LabelsStage: Stage {
     /// Where credentials and endpoint variables come from (the process environment by default).
     let environment: [String: String]
@@ -31,7 +33,7 @@ public struct LabelsStage: Stage {
 
     public var descriptor: PluginDescriptor {
         PluginDescriptor(
-            id: "labels", version: "1",
+            id: "labels", version: "2",
             summary: "Import labels from Label Studio, CVAT or COCO into the Lightly datasource, with the round ledger.",
             mode: .gather, kind: .effect,
             parameters: DatasourceParameters.specs + [
@@ -92,15 +94,12 @@ public struct LabelsStage: Stage {
             context.logger.info("\(result.empty.count) tasks or images have no annotation; their frames stay pending (e.g. '\(result.empty[0])')")
         }
 
-        let record = try await LabelWriter(lightly: lightly, task: task, frames: frames)
+        let written = try await LabelWriter(lightly: lightly, task: task, frames: frames)
             .write(result, source: source.lastPathComponent, sha256: sha256, now: now())
-        let recordData = try mapped { try LightlyCoding.encode(record) }
-        do {
-            try FileManager.default.createDirectory(at: context.outputDirectory, withIntermediateDirectories: true)
-            try recordData.write(to: context.outputDirectory.appendingPathComponent("import.json"), options: .atomic)
-        } catch {
-            throw StageError("cannot write '\(context.outputDirectory.path)/import.json': \(error.localizedDescription)")
-        }
+        let record = written.record
+        let output = RunWriter(folder: context.outputDirectory)
+        try output.write(try mapped { try LightlyCoding.encode(record) }, to: "import.json")
+        try await TrainingSet(allRounds: written.allRounds).write(to: output, from: lightly)
         context.recordReceipt(.object(["key": .string(LabelLayout.importFile(task: task, sha256: sha256))]))
         let counts = Dictionary(grouping: result.frames, by: \.state).mapValues(\.count)
         context.logger.info(

@@ -17,7 +17,7 @@ enum RunReport {
 
     static func make(
         runID: String, tag: String, snapshot: DatasourceSnapshot, settings: ScheduleSettings, inputs: ScheduleInputs,
-        result: SelectionResult, crops: [RunImages.Crop], steps: [StageSummary], totalSeconds: Double,
+        result: SelectionResult, crops: [RunImages.Crop], steps: [StageSummary], totalSeconds: Double, rounds: [RoundRecord] = [],
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws -> ReportData {
         let selected = Set(result.selectedFrames)
@@ -48,7 +48,8 @@ enum RunReport {
             stages: steps, frames: records, videoTarget: videoTarget(settings.selectionConfig),
             embedding: embeddingView(inputs: inputs, objectTask: objectTask, status: status),
             selectedFrames: pictures(inputs: inputs, picks: result.selectedFrames),
-            gallery: crops.map { GalleryCrop(path: $0.path, frame: $0.frame, score: $0.score, keypoints: $0.keypoints) })
+            gallery: crops.map { GalleryCrop(path: $0.path, frame: $0.frame, score: $0.score, keypoints: $0.keypoints) },
+            rounds: rounds)
     }
 
     /// The selected frames in pick order, with the object task's predictions in frame pixels.

@@ -1,7 +1,8 @@
 import Foundation
 import PluginAPI
 
-/// Writes the files of a run folder, each atomically (temporary file + rename).
+/// Writes the files of an output folder (a selection run's, any stage's outputs), each atomically
+/// (temporary file + rename).
 struct RunWriter: Sendable {
     let folder: URL
 

@@ -50,7 +50,7 @@ public struct ScheduleStage: Stage {
     }
 
     public func run(_ item: StageItem, context: any StageContext) async throws {
-        _ = try await select(context: context)
+        _ = try await select(item, context: context)
     }
 
     public var readsExternalState: Bool { true }
@@ -106,7 +106,7 @@ public struct ScheduleStage: Stage {
     }
 
     /// Runs the selection and writes the run; returns the run folder's contents.
-    func select(context: any StageContext) async throws -> ScheduleRun {
+    func select(_ item: StageItem, context: any StageContext) async throws -> ScheduleRun {
         let clock = ContinuousClock()
         let started = clock.now
         var log = RunLog(logger: context.logger)
@@ -195,9 +195,15 @@ public struct ScheduleStage: Stage {
             seconds: seconds(mark, clock.now)))
 
         mark = clock.now
+        var rounds: [RoundRecord] = []
+        if let round = settings.selectionConfig.round, let ledger = snapshot.ledger?.ledger {
+            let found = TrainMetrics.find(in: item.inputs)
+            for file in found.skipped { log.warning("\(file) is not the train plugin's metrics.json; the report's rounds leave it out") }
+            rounds = RoundHistory.records(ledger: ledger, before: round, metrics: found.metrics)
+        }
         let report = try RunReport.make(
             runID: runID, tag: tag, snapshot: snapshot, settings: settings, inputs: inputs, result: result, crops: crops,
-            steps: steps, totalSeconds: seconds(started, clock.now))
+            steps: steps, totalSeconds: seconds(started, clock.now), rounds: rounds)
         do {
             try ReportRenderer.writeJSON(report, runFolder: writer.folder)
             try ReportRenderer().render(report, runFolder: writer.folder)
