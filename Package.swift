@@ -36,7 +36,7 @@ let package = Package(
         .executableTarget(
             name: "orchestrate",
             dependencies: [
-                "Engine", "Stages", "Lightly", "Report", "JSON",
+                "Engine", "Stages", "Lightly", "Report", "BrowserView", "JSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -103,12 +103,15 @@ let package = Package(
             providers: [.apt(["libcairo2-dev"])]
         ),
         .target(name: "Report", dependencies: ["CCairo", "JSON", "Markup"]),
+        // The browser view's page and data files (`orchestrate view`); knows nothing of datasources
+        .target(name: "BrowserView", dependencies: ["JSON"]),
 
         // Built-in stages: thin adapters from PluginAPI to the modules above
         .target(
             name: "Stages",
             dependencies: [
                 "PluginAPI", "JSON", "Media", "Inference", "Lightly", "Labels", "Selection", "Storage", "Report",
+                "BrowserView",
             ]
         ),
 
@@ -135,6 +138,7 @@ let package = Package(
         .testTarget(name: "StorageTests", dependencies: ["Storage", "TestSupport"]),
         .testTarget(name: "StagesTests", dependencies: ["Stages", "Lightly", "Labels", "Report", "JSON", "TestSupport"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "JSON", "TestSupport"]),
+        .testTarget(name: "BrowserViewTests", dependencies: ["BrowserView", "JSON", "TestSupport"]),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["TestSupport", .product(name: "Crypto", package: "swift-crypto")]

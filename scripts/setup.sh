@@ -55,11 +55,13 @@ fi
 $runtime_only && exit 0
 
 # Python helpers for tests and benchmarks, beside Debian's torch (hence system site packages).
-python_packages=(moto[server] pycocotools)
+# Playwright drives Debian's chromium (above) for the browser view's tests (scripts/view-browser.py);
+# its own browser download is never used.
+python_packages=(moto[server] pycocotools playwright==1.65.3)
 if [ ! -x .venv/bin/python ]; then
   /usr/bin/python3 -m venv --system-site-packages .venv
 fi
-if ! .venv/bin/python -c "import moto, pycocotools" 2>/dev/null; then
+if ! .venv/bin/python -c "import moto, pycocotools, playwright" 2>/dev/null; then
   echo "setup: installing Python helpers ${python_packages[*]}"
   .venv/bin/pip install -q "${python_packages[@]}"
 fi

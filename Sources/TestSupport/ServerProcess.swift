@@ -5,15 +5,15 @@ import FoundationNetworking
 
 /// A test server process listening on a free port of 127.0.0.1: started, polled until it
 /// answers, and stopped with SIGTERM, then SIGKILL after a grace period.
-struct ServerProcess: Sendable {
-    let name: String
-    let endpoint: URL
+public struct ServerProcess: Sendable {
+    public let name: String
+    public let endpoint: URL
     private let process: ChildProcess
 
     /// Starts `executable` with the arguments and environment made for a free port, and waits
     /// until a GET of `readyPath` answers 200 or `method`'s status.
     /// - Throws: ``TestSupportError`` when it exits early or does not answer within `timeout`.
-    static func start(
+    public static func start(
         _ name: String, executable: URL, arguments: (Int) -> [String], environment: (Int) -> [String: String]? = { _ in nil },
         readyPath: String, readyMethod: String = "GET", timeout: Duration
     ) async throws -> ServerProcess {
@@ -47,7 +47,7 @@ struct ServerProcess: Sendable {
     ///
     /// Servers exit on SIGTERM only once their request threads end, and clients keep connections
     /// alive: after a second's grace the server gets SIGKILL.
-    func terminate() async {
+    public func terminate() async {
         guard process.isRunning else { return }
         process.send(SIGTERM)
         let deadline = ContinuousClock.now + .seconds(1)
@@ -59,7 +59,7 @@ struct ServerProcess: Sendable {
     }
 
     /// Runs `body`, then stops the server, also when `body` throws.
-    func stopping<T: Sendable>(after body: () async throws -> T) async throws -> T {
+    public func stopping<T: Sendable>(after body: () async throws -> T) async throws -> T {
         do {
             let result = try await body()
             await terminate()

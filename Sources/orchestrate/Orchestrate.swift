@@ -11,6 +11,7 @@ struct Orchestrate: AsyncParsableCommand {
             RunCommand.self, ValidateCommand.self, StatusCommand.self, WhyCommand.self,
             GraphCommand.self, CacheCommand.self, RunsCommand.self, OutputsCommand.self,
             PluginsCommand.self, LightlyCommand.self, ReportCommand.self, WorkerCommand.self, RoundsCommand.self,
+            ViewCommand.self, ServeCommand.self,
         ]
     )
 

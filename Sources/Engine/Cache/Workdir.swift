@@ -10,6 +10,7 @@ import Foundation
 /// WORKDIR/staging/PID@BOOT/    running processes' attempt folders (laid out by AttemptFiles)
 /// WORKDIR/failed/STAGE/KEY/    the last failed attempts' folders of each item (FailedAttempts)
 /// WORKDIR/out/STAGE/KEY/       hard-link views of committed items
+/// WORKDIR/view/                the browser view of the latest selection run (`orchestrate view`)
 /// ```
 public struct Workdir: Sendable, Hashable {
     public let root: URL
@@ -27,6 +28,9 @@ public struct Workdir: Sendable, Hashable {
     public var failed: URL { root.appendingPathComponent("failed", isDirectory: true) }
     /// The views of every stage: `out/`.
     public var out: URL { root.appendingPathComponent("out", isDirectory: true) }
+
+    /// The browser view of the latest selection run: `view/` (`orchestrate view`).
+    public var browserView: URL { root.appendingPathComponent("view", isDirectory: true) }
 
     /// One stage's view: `out/STAGE`, a folder per committed item.
     public func view(ofStage stage: String) -> URL {
@@ -48,7 +52,7 @@ public struct Workdir: Sendable, Hashable {
     /// staging, failed attempts and the views.
     static let entries: Set<String> = [
         "orchestrate.sqlite", "orchestrate.sqlite-wal", "orchestrate.sqlite-shm", "orchestrate.sqlite-journal",
-        "open.lock", "objects", "staging", "failed", "out",
+        "open.lock", "objects", "staging", "failed", "out", "view",
     ]
 
     /// The folders a new workdir gets.

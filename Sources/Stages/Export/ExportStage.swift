@@ -70,7 +70,12 @@ public struct ExportStage: Stage {
             throw StageError("parameter 'task': '\(task)' is not a valid task name", code: .invalidParameter)
         }
         let signing = ReadURLSigning(context.parameters)
-        let run = try await SelectionRun.resolve(tag: context.parameters.optionalString("tag") ?? "", item: item, lightly: lightly)
+        var run = try await SelectionRun.resolve(tag: context.parameters.optionalString("tag") ?? "", item: item, lightly: lightly)
+        // Frames the round ledger rejects (triage in `orchestrate serve`, or an import) are never
+        // exported for labelling.
+        let rejected = try await Self.rejectedFrames(in: lightly)
+        let withheld = run.selected.filter(rejected.contains)
+        run.selected.removeAll(where: rejected.contains)
         let schema = try await Self.readSchema(task: task, lightly: lightly)
 
         let frames = try await FrameExporter(run: run, input: input, lightly: lightly).export { done, total in
@@ -101,13 +106,15 @@ public struct ExportStage: Stage {
         }
         let uploaded = frames.filter(\.uploaded).count
         context.logger.info(
-            "export: run \(run.id) (tag '\(run.tag)'): \(frames.count) frames (\(uploaded) extracted and stored, \(frames.count - uploaded) already in the run folder), \(coco.annotations.count) annotations")
+            "export: run \(run.id) (tag '\(run.tag)'): \(frames.count) frames (\(uploaded) extracted and stored, \(frames.count - uploaded) already in the run folder), \(coco.annotations.count) annotations\(withheld.isEmpty ? "" : ", \(withheld.count) frames withheld as rejected in the round ledger")")
         return Summary(runID: run.id, frames: frames.count, uploaded: uploaded, annotations: coco.annotations.count)
     }
 
     /// A digest of what the export reads from the Lightly datasource outside its `needs`: the
     /// runs' `report.json` and `selected_filenames.txt` (not their `frames/`, which export itself
-    /// writes) and the task's prediction files, by key, size, ETag (local files: modification time).
+    /// writes) and the task's prediction files, by key, size, ETag (local files: modification time),
+    /// and the frames the round ledger rejects (not the whole ledger: a label import changes
+    /// nothing that export writes unless it rejects a frame).
     /// Changed predictions or a re-made run folder re-run the export even when `schedule` is cached.
     public var readsExternalState: Bool { true }
 
@@ -128,7 +135,13 @@ public struct ExportStage: Stage {
             }
             return fields.joined(separator: "\t")
         }
-        return FileDigest.sha256(of: Data(lines.joined(separator: "\n").utf8))
+        let rejected = try await Self.rejectedFrames(in: lightly).sorted().map { "rejected\t" + $0 }
+        return FileDigest.sha256(of: Data((lines + rejected).joined(separator: "\n").utf8))
+    }
+
+    /// The frames the round ledger marks rejected.
+    static func rejectedFrames(in lightly: any BlobStore) async throws -> Set<String> {
+        Set(try await RoundTable.ledger(of: lightly).frames.filter { $0.value.state == .rejected }.keys)
     }
 
     /// Checks that the exported frames are still in the Lightly datasource with their sizes, and

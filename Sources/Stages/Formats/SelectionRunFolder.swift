@@ -18,6 +18,13 @@ struct SelectionRunFolder: Sendable, Hashable {
     /// state (`orchestrate rounds`).
     static let exportedFilenames = "exported_filenames.txt"
 
+    /// The id prefix of a tag made of chosen frames (the view's lasso), not by a selection:
+    /// `export` exports it by its tag, but it is no round's selection and no datapool.
+    static let tagRunPrefix = "tag-"
+
+    /// Whether the folder holds a tag made in the view rather than a selection run.
+    var isTag: Bool { runID.hasPrefix(Self.tagRunPrefix) }
+
     /// A selected frame's image: `frames/<frame name>`.
     static func frame(_ name: String) -> String { "frames/\(name)" }
 

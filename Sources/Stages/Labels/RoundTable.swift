@@ -32,16 +32,19 @@ public enum RoundTable {
         return (lightly.location.description, try await rounds(of: lightly))
     }
 
-    static func rounds(of lightly: any BlobStore) async throws -> [RoundSummary] {
-        var ledger = RoundLedger()
-        if try await mapped({ try await lightly.head(LabelLayout.ledgerFile) }) != nil {
-            let data = try await mapped { try await lightly.get(LabelLayout.ledgerFile, range: nil) }
-            do { ledger = try LightlyCoding.decode(RoundLedger.self, from: data, file: LabelLayout.ledgerFile) } catch {
-                throw StageError("Lightly datasource '\(lightly.location.description)': \(error)", code: .invalidInput)
-            }
+    /// The round ledger of the datasource; empty when no import wrote one yet.
+    static func ledger(of lightly: any BlobStore) async throws -> RoundLedger {
+        guard try await mapped({ try await lightly.head(LabelLayout.ledgerFile) }) != nil else { return RoundLedger() }
+        let data = try await mapped { try await lightly.get(LabelLayout.ledgerFile, range: nil) }
+        do { return try LightlyCoding.decode(RoundLedger.self, from: data, file: LabelLayout.ledgerFile) } catch {
+            throw StageError("Lightly datasource '\(lightly.location.description)': \(error)", code: .invalidInput)
         }
+    }
+
+    static func rounds(of lightly: any BlobStore) async throws -> [RoundSummary] {
+        let ledger = try await self.ledger(of: lightly)
         var selected: [Int: Set<String>] = [:], exported: [Int: Set<String>] = [:]
-        for run in try await SelectionRun.all(in: lightly) {
+        for run in try await SelectionRun.all(in: lightly) where !run.folder.isTag {
             let round = SelectionRun.round(ofTag: run.tag)
             selected[round, default: []].formUnion(run.selected)
             exported[round, default: []].formUnion(try await run.exported(in: lightly).intersection(run.selected))

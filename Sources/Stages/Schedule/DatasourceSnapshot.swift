@@ -28,7 +28,9 @@ struct DatasourceSnapshot: Sendable {
         let lightlyObjects = try await mapped { try await lightly.list(prefix: LightlyLayout.root + "/") }
         var runs: [String: String] = [:]
         for object in lightlyObjects {
-            guard let (folder, file) = SelectionRunFolder.parse(object.key), file == SelectionRunFolder.selectedFilenames else { continue }
+            guard let (folder, file) = SelectionRunFolder.parse(object.key), file == SelectionRunFolder.selectedFilenames,
+                  !folder.isTag  // A tag made in the view is no earlier selection.
+            else { continue }
             runs[folder.runID] = object.key
         }
         var ledger: (ledger: RoundLedger, digest: String)?
@@ -80,7 +82,7 @@ struct DatasourceSnapshot: Sendable {
     }
 
     /// A local file's modification time in nanoseconds; nil for remote objects (their ETag counts).
-    private static func modificationTime(_ store: any BlobStore, _ key: String) -> String? {
+    static func modificationTime(_ store: any BlobStore, _ key: String) -> String? {
         guard case .file(let root) = store.location else { return nil }
         let path = root.appendingPathComponent(key).path
         // A file removed since listing has no time; its absence changes the next listing anyway.

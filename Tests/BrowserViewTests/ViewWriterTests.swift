@@ -1,0 +1,118 @@
+import BrowserView
+import Foundation
+import JSON
+import Testing
+import TestSupport
+
+@Suite("ViewWriter")
+struct ViewWriterTests {
+    /// `count` frames over two videos, every third picked, one person each.
+    static func document(frames count: Int) -> ViewDocument {
+        let frames = (0..<count).map { (number: Int) -> ViewFrame in
+            let isPicked = number % 3 == 0
+            let name = "v\(number % 2)-\(String(format: "%05d", number))-mp4.png"
+            let scores: [String: Double] = ["objectness_least_confidence": Double(number % 10) / 10, "object_frequency": 1]
+            let person = ViewObject(bbox: [1, 2, 3, 4], score: 0.123456, keypoints: [10.04, 20.06, 0.98765, 11, 21, 0.5])
+            return ViewFrame(
+                name: name, video: number % 2, index: number, status: isPicked ? .selected : .removed,
+                pick: isPicked ? number / 3 + 1 : nil, round: isPicked ? 1 : nil, state: nil, scores: scores, objects: [person])
+        }
+        return ViewDocument(
+            run: ViewRun(id: "run-1", tag: "initial-tag", round: 1, created: nil, datasource: "file:///ds", task: "pose", selectionConfig: .object(["n_samples": .int(3)])),
+            scoreNames: ["objectness_least_confidence", "object_frequency"],
+            videos: [ViewVideo(name: "v0.mp4", width: 96, height: 64), ViewVideo(name: "v1.mp4", width: 96, height: 64)],
+            keypointNames: ["a", "b"], skeleton: [[0, 1]], frames: frames,
+            embedding: ViewEmbedding(level: "frames", explainedVariance: [0.6, 0.3], points: [(x: 1, y: 2, frame: 0)]))
+    }
+
+    /// The JSON argument of a data file `orchestrateView.receive("NAME", JSON);`.
+    static func payload(_ url: URL, name: String) throws -> [String: Any] {
+        let text = try String(contentsOf: url, encoding: .utf8)
+        let prefix = "orchestrateView.receive(\"\(name)\", ", suffix = ");\n"
+        try #require(text.hasPrefix(prefix) && text.hasSuffix(suffix), "\(url.lastPathComponent) is not a data script")
+        let json = text.dropFirst(prefix.count).dropLast(suffix.count)
+        return try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+    }
+
+    @Test func writesThePageAndShardsThatHoldEveryFrame() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let document = Self.document(frames: 10_500)
+        let summary = try ViewWriter(folder: dir.url).write(document)
+        // 2 frame shards of 10,000 and 21 object shards of 500.
+        #expect(summary.written.filter { $0.hasPrefix("data/frames-") } == ["data/frames-0000.js", "data/frames-0001.js"])
+        #expect(summary.written.filter { $0.hasPrefix("data/objects-") }.count == 21)
+        #expect(summary.written.contains("index.html") && summary.written.contains("view.js") && summary.written.contains("data/embedding.js"))
+
+        let manifest = try Self.payload(dir.url.appendingPathComponent("data/manifest.js"), name: "manifest")
+        #expect(manifest["frame_count"] as? Int == 10_500)
+        let second = try Self.payload(dir.url.appendingPathComponent("data/frames-0001.js"), name: "frames-0001")
+        #expect(second["first"] as? Int == 10_000)
+        #expect((second["names"] as? [String])?.count == 500)
+        #expect((second["names"] as? [String])?.first == "v0-10000-mp4.png")
+        let picks = try #require(second["picks"] as? [Int])
+        #expect(picks[2] == 10_002 / 3 + 1 && picks[0] == 0)
+        let scores = try #require(second["scores"] as? [String: [Double]])
+        #expect(scores["objectness_least_confidence"]?[3] == 0.3)
+
+        let objects = try Self.payload(dir.url.appendingPathComponent("data/objects-0020.js"), name: "objects-0020")
+        #expect(objects["first"] as? Int == 10_000)
+        let person = try #require((objects["objects"] as? [[[String: Any]]])?.first?.first)
+        // Coordinates rounded to 0.1 px, confidences to 0.001.
+        #expect(person["keypoints"] as? [Double] == [10, 20.1, 0.988, 11, 21, 0.5])
+        #expect(person["score"] as? Double == 0.123)
+    }
+
+    @Test func aRewriteTouchesOnlyTheShardsThatChanged() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let writer = ViewWriter(folder: dir.url)
+        var document = Self.document(frames: 1_200)
+        _ = try writer.write(document)
+        let again = try writer.write(document)
+        #expect(again.written.isEmpty)
+        #expect(again.unchanged == 3 + 1 + 1 + 3 + 1)
+
+        document.frames[700].state = "rejected"
+        document.frames[700].objects = []
+        let changed = try writer.write(document)
+        #expect(changed.written == ["data/frames-0000.js", "data/objects-0001.js"])
+
+        // Fewer frames: the object shards past the end go.
+        document.frames.removeLast(600)
+        let smaller = try writer.write(document)
+        #expect(smaller.removed == ["data/objects-0002.js"])
+        #expect(!FileManager.default.fileExists(atPath: dir.url.appendingPathComponent("data/objects-0002.js").path))
+    }
+
+    @Test func framesArePictureStaleUntilRecordedWithTheirVideosSignature() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let writer = ViewWriter(folder: dir.url)
+        var index = try writer.imageIndex()
+        let frames = [(name: "clips/a-1-mp4.png", signature: "10-x"), (name: "clips/a-2-mp4.png", signature: "10-x")]
+        #expect(writer.staleFrames(frames, index: index) == ["clips/a-1-mp4.png", "clips/a-2-mp4.png"])
+
+        try writer.writePictures(frame: "clips/a-1-mp4.png", thumbnail: Data([1]), picture: Data([2]))
+        index.record(frame: "clips/a-1-mp4.png", video: "clips/a.mp4", signature: "10-x", width: 96, height: 64)
+        try writer.save(index)
+        #expect(FileManager.default.fileExists(atPath: dir.url.appendingPathComponent("thumbs/clips/a-1-mp4.jpg").path))
+        let reread = try writer.imageIndex()
+        #expect(reread == index)
+        #expect(writer.staleFrames(frames, index: reread) == ["clips/a-2-mp4.png"])
+        // The video changed: its frames are stale again; a missing picture too.
+        #expect(writer.staleFrames([(name: "clips/a-1-mp4.png", signature: "11-y")], index: reread) == ["clips/a-1-mp4.png"])
+        try FileManager.default.removeItem(at: dir.url.appendingPathComponent(ViewWriter.picturePath("clips/a-1-mp4.png")))
+        #expect(writer.staleFrames(frames, index: reread).count == 2)
+    }
+
+    @Test func aDamagedPictureIndexIsAnErrorNamingTheFile() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try FileManager.default.createDirectory(at: dir.url.appendingPathComponent("data"), withIntermediateDirectories: true)
+        try Data("{\"version\": 1, \"videos\": ".utf8).write(to: dir.url.appendingPathComponent("data/images.json"))
+        let error = try #require(throws: ViewError.self) { try ViewWriter(folder: dir.url).imageIndex() }
+        #expect(error.code == .unreadable)
+        #expect(error.description.contains("data/images.json"))
+    }
+}
