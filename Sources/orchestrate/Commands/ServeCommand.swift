@@ -19,10 +19,10 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var options: PipelineOptions
 
-    @Option(help: ArgumentHelp("The schedule stage whose datasources to read (default: the first one).", valueName: "stage"))
+    @ArgumentParser.Option(help: ArgumentHelp("The schedule stage whose datasources to read (default: the first one).", valueName: "stage"))
     var stage: String?
 
-    @Option(help: "The port on 127.0.0.1 (0: any free port).")
+    @ArgumentParser.Option(help: "The port on 127.0.0.1 (0: any free port).")
     var port: Int = 8765
 
     @Flag(help: "Let the page write triage decisions and tags to the Lightly datasource.")

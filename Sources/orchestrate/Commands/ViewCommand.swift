@@ -19,7 +19,7 @@ struct ViewCommand: AsyncParsableCommand {
 
     @OptionGroup var options: PipelineOptions
 
-    @Option(help: ArgumentHelp("The schedule stage whose datasources to read (default: the first one).", valueName: "stage"))
+    @ArgumentParser.Option(help: ArgumentHelp("The schedule stage whose datasources to read (default: the first one).", valueName: "stage"))
     var stage: String?
 
     func run() async throws {
