@@ -36,7 +36,7 @@ let package = Package(
         .executableTarget(
             name: "orchestrate",
             dependencies: [
-                "Engine", "Stages", "Lightly", "Report", "BrowserView", "JSON",
+                "Engine", "Stages", "Lightly", "Report", "BrowserView", "JSON", "Spawn",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -48,6 +48,8 @@ let package = Package(
         .target(name: "Markup"),
         // SHA-256 of bytes and files, as hex: one hasher for cache objects, keys and uploads
         .target(name: "ContentHash", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        // posix_spawn: the one way a child process is started (Foundation's Process crashes on Linux)
+        .target(name: "Spawn"),
 
         // Engine and the plugin contract
         .target(
@@ -57,7 +59,7 @@ let package = Package(
         .target(
             name: "Engine",
             dependencies: [
-                "PluginAPI", "JSON", "ContentHash",
+                "PluginAPI", "JSON", "ContentHash", "Spawn",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -91,7 +93,7 @@ let package = Package(
         .target(name: "Inference", dependencies: ["CTorchAPI", "COpenVINOAPI"]),
         .target(name: "Lightly", dependencies: ["JSON"]),
         // The labelling tools' formats (Label Studio, CVAT, COCO) and the label layout in a datasource
-        .target(name: "Labels", dependencies: ["Lightly", "JSON", "Markup"]),
+        .target(name: "Labels", dependencies: ["Lightly", "JSON", "Markup", "Spawn"]),
         .target(name: "Selection", dependencies: ["JSON"]),
         .target(
             name: "Storage",
@@ -124,7 +126,7 @@ let package = Package(
         // Tests
         .target(
             name: "TestSupport",
-            dependencies: ["PluginAPI", "JSON", "ContentHash", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["PluginAPI", "JSON", "ContentHash", "Spawn", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "ContentHash", "JSON", "TestSupport"]),
         .testTarget(name: "MediaTests", dependencies: ["Media", "TestSupport"]),
@@ -132,6 +134,7 @@ let package = Package(
             name: "InferenceTests", dependencies: ["Inference", "Media", "TestSupport"], exclude: ["Fixtures"]
         ),
         .testTarget(name: "MarkupTests", dependencies: ["Markup"]),
+        .testTarget(name: "SpawnTests", dependencies: ["Spawn"]),
         .testTarget(name: "LightlyTests", dependencies: ["Lightly", "JSON", "TestSupport"]),
         .testTarget(name: "LabelsTests", dependencies: ["Labels", "Lightly", "TestSupport"]),
         .testTarget(name: "SelectionTests", dependencies: ["Selection", "JSON", "TestSupport"]),

@@ -1,4 +1,5 @@
 import Foundation
+import Spawn
 import Lightly
 
 /// Reads CVAT for images 1.1: per image, skeletons (a person's joints as `points` children) with
@@ -49,18 +50,12 @@ struct CVATLabelReader {
     /// The XML of a file that is `annotations.xml` itself or a ZIP holding it (read with `unzip`).
     static func annotationsXML(_ data: Data, file: String) throws -> Data {
         guard data.starts(with: [0x50, 0x4B, 0x03, 0x04]) else { return data }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["unzip", "-p", file, "annotations.xml"]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        do { try process.run() } catch {
+        let result: (termination: Spawn.Termination, stdout: Data)
+        do { result = try Spawn.output(of: ["unzip", "-p", file, "annotations.xml"]) } catch {
             throw LabelsError("cannot run unzip to read the archive: \(error)", code: .invalidFile, file: file)
         }
-        let xml = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0, !xml.isEmpty else {
+        let xml = result.stdout
+        guard result.termination == .exited(0), !xml.isEmpty else {
             throw LabelsError("the archive holds no annotations.xml (CVAT for images 1.1 puts it at the top)", code: .invalidFile, file: file)
         }
         return xml

@@ -1,9 +1,14 @@
 import Foundation
+import Spawn
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A child process for tests, awaited without blocking a cooperative thread.
 ///
-/// The end of the child arrives through `Process.terminationHandler`, never `waitUntilExit`.
+/// Started by ``Spawn`` (not Foundation's `Process`, which crashes now and then on Linux); a thread
+/// of its own waits for the child's end.
 /// Standard output and error go to files in a scratch directory and are read once the child has
 /// ended, so a child that writes a lot never blocks on a full pipe, and a grandchild that keeps
 /// an inherited descriptor open never keeps the test waiting.
@@ -26,15 +31,15 @@ public final class ChildProcess: Sendable {
         public var stderrText: String { String(decoding: stderr, as: UTF8.self) }
     }
 
-    private let process: Process
+    private let pid: pid_t
     private let command: String
     /// Holds `stdin`, `stdout` and `stderr` files; nil when output is discarded and there is no input.
     private let scratch: URL?
     private let termination = Termination()
 
     /// The child's process id.
-    public var processIdentifier: Int32 { process.processIdentifier }
-    public var isRunning: Bool { process.isRunning }
+    public var processIdentifier: Int32 { pid }
+    public var isRunning: Bool { !termination.hasEnded }
 
     /// Starts `executable` with `arguments`.
     /// - Parameters:
@@ -56,51 +61,44 @@ public final class ChildProcess: Sendable {
         captureOutput: Bool
     ) throws {
         command = ([executable] + arguments).joined(separator: " ")
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let directory { process.currentDirectoryURL = directory }
-        if let environment { process.environment = environment }
         let scratch = captureOutput || stdin != nil ? try TemporaryDirectory(prefix: "child-process").url : nil
         self.scratch = scratch
         do {
-            process.standardInput = FileHandle.nullDevice
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            if let scratch, let stdin {
-                process.standardInput = try Self.file("stdin", in: scratch, holding: stdin, forWriting: false)
-            }
+            var input = Spawn.Stream.null, output = Spawn.Stream.null, errors = Spawn.Stream.null
+            if let scratch, let stdin { input = .file(try Self.file("stdin", in: scratch, holding: stdin)) }
             if let scratch, captureOutput {
-                process.standardOutput = try Self.file("stdout", in: scratch, holding: Data(), forWriting: true)
-                process.standardError = try Self.file("stderr", in: scratch, holding: Data(), forWriting: true)
+                output = .file(try Self.file("stdout", in: scratch, holding: Data()))
+                errors = .file(try Self.file("stderr", in: scratch, holding: Data()))
             }
-            let termination = self.termination
-            process.terminationHandler = { process in
-                termination.finish(Termination.Status(code: process.terminationStatus, signalled: process.terminationReason == .uncaughtSignal))
-            }
-            try process.run()
+            pid = try Spawn.start(
+                [executable] + arguments, in: directory,
+                environment: environment ?? ProcessInfo.processInfo.environment,
+                stdin: input, stdout: output, stderr: errors)
         } catch {
             if let scratch { try? FileManager.default.removeItem(at: scratch) }  // Best effort: a temporary directory.
             throw TestSupportError("cannot start \(command): \(error)")
         }
+        let pid = pid, termination = termination
+        // A thread of its own: a blocked Dispatch worker is only replaced after a delay on Linux.
+        Thread.detachNewThread { termination.finish(Spawn.wait(pid)) }
     }
 
-    /// A handle on a new file `name` in `scratch` that holds `data`.
-    private static func file(_ name: String, in scratch: URL, holding data: Data, forWriting: Bool) throws -> FileHandle {
+    /// The path of a new file `name` in `scratch` that holds `data`.
+    private static func file(_ name: String, in scratch: URL, holding data: Data) throws -> String {
         let file = scratch.appendingPathComponent(name)
         try data.write(to: file)
-        return forWriting ? try FileHandle(forWritingTo: file) : try FileHandle(forReadingFrom: file)
+        return file.path
     }
 
     /// Sends `signal` to the child (SIGTERM, SIGKILL …).
     public func send(_ signal: Int32) {
-        kill(process.processIdentifier, signal)
+        kill(pid, signal)
     }
 
     /// Waits for the child to end and returns what it wrote. Cancelling the waiting task sends the
     /// child SIGKILL, waits for its end and throws `CancellationError`.
     public func wait() async throws -> Output {
-        let status = await withTaskCancellationHandler {
+        let ending = await withTaskCancellationHandler {
             await termination.wait()
         } onCancel: {
             send(SIGKILL)
@@ -111,7 +109,11 @@ public final class ChildProcess: Sendable {
             guard let scratch, FileManager.default.fileExists(atPath: scratch.appendingPathComponent(name).path) else { return Data() }
             return try Data(contentsOf: scratch.appendingPathComponent(name))
         }
-        return Output(status: status.code, signalled: status.signalled, stdout: try read("stdout"), stderr: try read("stderr"))
+        let (status, signalled): (Int32, Bool) = switch ending {
+        case .exited(let code): (code, false)
+        case .signalled(let signal): (signal, true)
+        }
+        return Output(status: status, signalled: signalled, stdout: try read("stdout"), stderr: try read("stderr"))
     }
 
     /// Runs `executable` to its end; see ``start(_:_:in:environment:stdin:captureOutput:)``.
@@ -139,14 +141,13 @@ public final class ChildProcess: Sendable {
     }
 }
 
-/// The child's end, delivered once by the termination handler to every waiter.
+/// The child's end, delivered once by the waiting thread to every waiter.
 private final class Termination: Sendable {
-    struct Status: Sendable {
-        var code: Int32
-        var signalled: Bool
-    }
+    typealias Status = Spawn.Termination
 
     private let state = Mutex<(status: Status?, waiters: [CheckedContinuation<Status, Never>])>((nil, []))
+
+    var hasEnded: Bool { state.withLock { $0.status != nil } }
 
     func finish(_ status: Status) {
         let waiters = state.withLock { state in

@@ -1,4 +1,5 @@
 import Foundation
+import Spawn
 import Synchronization
 
 /// Slurm's command-line tools (`sbatch`, `squeue`, `scancel`), the only way this project talks

@@ -1,4 +1,5 @@
 import Foundation
+import Spawn
 import PluginAPI
 
 /// The built-in `exec` plugin: runs `with: {argv: [...]}` per item in the pipeline's
@@ -42,10 +43,10 @@ public struct ExecStage: Stage {
         let log = context.scratchDirectory.appendingPathComponent(Self.logName)
         let process = Subprocess(argv: argv, directory: context.pipelineDirectory, stdinFile: nil, logFile: log,
                                  onSpawn: { await context.childProcessGroupStarted(leader: $0) })
-        let termination: Subprocess.Termination
+        let termination: Spawn.Termination
         do {
             termination = try await process.run()
-        } catch let error as SubprocessError {
+        } catch let error as SpawnError {
             throw StageError(error.message, code: .failed)
         }
         try Self.check(termination, subject: "'\(argv[0])'", log: log)
@@ -53,7 +54,7 @@ public struct ExecStage: Stage {
 
     /// Turns a child's end into success, a transient failure (75) or a failure with its stderr
     /// tail; `subject` names the child in the message (`'sh'`, `plugin 'x' (item 'k')`).
-    static func check(_ termination: Subprocess.Termination, subject: String, log: URL) throws {
+    static func check(_ termination: Spawn.Termination, subject: String, log: URL) throws {
         switch termination {
         case .exited(0): return
         case .exited(transientExitStatus):

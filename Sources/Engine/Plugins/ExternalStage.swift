@@ -1,4 +1,5 @@
 import Foundation
+import Spawn
 import JSON
 import Logging
 import PluginAPI
@@ -37,14 +38,14 @@ public struct ExternalStage: Stage {
         let messages = PluginMessages(context: context, committer: committer)
         let process = Subprocess(argv: argv, directory: context.pipelineDirectory, stdinFile: requestFile, logFile: log,
                                  onSpawn: { await context.childProcessGroupStarted(leader: $0) })
-        let termination: Subprocess.Termination
+        let termination: Spawn.Termination
         do {
             termination = try await process.run { messages.handle($0) }
         } catch {
             // Not started, cancelled or timed out: what the plugin announced is still committed,
             // so the next attempt resumes after it.
             await committer.finish()
-            if let error = error as? SubprocessError { throw StageError("\(subject): \(error.message)", code: .failed) }
+            if let error = error as? SpawnError { throw StageError("\(subject): \(error.message)", code: .failed) }
             throw error
         }
         let commitProblem = await committer.finish()

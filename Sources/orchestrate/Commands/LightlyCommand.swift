@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Spawn
 import Lightly
 
 struct LightlyCommand: AsyncParsableCommand {
@@ -74,18 +75,11 @@ struct FFprobeInputCatalog: InputCatalog {
     }
 
     private static func ffprobe(_ arguments: [String]) async throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["ffprobe"] + arguments
-        let stdout = Pipe()
-        process.standardOutput = stdout
-        process.standardError = FileHandle.nullDevice
+        // Blocking: on a thread of its own, never on the cooperative pool.
         let data: Data = try await withCheckedThrowingContinuation { continuation in
-            // ffprobe prints one number: it fits the pipe buffer, so reading after exit cannot deadlock.
-            process.terminationHandler = { _ in
-                continuation.resume(returning: stdout.fileHandleForReading.readDataToEndOfFile())
+            Thread.detachNewThread {
+                continuation.resume(with: Result { try Spawn.output(of: ["ffprobe"] + arguments).stdout })
             }
-            do { try process.run() } catch { continuation.resume(throwing: error) }
         }
         return String(decoding: data, as: UTF8.self)
     }
