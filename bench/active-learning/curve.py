@@ -3,9 +3,10 @@
 project picks give a better model than labelling random frames, round after round?
 
 A pool of generated clips (examples/generate_clips.py) to select from and held-out clips made
-with another seed to score on. The starting model is the committed stand-in. Each round every
+with another seed to score on. The starting model is the committed stand-in fine-tuned on a
+narrow slice (one clip of another seed), or the stand-in itself (--start-steps 0). Each round every
 picker adds BUDGET of the pool's frames to its labelled set (never a frame it labelled before);
-an oracle (examples/oracle_labels.py) labels them with the clips' truth; the stand-in is
+an oracle (examples/oracle_labels.py) labels them with the clips' truth; the starting model is
 fine-tuned on the picker's labels so far by plugins/train/train.py (same steps and seed for every
 picker); the model is scored with pycocotools (keypoint and box AP, train.py's audit) on every
 held-out frame.
@@ -16,11 +17,11 @@ model's predictions (decode → detect → convert → metadata → upload → s
 uniform in time; DeepLabCut's k-means (bench/selection-quality/quality.py).
 
 Usage: curve.py ORCHESTRATE POOL_CLIPS HELDOUT_CLIPS WORK_DIR --rounds R --budget B --steps S
-       --random-seeds N > table.md   (writes WORK_DIR/active-learning.svg and results.json)
+       --random-seeds N --slice SLICE_CLIPS --start-steps N > table.md
+       (writes WORK_DIR/active-learning.svg and results.json)
 """
 import argparse
 import json
-import os
 import subprocess
 import sys
 import time
