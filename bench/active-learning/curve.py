@@ -96,8 +96,9 @@ def weak_start(args):
 class Ours:
     """One pipeline folder whose datasource holds every round's selection (its datapool)."""
 
-    def __init__(self, binary, clips, frames, folder):
-        self.binary, self.frames, self.folder = binary, frames, folder
+    def __init__(self, binary, clips, frames, folder, weights):
+        """weights: the SCORES the config weighs frames by (the tutorial's two, or fewer)."""
+        self.binary, self.frames, self.folder, self.weights = binary, frames, folder, weights
         (folder / "data").mkdir(parents=True, exist_ok=True)
         for video in sorted({f["video"] for f in frames}):
             link = folder / "data" / f"{video}.mp4"
@@ -110,7 +111,7 @@ class Ours:
         target = {f"{v}.mp4": round(1 / len(videos), 6) for v in videos}
         strategies = [{"input": {"type": "EMBEDDINGS", "task": "keypoint_rcnn_detection"}, "strategy": {"type": "DIVERSITY"}}] + [
             {"input": {"type": "SCORES", "task": "keypoint_rcnn_detection", "score": s}, "strategy": {"type": "WEIGHTS"}}
-            for s in ("object_frequency", "objectness_least_confidence")] + [
+            for s in self.weights] + [
             {"input": {"type": "METADATA", "key": "video_name"}, "strategy": {"type": "BALANCE", "target": target}}]
         # JSON is YAML: the pipeline is written as JSON, every frame decoded (the pickers share one pool).
         return {"version": 1, "name": "active-learning", "stages": {
@@ -211,6 +212,9 @@ def main():
     parser.add_argument("--slice", type=Path, help="generated clips the weak starting model is fine-tuned on")
     parser.add_argument("--start-steps", type=int, default=40, help="steps on the slice; 0 starts from the stand-in")
     parser.add_argument("--start-learning-rate", type=float, default=0.02)
+    parser.add_argument("--ablation", action="store_true",
+                        help="also this project's config without its uncertainty score (objectness_least_confidence)")
+    parser.add_argument("--only", nargs="+", help="run only the pickers whose names contain one of these")
     args = parser.parse_args()
     started = time.time()
 
@@ -240,17 +244,22 @@ def main():
     log(f"{total} pool frames, {count} per round; the starting model scores keypoint AP {start['keypoint_ap']:.3f}, "
         f"box AP {start['box_ap']:.3f} on {len(json.loads(audit.read_text())['images'])} held-out frames")
 
-    ours = Ours(args.orchestrate, args.pool, frames, args.work / "ours")
-    pickers = ["this project: tutorial config"] + [f"random seed {s}" for s in range(args.random_seeds)] + [
+    ours = {"this project: tutorial config": Ours(args.orchestrate, args.pool, frames, args.work / "ours",
+                                                  ["object_frequency", "objectness_least_confidence"])}
+    if args.ablation:
+        ours["this project: without objectness_least_confidence"] = Ours(
+            args.orchestrate, args.pool, frames, args.work / "ours-without-uncertainty", ["object_frequency"])
+    pickers = list(ours) + [f"random seed {s}" for s in range(args.random_seeds)] + [
         "uniform in time", "DeepLabCut k-means, 30-px greyscale"]
+    pickers = [name for name in pickers if not args.only or any(part in name for part in args.only)]
     labelled = {name: set() for name in pickers}
     model = {name: start_model for name in pickers}
     scores = {name: [start] for name in pickers}
     for r in range(1, args.rounds + 1):
         for name in pickers:
             done = labelled[name]
-            if name.startswith("this project"):
-                picks = ours.pick(model[name], count, r, done)
+            if name in ours:
+                picks = ours[name].pick(model[name], count, r, done)
             elif name.startswith("random"):
                 picks = random_picks(int(name.split()[-1]), r, total, done, count)
             elif name.startswith("uniform"):
@@ -265,10 +274,14 @@ def main():
             log(f"round {r}, {name}: {len(done)} labels, keypoint AP {scores[name][-1]['keypoint_ap']:.3f}, "
                 f"box AP {scores[name][-1]['box_ap']:.3f} ({time.time() - started:.0f} s)")
 
-    random_name = f"random (mean ± sd, {args.random_seeds} seeds)"
-    results = {pickers[0]: [[v] for v in scores[pickers[0]]],
-               random_name: [[scores[f"random seed {s}"][r] for s in range(args.random_seeds)] for r in range(args.rounds + 1)]
-               } | {name: [[v] for v in scores[name]] for name in pickers[-2:]}
+    # Random's seeds as one row per round (mean ± sd), where random's own place is.
+    seeds = [name for name in pickers if name.startswith("random seed")]
+    results = {}
+    for name in pickers:
+        if name in seeds:
+            results[f"random (mean ± sd, {len(seeds)} seeds)"] = [[scores[seed][r] for seed in seeds] for r in range(args.rounds + 1)]
+        else:
+            results[name] = [[v] for v in scores[name]]
     (args.work / "results.json").write_text(json.dumps(results, indent=1) + "\n")
     (args.work / "active-learning.svg").write_text(chart(results, args.rounds))
     print(f"{total} pool frames, {count} labelled per round ({args.budget:.1%}), {args.steps} training steps "

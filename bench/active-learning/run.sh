@@ -6,6 +6,8 @@
 # labels so far (plugins/train/train.py, same steps and seed) and scored (keypoint and box AP) on
 # the held-out clips (bench/active-learning/curve.py). Prints the table; writes it, results.json
 # and active-learning.svg under .build/active-learning/<mode>/.
+# Usage: run.sh [--quick] [curve.py options: --ablation adds the config without its uncertainty
+# score, --only NAME… runs the pickers whose names contain NAME]
 #   --quick: tiny clips, 2 rounds, 10 steps, the stand-in as the starting model (a smoke check, minutes)
 #   ORCHESTRATE_BIN: the binary to run (default: this checkout's release build, built if missing)
 #   AL_ROUNDS, AL_BUDGET, AL_STEPS, AL_SCALE, AL_HELDOUT_SCALE, AL_RANDOM_SEEDS, AL_START_STEPS: the full
@@ -13,7 +15,10 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
-if [ "${1:-}" = --quick ]; then
+quick=${1:-}
+[ "$quick" = --quick ] && shift
+extra=("$@")  # curve.py's own options, e.g. --ablation, --only random
+if [ "$quick" = --quick ]; then
     mode=quick rounds=2 budget=0.05 steps=10 scale=0.08 heldout_scale=0.04 seeds=3 start_steps=0
 else
     mode=full rounds=${AL_ROUNDS:-3} budget=${AL_BUDGET:-0.04} steps=${AL_STEPS:-30} scale=${AL_SCALE:-0.15}
@@ -38,4 +43,4 @@ work=.build/active-learning/$mode
 rm -rf "$work"
 mkdir -p "$work"
 OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1} .venv/bin/python bench/active-learning/curve.py "$bin" "$pool" "$heldout" "$work" \
-    --rounds "$rounds" --budget "$budget" --steps "$steps" --random-seeds "$seeds" --slice "$slice" --start-steps "$start_steps" | tee "$work/table.md"
+    --rounds "$rounds" --budget "$budget" --steps "$steps" --random-seeds "$seeds" --slice "$slice" --start-steps "$start_steps" "${extra[@]}" | tee "$work/table.md"
