@@ -95,6 +95,12 @@ private struct ContextWithStore: StageContext {
     func childProcessGroupStarted(leader: Int32) async { await base.childProcessGroupStarted(leader: leader) }
 }
 
+/// A detect stage that commits units by frame count only: these tests count units, and a loaded
+/// machine must not add one by time.
+private func untimedStage(_ observer: DetectStage.Observer? = nil) -> DetectStage {
+    DetectStage(observer: observer, checkpointInterval: .seconds(3600))
+}
+
 @Suite struct DetectStageTests {
     private let scratch: TemporaryDirectory
     private let fixture: DetectFixture
@@ -112,7 +118,7 @@ private struct ContextWithStore: StageContext {
         values.merge(parameters) { $1 }
         return try TestStageContext(
             parameters: values, outputDirectory: scratch.url.appendingPathComponent(name), pipelineDirectory: scratch.url,
-            checkpointDirectory: scratch.url.appendingPathComponent(checkpoints), stage: DetectStage())
+            checkpointDirectory: scratch.url.appendingPathComponent(checkpoints), stage: untimedStage())
     }
 
     private func output(_ context: some StageContext) throws -> Data {
@@ -124,19 +130,19 @@ private struct ContextWithStore: StageContext {
         let item = fixture.item(inputs: ["frames": fixture.allFrames])
 
         let uninterrupted = try makeContext("whole", checkpoints: "whole-checkpoints")
-        try await DetectStage().run(item, context: uninterrupted)
+        try await untimedStage().run(item, context: uninterrupted)
         let expected = try output(uninterrupted)
         #expect(try await uninterrupted.checkpoints.committedUnits().map(\.cursor) == [2, 4, 6, 8])
 
         let killed = try makeContext("killed", checkpoints: "resumed-checkpoints")
         let cancelling = ContextWithStore(base: killed, checkpoints: CancellingCheckpointStore(base: killed.checkpoints, cancelAfter: 1))
-        let attempt = Task { try await DetectStage().run(item, context: cancelling) }
+        let attempt = Task { try await untimedStage().run(item, context: cancelling) }
         await #expect(throws: CancellationError.self) { try await attempt.value }
         #expect(try await killed.checkpoints.committedUnits().map(\.cursor) == [2])
 
         let work = WorkLog()
         let resumed = try makeContext("resumed", checkpoints: "resumed-checkpoints")
-        try await DetectStage(observer: work.observer).run(item, context: resumed)
+        try await untimedStage(work.observer).run(item, context: resumed)
         #expect(work.inferred == [[2, 3], [4, 5], [6, 7]])
         #expect(work.decoded == Array(2..<8))  // an exact seek to frame 2, never frame 0
         #expect(try await resumed.checkpoints.committedUnits().map(\.cursor) == [2, 4, 6, 8])
@@ -165,12 +171,12 @@ private struct ContextWithStore: StageContext {
         defer { scratch.remove() }
         let item = fixture.item(inputs: ["frames": fixture.allFrames])
         let single = try makeContext("single", checkpoints: "single-checkpoints", ["replicas": .int(1)])
-        try await DetectStage().run(item, context: single)
+        try await untimedStage().run(item, context: single)
 
         // Two batches run at once (one thread each, as the single replica has); units still come in order.
         let work = WorkLog()
         let pair = try makeContext("pair", checkpoints: "pair-checkpoints", ["replicas": .int(2), "threads": .int(2)])
-        try await DetectStage(observer: work.observer).run(item, context: pair)
+        try await untimedStage(work.observer).run(item, context: pair)
         #expect(work.inferred == [[0, 1], [2, 3], [4, 5], [6, 7]])
         #expect(try await pair.checkpoints.committedUnits().map(\.cursor) == [2, 4, 6, 8])
         #expect(try output(pair) == output(single))
@@ -179,11 +185,11 @@ private struct ContextWithStore: StageContext {
         // the first unit is committed, and a resumed run completes the same file.
         let killed = try makeContext("killed", checkpoints: "killed-checkpoints", ["replicas": .int(2), "threads": .int(2)])
         let cancelling = ContextWithStore(base: killed, checkpoints: CancellingCheckpointStore(base: killed.checkpoints, cancelAfter: 1))
-        let attempt = Task { try await DetectStage().run(item, context: cancelling) }
+        let attempt = Task { try await untimedStage().run(item, context: cancelling) }
         await #expect(throws: CancellationError.self) { try await attempt.value }
         #expect(try await killed.checkpoints.committedUnits().map(\.cursor) == [2])
         let resumed = try makeContext("resumed", checkpoints: "killed-checkpoints", ["replicas": .int(2), "threads": .int(2)])
-        try await DetectStage().run(item, context: resumed)
+        try await untimedStage().run(item, context: resumed)
         #expect(try output(resumed) == output(single))
     }
 
@@ -192,7 +198,7 @@ private struct ContextWithStore: StageContext {
         let item = fixture.item(inputs: ["decode_every_3": fixture.everyThird])
         let work = WorkLog()
         let all = try makeContext("all", checkpoints: "all-checkpoints", ["batch_size": .int(1), "checkpoint_every": .int(8)])
-        try await DetectStage(observer: work.observer).run(item, context: all)
+        try await untimedStage(work.observer).run(item, context: all)
         #expect(work.inferred == [[0], [3], [6]])
         let document = try JSONDecoder().decode(DetectionsDocument.self, from: try output(all))
         #expect(document.frames.map(\.index) == [0, 3, 6] && document.frameCount == 8)
@@ -201,7 +207,7 @@ private struct ContextWithStore: StageContext {
         let scores = document.frames.flatMap(\.scores).sorted()
         let threshold = scores[scores.count / 2]
         let filtered = try makeContext("filtered", checkpoints: "filtered-checkpoints", ["batch_size": .int(1), "score_threshold": .double(Double(threshold))])
-        try await DetectStage().run(item, context: filtered)
+        try await untimedStage().run(item, context: filtered)
         let kept = try JSONDecoder().decode(DetectionsDocument.self, from: try output(filtered))
         #expect(kept.frames.flatMap(\.scores) == document.frames.flatMap(\.scores).filter { $0 >= threshold })
         for (frame, original) in zip(kept.frames, document.frames) {
@@ -217,7 +223,7 @@ private struct ContextWithStore: StageContext {
         let path = scratch.url.appendingPathComponent("nowhere.pt").path
         let context = try makeContext("out", checkpoints: "checkpoints", ["model": .string(path)])
         let error = try await #require(throws: StageError.self) {
-            try await DetectStage().run(fixture.item(inputs: ["d": fixture.allFrames]), context: context)
+            try await untimedStage().run(fixture.item(inputs: ["d": fixture.allFrames]), context: context)
         }
         #expect(error.code == .invalidInput)
         #expect(error.message == "'clips/clip.mp4': model_not_found: '\(path)': the model file does not exist")
@@ -231,11 +237,11 @@ private struct ContextWithStore: StageContext {
         // A unit from an earlier attempt: a failing model must not lose it.
         let earlier = try makeContext("earlier", checkpoints: "checkpoints")
         let cancelling = ContextWithStore(base: earlier, checkpoints: CancellingCheckpointStore(base: earlier.checkpoints, cancelAfter: 1))
-        let attempt = Task { try await DetectStage().run(item, context: cancelling) }
+        let attempt = Task { try await untimedStage().run(item, context: cancelling) }
         await #expect(throws: CancellationError.self) { try await attempt.value }
 
         let context = try makeContext("out", checkpoints: "checkpoints", ["model": .string(url.path)])
-        let error = try await #require(throws: StageError.self) { try await DetectStage().run(item, context: context) }
+        let error = try await #require(throws: StageError.self) { try await untimedStage().run(item, context: context) }
         #expect(error.code == .invalidInput)
         #expect(error.message.hasPrefix("'clips/clip.mp4': model_unreadable: '\(url.path)': cannot load TorchScript model"))
         #expect(try await context.checkpoints.committedUnits().map(\.cursor) == [2])
@@ -258,7 +264,7 @@ private struct ContextWithStore: StageContext {
         try await DebianPython.run([script.path, stub.path])
         let wrong = try makeContext("wrong", checkpoints: "wrong-checkpoints", ["model": .string(stub.path)])
         let outputError = try await #require(throws: StageError.self) {
-            try await DetectStage().run(fixture.item(inputs: ["d": fixture.allFrames]), context: wrong)
+            try await untimedStage().run(fixture.item(inputs: ["d": fixture.allFrames]), context: wrong)
         }
         #expect(outputError.code == .invalidInput)
         #expect(outputError.message == "'clips/clip.mp4': unexpected_output: '\(stub.path)': model returned Tensor, "
@@ -270,7 +276,7 @@ private struct ContextWithStore: StageContext {
         let item = StageItem(key: "clips/clip.mp4", sources: [ItemSource(key: "clips/clip.mp4", path: truncated)],
                              inputs: ["d": fixture.allFrames])
         let context = try makeContext("cut", checkpoints: "cut-checkpoints")
-        let videoError = try await #require(throws: StageError.self) { try await DetectStage().run(item, context: context) }
+        let videoError = try await #require(throws: StageError.self) { try await untimedStage().run(item, context: context) }
         #expect(videoError.code == .invalidInput)
         #expect(videoError.message.hasPrefix("'clips/clip.mp4': truncated: "))
     }
@@ -279,7 +285,7 @@ private struct ContextWithStore: StageContext {
         defer { scratch.remove() }
         let context = try makeContext("out", checkpoints: "checkpoints")
         let error = try await #require(throws: StageError.self) {
-            try await DetectStage().run(fixture.item(inputs: ["decode": scratch.url]), context: context)
+            try await untimedStage().run(fixture.item(inputs: ["decode": scratch.url]), context: context)
         }
         #expect(error.code == .missingInput)
         #expect(error.message == "'clips/clip.mp4': no manifest.json in the outputs of upstream stages decode; add the stage that writes it to 'needs'")

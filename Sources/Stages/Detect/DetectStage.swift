@@ -22,14 +22,18 @@ public struct DetectStage: Stage {
         var inferred: @Sendable ([Int]) -> Void = { _ in }
     }
 
-    /// A unit is also committed once this much time has passed since the last one.
-    static let checkpointInterval: Duration = .seconds(30)
-
     private let observer: Observer?
+    /// A unit is also committed once this much time has passed since the last one.
+    private let checkpointInterval: Duration
 
-    public init() { observer = nil }
+    public init() { self.init(observer: nil) }
 
-    init(observer: Observer) { self.observer = observer }
+    /// - Parameter checkpointInterval: tests that count units pass a long one, so that a slow
+    ///   machine never adds a unit by time.
+    init(observer: Observer?, checkpointInterval: Duration = .seconds(30)) {
+        self.observer = observer
+        self.checkpointInterval = checkpointInterval
+    }
 
     public var descriptor: PluginDescriptor {
         PluginDescriptor(
@@ -164,7 +168,7 @@ public struct DetectStage: Stage {
                 unit.frames += detections.map { $0.filtered(minimumScore: Float(options.scoreThreshold)) }
                 let isLast = unit.end == total
                 if isLast || unit.frames.count >= options.checkpointEvery
-                    || ContinuousClock.now - lastCommit >= Self.checkpointInterval
+                    || ContinuousClock.now - lastCommit >= checkpointInterval
                 {
                     try await unit.commit(to: context.checkpoints)
                     committed.append(unit)
