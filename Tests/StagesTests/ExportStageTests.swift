@@ -287,6 +287,30 @@ struct ExportFixture {
         #expect(BuiltinStages.all.contains { $0.descriptor.id == "export" })
     }
 
+    @Test func expiryIsADurationWhoseDefaultReadsAsWritten() throws {
+        let base = URL(fileURLWithPath: "/pipeline")
+        #expect(try ExportStage.Options(Parameters(values: [:], baseDirectory: base)).expiry == .seconds(7 * 86_400))
+        // Validation gives durations in seconds (`72h`).
+        let options = try ExportStage.Options(Parameters(values: ["expiry": .double(259_200)], baseDirectory: base))
+        #expect(options.expiry == .seconds(259_200))
+        #expect(ReadURLSigning(expiry: options.expiry).expiry == 259_200)
+        #expect(ReadURLSigning(expiry: .milliseconds(90_500)).expiry == 90, "S3 signs whole seconds")
+        // A default is shown as a pipeline writes it: `7d`, not 604800.
+        let defaults: [Duration] = [.seconds(7 * 86_400), .seconds(7200), .seconds(1200), .seconds(90), .milliseconds(1500), .zero]
+        #expect(defaults.map(\.parameterValue) == ["7d", "2h", "20m", "90s", "1500ms", "0s"].map(JSONValue.string))
+    }
+
+    @Test func formatsAreReadAsTheirChoices() throws {
+        let base = URL(fileURLWithPath: "/pipeline")
+        #expect(try ExportStage.Options(Parameters(values: [:], baseDirectory: base)).formats == ExportFormat.allCases)
+        let chosen = try ExportStage.Options(Parameters(values: ["formats": .array([.string("cvat-for-images")])], baseDirectory: base))
+        #expect(chosen.formats == [.cvat])
+        let error = #expect(throws: StageError.self) {
+            try ExportStage.Options(Parameters(values: ["formats": .array([.string("yolo")])], baseDirectory: base))
+        }
+        #expect(error?.message.hasPrefix("parameter 'formats' must be list of") == true, "\(error?.message ?? "")")
+    }
+
     @Test func readURLsAreSignedAtTheStartOfTheDay() {
         let signing = ReadURLSigning(expiry: 604800)
         let location = DatasourceURL.s3(bucket: "lightly", prefix: "runs")
