@@ -49,7 +49,7 @@ enum ExportTools {
 /// and the upstream output of a `schedule` item (`inputs/schedule/all/`).
 struct ExportFixture {
     static let runID = "run-00112233aabbccdd"
-    static let task = ExportStage.defaultTask
+    static let task = ConvertStage.defaultTask
     static let selected = ["game-03-mp4.png", "clips/side-11-mp4.png", "game-10-mp4.png"]
 
     let directory: TemporaryDirectory

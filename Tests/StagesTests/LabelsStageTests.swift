@@ -101,7 +101,7 @@ enum LabelStudioSession {
         let options = try Self.options(["reject": .array([.string("a.png"), .string("b.png")])])
         #expect(options.source == Self.export)
         #expect(options.reject == ["a.png", "b.png"])
-        #expect(options.task == ExportStage.defaultTask)
+        #expect(options.task == ConvertStage.defaultTask)
         #expect(LabelsStage().descriptor.parameters.map(\.name) == ["input", "lightly", "endpoint", "region", "profile", "source", "format", "task", "reject"])
     }
 

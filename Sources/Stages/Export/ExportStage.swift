@@ -30,8 +30,6 @@ public struct ExportStage: Stage {
         self.now = now
     }
 
-    public static let defaultTask = "keypoint_rcnn_detection"
-
     public var descriptor: PluginDescriptor {
         PluginDescriptor(
             id: "export", version: "2",
@@ -44,7 +42,7 @@ public struct ExportStage: Stage {
     struct Options: StageOptions {
         var datasources = DatasourceOptions()
         @Option("task", flowsAlongNeeds: true, doc: "The prediction task whose predictions become pre-annotations and COCO annotations.")
-        var task = ExportStage.defaultTask
+        var task = ConvertStage.defaultTask
         @Option("expiry", range: .within(1...Double(ReadURLSigning.longestExpiry)), doc: "How long S3 read URLs stay valid: 1s to 7d (S3's limit).")
         var expiry = Duration.seconds(ReadURLSigning.longestExpiry)
         @Option("tag", doc: "The tag of the selection run to export; empty: the run of the upstream schedule stage.")

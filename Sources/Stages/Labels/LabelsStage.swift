@@ -44,7 +44,7 @@ public struct LabelsStage: Stage {
         @Option("format", doc: "The export's format; auto: detected from the file.")
         var format = FormatChoice.auto
         @Option("task", doc: "The prediction task whose schema (categories, joints) the labels follow.")
-        var task = ExportStage.defaultTask
+        var task = ConvertStage.defaultTask
         @Option("reject", doc: "Frame names to mark rejected: never labelled, never selected again.")
         var reject: [String] = []
     }
