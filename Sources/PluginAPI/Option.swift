@@ -13,8 +13,9 @@ import JSON
 /// ```
 ///
 /// The property's initial value is the default; a property without one is required. The Swift
-/// type gives the ``ParameterType`` (``ParameterValue``); `type:` refines it where the same Swift
-/// type stands for another (`.duration` seconds as `Double`, `.url` and `.path` as `String`).
+/// type gives the ``ParameterType`` (``ParameterValue``: a `Duration` is a duration whose default
+/// reads `7d`, not `604800`); `type:` refines it where the same Swift type stands for another
+/// (`.url` and `.path` as `String`).
 @propertyWrapper
 public struct Option<Value: ParameterValue>: Sendable {
     /// What validation, keys and `orchestrate plugins` read.

@@ -73,6 +73,30 @@ extension Optional: ParameterValue where Wrapped: ParameterValue {
     }
 }
 
+/// A `duration` parameter, which validation gives in seconds. A default is written the way a
+/// pipeline writes it, in its largest whole unit (`.seconds(7 * 86_400)` is `7d`, `.seconds(90)`
+/// `90s`, `.milliseconds(1500)` `1500ms`), so that the parameter table and `orchestrate plugins`
+/// show `7d`, not `604800`; the engine reads that text back to seconds as it reads `with:`.
+extension Duration: ParameterValue {
+    public static var parameterType: ParameterType { .duration }
+    public var parameterValue: JSONValue { .string(durationText) }
+    public static func read(_ value: JSONValue?, file: ResolvedFile?) -> Duration? { value?.doubleValue.map { .seconds($0) } }
+
+    /// `7d`, `20m`, `90s`, `1500ms`, `0s`; a duration finer than a millisecond as seconds (`0.0001s`).
+    var durationText: String {
+        let (seconds, attoseconds) = components
+        let attosecondsPerMillisecond: Int64 = 1_000_000_000_000_000
+        guard attoseconds % attosecondsPerMillisecond == 0 else {
+            return "\(ParameterRange.format(Double(seconds) + Double(attoseconds) / 1e18))s"
+        }
+        let milliseconds = seconds * 1000 + attoseconds / attosecondsPerMillisecond
+        guard milliseconds != 0 else { return "0s" }
+        let units: [(name: String, milliseconds: Int64)] = [("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1000)]
+        let unit = units.first { milliseconds % $0.milliseconds == 0 } ?? ("ms", 1)
+        return "\(milliseconds / unit.milliseconds)\(unit.name)"
+    }
+}
+
 /// A `file` parameter: the engine resolves it with its digest (``Parameters/files``).
 extension ResolvedFile: ParameterValue {
     public static var parameterType: ParameterType { .file }

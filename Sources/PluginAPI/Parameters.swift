@@ -2,8 +2,8 @@ import Foundation
 import JSON
 
 /// Resolved `with:` values of one item. A stage reads them typed, as its ``StageOptions``
-/// (`try Options(context.parameters)`); the by-name accessors below serve the stages not moved to
-/// options yet (`labels`, `export`) and tests.
+/// (`try Options(context.parameters)`); the by-name accessors below serve ``Option`` itself, the
+/// engine's `exec` (whose `argv` is a template per item) and tests.
 ///
 /// Validation has already checked every value against the plugin's ``ParameterSpec``s,
 /// so reads of declared parameters only fail on programmer errors.
@@ -39,27 +39,11 @@ public struct Parameters: Sendable {
 
     public subscript(name: String) -> JSONValue? { values[name] }
 
+    /// A string parameter, for the stand-in stages of tests; a stage reads its ``StageOptions``.
     public func string(_ name: String) throws -> String {
-        guard let value = values[name]?.stringValue else { throw missing(name, "a string") }
+        guard let value = values[name]?.stringValue else {
+            throw StageError("parameter '\(name)' must be a string", code: .invalidParameter)
+        }
         return value
-    }
-
-    public func optionalString(_ name: String) -> String? { values[name]?.stringValue }
-
-    /// A `oneOf` parameter as the enum whose raw values are its choices.
-    public func choice<Choice: RawRepresentable>(_ name: String, as type: Choice.Type = Choice.self) throws -> Choice
-    where Choice.RawValue == String {
-        let text = try string(name)
-        guard let value = Choice(rawValue: text) else { throw missing(name, "one of its choices, not '\(text)'") }
-        return value
-    }
-
-    /// A `file` or `path` parameter as an absolute URL.
-    public func url(_ name: String) throws -> URL {
-        PipelinePath.resolve(try string(name), against: baseDirectory)
-    }
-
-    private func missing(_ name: String, _ expected: String) -> StageError {
-        StageError("parameter '\(name)' must be \(expected)", code: .invalidParameter)
     }
 }

@@ -55,6 +55,20 @@ struct ParameterValidationTests {
             needs: [schedule]
             with:
               formats: [coco-keypoints, yolo]
+          export-2:
+            uses: export
+            needs: [schedule]
+            with:
+              expiry: 8d
+              tag: 3
+              formats: [label-studio-task]
+          labels:
+            uses: labels
+            needs: [export]
+            with:
+              source: labels.json
+              format: cvat-for-image
+              reject: frame.png
           meta:
             uses: metadata
             needs: [decode]
@@ -75,6 +89,11 @@ struct ParameterValidationTests {
         ("n_sample: 10", "selection_config.n_sample: unknown key 'n_sample'. Did you mean 'n_samples'?"),
         ("type: DIVERSTY", "selection_config.strategies[0].strategy.type: unknown value 'DIVERSTY'. Did you mean 'DIVERSITY'?"),
         ("yolo", "parameter 'formats' expects 'filenames-and-read-urls' | 'label-studio-tasks' | 'coco-keypoints' | 'cvat-for-images', got 'yolo'"),
+        ("expiry: 8d", "parameter 'expiry' must be within 1...604800 seconds, got '8d'"),
+        ("tag: 3", "parameter 'tag' expects string, got 3"),
+        ("label-studio-task]", "got 'label-studio-task' (did you mean 'label-studio-tasks'?)"),
+        ("format: cvat-for-image", "parameter 'format' expects 'auto' | 'label-studio-json' | 'label-studio-coco' | 'cvat-for-images' | 'coco-keypoints', got 'cvat-for-image' (did you mean 'cvat-for-images'?)"),
+        ("reject: frame.png", "parameter 'reject' expects list of string, got 'frame.png'"),
         ("fps: 30", "fields.fps: 'fps' is a built-in field"),
     ]
 
@@ -94,6 +113,7 @@ struct ParameterValidationTests {
         defer { workspace.directory.remove() }
         try workspace.write(pipeline: Self.pipeline)
         try Data("not a model: never loaded".utf8).write(to: workspace.root.appendingPathComponent("model.pt"))
+        try Data("[]".utf8).write(to: workspace.root.appendingPathComponent("labels.json"))
 
         let validation = try await CLI.run(["validate", "p.yaml"], in: workspace.root)
         #expect(validation.status == 2)

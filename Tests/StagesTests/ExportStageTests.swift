@@ -49,7 +49,7 @@ enum ExportTools {
 /// and the upstream output of a `schedule` item (`inputs/schedule/all/`).
 struct ExportFixture {
     static let runID = "run-00112233aabbccdd"
-    static let task = ExportStage.defaultTask
+    static let task = ConvertStage.defaultTask
     static let selected = ["game-03-mp4.png", "clips/side-11-mp4.png", "game-10-mp4.png"]
 
     let directory: TemporaryDirectory
@@ -285,6 +285,30 @@ struct ExportFixture {
         #expect(descriptor.parameters.map(\.name) == ["input", "lightly", "endpoint", "region", "profile", "task", "expiry", "tag", "formats"])
         #expect(descriptor.parameters.first { $0.name == "expiry" }?.defaultValue == .string("7d"))
         #expect(BuiltinStages.all.contains { $0.descriptor.id == "export" })
+    }
+
+    @Test func expiryIsADurationWhoseDefaultReadsAsWritten() throws {
+        let base = URL(fileURLWithPath: "/pipeline")
+        #expect(try ExportStage.Options(Parameters(values: [:], baseDirectory: base)).expiry == .seconds(7 * 86_400))
+        // Validation gives durations in seconds (`72h`).
+        let options = try ExportStage.Options(Parameters(values: ["expiry": .double(259_200)], baseDirectory: base))
+        #expect(options.expiry == .seconds(259_200))
+        #expect(ReadURLSigning(expiry: options.expiry).expiry == 259_200)
+        #expect(ReadURLSigning(expiry: .milliseconds(90_500)).expiry == 90, "S3 signs whole seconds")
+        // A default is shown as a pipeline writes it: `7d`, not 604800.
+        let defaults: [Duration] = [.seconds(7 * 86_400), .seconds(7200), .seconds(1200), .seconds(90), .milliseconds(1500), .zero]
+        #expect(defaults.map(\.parameterValue) == ["7d", "2h", "20m", "90s", "1500ms", "0s"].map(JSONValue.string))
+    }
+
+    @Test func formatsAreReadAsTheirChoices() throws {
+        let base = URL(fileURLWithPath: "/pipeline")
+        #expect(try ExportStage.Options(Parameters(values: [:], baseDirectory: base)).formats == ExportFormat.allCases)
+        let chosen = try ExportStage.Options(Parameters(values: ["formats": .array([.string("cvat-for-images")])], baseDirectory: base))
+        #expect(chosen.formats == [.cvat])
+        let error = #expect(throws: StageError.self) {
+            try ExportStage.Options(Parameters(values: ["formats": .array([.string("yolo")])], baseDirectory: base))
+        }
+        #expect(error?.message.hasPrefix("parameter 'formats' must be list of") == true, "\(error?.message ?? "")")
     }
 
     @Test func readURLsAreSignedAtTheStartOfTheDay() {

@@ -30,12 +30,13 @@ struct LabelsFixture {
     func importLabels(_ data: Data, name: String, format: String = "auto", reject: [String] = [], attempt: Int = 1) async throws -> ImportRecord {
         let file = root.appendingPathComponent(name)
         try data.write(to: file)
+        let stage = LabelsStage(environment: [:], now: { Date(timeIntervalSince1970: 1_800_000_000) })
         let context = try TestStageContext(
             parameters: ["input": .string("ds/input"), "lightly": .string("ds/lightly"), "task": .string(ExportFixture.task),
                          "source": .string(file.path), "format": .string(format), "reject": .array(reject.map { .string($0) })],
             outputDirectory: root.appendingPathComponent("labels-out-\(attempt)"), pipelineDirectory: root,
-            checkpointDirectory: root.appendingPathComponent("checkpoints"), stageName: "labels")
-        return try await LabelsStage(environment: [:], now: { Date(timeIntervalSince1970: 1_800_000_000) }).importLabels(context: context)
+            checkpointDirectory: root.appendingPathComponent("checkpoints"), stageName: "labels", stage: stage)
+        return try await stage.importLabels(context: context)
     }
 
     /// Every file under `.lightly/labels/` with its bytes.
@@ -75,6 +76,38 @@ enum LabelStudioSession {
             "result": try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(result)),
         ]))
         return try JSONDecoder().decode(LabelStudioTask.Annotation.self, from: json)
+    }
+}
+
+/// `labels`' parameters, declared once in ``LabelsStage/Options`` and read typed.
+@Suite struct LabelsOptionsTests {
+    static let export = ResolvedFile(url: URL(fileURLWithPath: "/labelling/export.json"), digest: "d1")
+
+    static func options(_ values: [String: JSONValue]) throws -> LabelsStage.Options {
+        try LabelsStage.Options(Parameters(
+            values: values.merging(["source": .string(export.url.path)]) { given, _ in given },
+            baseDirectory: URL(fileURLWithPath: "/labelling"), files: ["source": export]))
+    }
+
+    @Test func formatIsAutoOrAFormatLabelsReads() throws {
+        #expect(try Self.options([:]).format == .auto)
+        #expect(try Self.options(["format": .string("cvat-for-images")]).format == .named(.cvat))
+        let spec = try #require(LabelsStage().descriptor.parameters.first { $0.name == "format" })
+        #expect(spec.type == .oneOf(["auto"] + LabelFormat.allCases.map(\.rawValue)))
+        #expect(spec.defaultValue == .string("auto"))
+    }
+
+    @Test func sourceIsTheFileTheEngineResolvedAndRejectAListOfNames() throws {
+        let options = try Self.options(["reject": .array([.string("a.png"), .string("b.png")])])
+        #expect(options.source == Self.export)
+        #expect(options.reject == ["a.png", "b.png"])
+        #expect(options.task == ConvertStage.defaultTask)
+        #expect(LabelsStage().descriptor.parameters.map(\.name) == ["input", "lightly", "endpoint", "region", "profile", "source", "format", "task", "reject"])
+    }
+
+    @Test func aValueOfTheWrongTypeNamesTheParameter() {
+        let error = #expect(throws: StageError.self) { try Self.options(["reject": .string("a.png")]) }
+        #expect(error?.message == "parameter 'reject' must be list of string; got a string")
     }
 }
 

@@ -10,6 +10,10 @@ import PluginAPI
 public struct ConvertStage: Stage {
     public init() {}
 
+    /// The prediction task `convert` writes, and `export` and `labels` read, unless `task` names
+    /// another: the tutorial's.
+    public static let defaultTask = "keypoint_rcnn_detection"
+
     public let descriptor = PluginDescriptor(
         id: "convert", version: "1",
         summary: "Convert detections to Lightly prediction files, one per kept frame.",
@@ -20,7 +24,7 @@ public struct ConvertStage: Stage {
     /// The stage's parameters, declared once.
     struct Options: StageOptions {
         @Option("task", flowsAlongNeeds: true, doc: "Prediction task name: the folder under .lightly/predictions/.")
-        var task = "keypoint_rcnn_detection"
+        var task = ConvertStage.defaultTask
         @Option(
             "task_type", type: .oneOf([TaskType.keypointDetection.rawValue, TaskType.objectDetection.rawValue]),
             doc: "keypoint-detection writes keypoints and boxes; object-detection writes boxes only.")

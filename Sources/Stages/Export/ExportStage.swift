@@ -30,24 +30,25 @@ public struct ExportStage: Stage {
         self.now = now
     }
 
-    public static let defaultTask = "keypoint_rcnn_detection"
-
     public var descriptor: PluginDescriptor {
         PluginDescriptor(
             id: "export", version: "2",
             summary: "Export a selection run's frames: PNGs in the Lightly datasource, read URLs, Label Studio tasks and config, COCO keypoints, CVAT for images.",
             mode: .gather, kind: .effect,
-            parameters: DatasourceParameters.specs + [
-                ParameterSpec("task", .string, default: .string(Self.defaultTask), flowsAlongNeeds: true,
-                              doc: "The prediction task whose predictions become pre-annotations and COCO annotations."),
-                ParameterSpec("expiry", .duration, default: .string("7d"), range: .within(1...Double(ReadURLSigning.defaultExpiry)),
-                              doc: "How long S3 read URLs stay valid: 1s to 7d (S3's limit)."),
-                ParameterSpec("tag", .string, default: .string(""),
-                              doc: "The tag of the selection run to export; empty: the run of the upstream schedule stage."),
-                ParameterSpec("formats", .list(.oneOf(ExportFormat.allCases.map(\.rawValue))),
-                              default: .array(ExportFormat.allCases.map { .string($0.rawValue) }),
-                              doc: "The documents to write besides frames/."),
-            ])
+            parameters: Options.specs)
+    }
+
+    /// The stage's parameters, declared once.
+    struct Options: StageOptions {
+        var datasources = DatasourceOptions()
+        @Option("task", flowsAlongNeeds: true, doc: "The prediction task whose predictions become pre-annotations and COCO annotations.")
+        var task = ConvertStage.defaultTask
+        @Option("expiry", range: .within(1...Double(ReadURLSigning.longestExpiry)), doc: "How long S3 read URLs stay valid: 1s to 7d (S3's limit).")
+        var expiry = Duration.seconds(ReadURLSigning.longestExpiry)
+        @Option("tag", doc: "The tag of the selection run to export; empty: the run of the upstream schedule stage.")
+        var tag = ""
+        @Option("formats", doc: "The documents to write besides frames/.")
+        var formats = ExportFormat.allCases
     }
 
     public func run(_ item: StageItem, context: any StageContext) async throws {
@@ -65,12 +66,13 @@ public struct ExportStage: Stage {
     func export(_ item: StageItem, context: any StageContext) async throws -> Summary {
         let input = try DatasourceParameters.open("input", context: context, environment: environment)
         let lightly = try DatasourceParameters.open("lightly", context: context, environment: environment)
-        let task = try context.parameters.string("task")
-        guard LightlyLayout.isValidTaskName(task), !task.isEmpty else {
+        let options = try Options(context.parameters)
+        let task = options.task
+        guard LightlyLayout.isValidTaskName(task) else {
             throw StageError("parameter 'task': '\(task)' is not a valid task name", code: .invalidParameter)
         }
-        let signing = ReadURLSigning(context.parameters)
-        var run = try await SelectionRun.resolve(tag: context.parameters.optionalString("tag") ?? "", item: item, lightly: lightly)
+        let signing = ReadURLSigning(expiry: options.expiry)
+        var run = try await SelectionRun.resolve(tag: options.tag, item: item, lightly: lightly)
         // Frames the round ledger rejects (triage in `orchestrate serve`, or an import) are never
         // exported for labelling.
         let rejected = try await Self.rejectedFrames(in: lightly)
@@ -91,9 +93,7 @@ public struct ExportStage: Stage {
         }
         let documents = ExportDocuments(task: task, schema: schema, records: records)
         let coco = documents.coco
-        let formats = context.parameters["formats"]?.arrayValue.map { Set($0.compactMap { $0.stringValue.flatMap(ExportFormat.init) }) }
-            ?? Set(ExportFormat.allCases)
-        try write(documents, coco: coco, formats: formats, frames: frames, to: context.outputDirectory)
+        try write(documents, coco: coco, formats: Set(options.formats), frames: frames, to: context.outputDirectory)
 
         // The round ledger's "exported" state (`orchestrate rounds`).
         let exported = Data(frames.map { $0.name + "\n" }.joined().utf8)
@@ -120,7 +120,7 @@ public struct ExportStage: Stage {
 
     public func externalStateDigest(_ item: StageItem, context: any StageContext) async throws -> String? {
         let lightly = try DatasourceParameters.open("lightly", context: context, environment: environment)
-        let task = try context.parameters.string("task")
+        let task = try Options(context.parameters).task
         let runs = try await mapped { try await lightly.list(prefix: SelectionRunFolder.parent + "/") }.filter {
             let file = SelectionRunFolder.parse($0.key)?.file
             return file == SelectionRunFolder.report || file == SelectionRunFolder.selectedFilenames
@@ -210,7 +210,7 @@ public struct ExportStage: Stage {
 }
 
 /// A document `export` can write besides `frames/`, named in its `formats` parameter.
-enum ExportFormat: String, CaseIterable, Sendable {
+enum ExportFormat: String, CaseIterable, Sendable, ParameterValue {
     case readURLs = "filenames-and-read-urls"
     case labelStudio = "label-studio-tasks"
     case cocoKeypoints = "coco-keypoints"

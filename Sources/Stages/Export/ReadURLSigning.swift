@@ -8,7 +8,7 @@ import Storage
 /// identical bytes, and a URL is still valid for at least `expiry - window` after it was written.
 struct ReadURLSigning: Sendable, Hashable {
     /// S3's longest validity, 7 days: the `expiry` parameter's default (`7d`) and maximum.
-    static let defaultExpiry = 7 * 24 * 3600
+    static let longestExpiry = 7 * 24 * 3600
     static let day = 24 * 3600
 
     /// Seconds a read URL is valid from its signing time.
@@ -16,9 +16,9 @@ struct ReadURLSigning: Sendable, Hashable {
 
     init(expiry: Int) { self.expiry = expiry }
 
-    /// Reads `expiry` (seconds, from a duration; validation keeps it within 1 s to 7 d).
-    init(_ parameters: Parameters) {
-        self.init(expiry: Int(parameters["expiry"]?.doubleValue ?? Double(Self.defaultExpiry)))
+    /// `export`'s `expiry` (validation keeps it within 1 s to 7 d) in whole seconds, as S3 signs it.
+    init(expiry: Duration) {
+        self.init(expiry: Int(expiry.components.seconds))
     }
 
     /// The length of a signing window in seconds.

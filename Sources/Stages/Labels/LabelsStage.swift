@@ -28,23 +28,45 @@ public struct LabelsStage: Stage {
         self.now = now
     }
 
-    /// `format`'s value that detects the format from the file.
-    static let detectFormat = "auto"
-
     public var descriptor: PluginDescriptor {
         PluginDescriptor(
             id: "labels", version: "2",
             summary: "Import labels from Label Studio, CVAT or COCO into the Lightly datasource, with the round ledger.",
             mode: .gather, kind: .effect,
-            parameters: DatasourceParameters.specs + [
-                ParameterSpec("source", .file, doc: "The labelling tool's export file."),
-                ParameterSpec("format", .oneOf([Self.detectFormat] + LabelFormat.allCases.map(\.rawValue)), default: .string(Self.detectFormat),
-                              doc: "The export's format; auto: detected from the file."),
-                ParameterSpec("task", .string, default: .string(ExportStage.defaultTask),
-                              doc: "The prediction task whose schema (categories, joints) the labels follow."),
-                ParameterSpec("reject", .list(.string), default: .array([]),
-                              doc: "Frame names to mark rejected: never labelled, never selected again."),
-            ])
+            parameters: Options.specs)
+    }
+
+    /// The stage's parameters, declared once.
+    struct Options: StageOptions {
+        var datasources = DatasourceOptions()
+        @Option("source", doc: "The labelling tool's export file.")
+        var source: ResolvedFile
+        @Option("format", doc: "The export's format; auto: detected from the file.")
+        var format = FormatChoice.auto
+        @Option("task", doc: "The prediction task whose schema (categories, joints) the labels follow.")
+        var task = ConvertStage.defaultTask
+        @Option("reject", doc: "Frame names to mark rejected: never labelled, never selected again.")
+        var reject: [String] = []
+    }
+
+    /// The `format` parameter: a format labels reads, or `auto`, detected from the file.
+    enum FormatChoice: RawRepresentable, CaseIterable, Hashable, ParameterValue {
+        case auto
+        case named(LabelFormat)
+
+        static var allCases: [FormatChoice] { [.auto] + LabelFormat.allCases.map(FormatChoice.named) }
+
+        init?(rawValue: String) {
+            guard let choice = Self.allCases.first(where: { $0.rawValue == rawValue }) else { return nil }
+            self = choice
+        }
+
+        var rawValue: String {
+            switch self {
+            case .auto: "auto"
+            case .named(let format): format.rawValue
+            }
+        }
     }
 
     public func run(_ item: StageItem, context: any StageContext) async throws {
@@ -64,23 +86,26 @@ public struct LabelsStage: Stage {
     /// Reads, checks and writes one export; returns its provenance record.
     func importLabels(context: any StageContext) async throws -> ImportRecord {
         let lightly = try DatasourceParameters.open("lightly", context: context, environment: environment)
-        let task = try context.parameters.string("task")
+        let options = try Options(context.parameters)
+        let task = options.task
         guard LightlyLayout.isValidTaskName(task) else {
             throw StageError("parameter 'task': '\(task)' is not a valid task name", code: .invalidParameter)
         }
-        let source = try context.parameters.url("source")
+        let source = options.source.url
         let data: Data
         do { data = try Data(contentsOf: source) } catch {
             throw StageError("cannot read the export '\(source.path)': \(error.localizedDescription)", code: .missingInput)
         }
+        // The digest of the bytes imported, not the engine's (`options.source.digest`): the
+        // provenance record names what was read, even if the file changed since the key was made.
         let sha256 = FileDigest.sha256(of: data)
-        let format = try format(of: data, source: source, context: context)
+        let format = try Self.format(options.format, of: data, source: source)
         let schema = try await ExportStage.readSchema(task: task, lightly: lightly)
         let frames = try await SelectedFrames.read(lightly)
         let labelContext = LabelContext(categories: schema.categories, frames: frames) { NameSuggestion.hint(for: $0, in: $1) }
 
         var result = format.read(data, file: source.path, context: labelContext)
-        for name in context.parameters["reject"]?.arrayValue?.compactMap(\.stringValue) ?? [] {
+        for name in options.reject {
             guard frames[name] != nil else {
                 result.problems.append(LabelsError("frame '\(name)' was never selected", code: .unknownFrame, file: "parameter 'reject'", id: name))
                 continue
@@ -107,12 +132,11 @@ public struct LabelsStage: Stage {
         return record
     }
 
-    /// The `format` parameter, or the format detected from the bytes; a COCO file that Label
+    /// The format `choice` names, or the format detected from the bytes; a COCO file that Label
     /// Studio wrote is always read as Label Studio's, whose losses are reported.
-    private func format(of data: Data, source: URL, context: any StageContext) throws -> LabelFormat {
+    private static func format(_ choice: FormatChoice, of data: Data, source: URL) throws(StageError) -> LabelFormat {
         let detected = LabelFormat.detect(data)
-        let named = try context.parameters.string("format")
-        if named == Self.detectFormat {
+        guard case .named(let format) = choice else {
             guard let detected else {
                 throw StageError(
                     "'\(source.path)': not a format labels reads (\(LabelFormat.allCases.map(\.rawValue).joined(separator: ", "))); set 'format'",
@@ -120,7 +144,6 @@ public struct LabelsStage: Stage {
             }
             return detected
         }
-        let format = try context.parameters.choice("format", as: LabelFormat.self)
         return format == .coco && detected == .labelStudioCOCO ? .labelStudioCOCO : format
     }
 
