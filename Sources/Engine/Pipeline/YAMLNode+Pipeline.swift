@@ -141,7 +141,7 @@ enum YAMLComposer {
         for number in mapping.line...max(mapping.line, lines.count) where number <= lines.count {
             let line = lines[number - 1]
             let indentation = line.prefix { $0 == " " }.count
-            if indentation + 1 < column, !line.allSatisfy({ $0 == " " }), !line.drop { $0 == " " }.hasPrefix("#") {
+            if indentation + 1 < column, !line.allSatisfy({ $0 == " " }), !line.drop(while: { $0 == " " }).hasPrefix("#") {
                 if number > mapping.line { break }  // The mapping ended.
             }
             guard indentation + 1 == column else { continue }
