@@ -121,10 +121,10 @@ enum ViewAssets {
         "use strict";
         (function () {
           const TILE_W = 184, TILE_H = 150, PICTURE_W = 176, PICTURE_H = 112, NEIGHBOURS = 4;
-          // Object shards kept parsed (a few hundred KB each): scrolling the whole grid must not keep all
-          // of them, and a screen sorted by a score (a tile from a different shard each) must not evict
-          // its own shards.
-          const OBJECT_SHARDS_KEPT = 64;
+          // Object shards kept parsed: about 2 MB of JS heap each (100,000 frames: 200 shards), so
+          // scrolling the whole grid must not keep them all. A screen sorted by a score can need more
+          // (a tile from a different shard each): those are parsed again when they come back.
+          const OBJECT_SHARDS_KEPT = 16;
           // Okabe–Ito colours, readable with every common colour-vision deficiency: low → high confidence.
           const CONFIDENCE = [
             { below: 0.2, colour: "#d55e00", label: "< 0.2" }, { below: 0.4, colour: "#e69f00", label: "0.2–0.4" },
