@@ -3,8 +3,9 @@ import JSON
 
 /// The view's data files, `data/*.js`: each is one call `orchestrateView.receive("NAME", JSON);`,
 /// so that a page opened from `file://` loads them with `<script>` tags (a `fetch` of a local
-/// file is refused there). The page loads the manifest first, then every frame shard (the grid
-/// filters and counts need all frames), and object shards only for the tiles on screen.
+/// file is refused there). The page loads the manifest first, then the first frame shard (its
+/// tiles paint at once), then every other frame shard (the grid filters and counts need all
+/// frames), and object shards only for the tiles on screen.
 enum ViewDataFiles {
     /// Frames per frame shard (names, videos, states and scores of every frame: small).
     static let framesPerShard = 10_000
