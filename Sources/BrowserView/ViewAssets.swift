@@ -122,9 +122,9 @@ enum ViewAssets {
         (function () {
           const TILE_W = 184, TILE_H = 150, PICTURE_W = 176, PICTURE_H = 112, NEIGHBOURS = 4;
           // Object shards kept parsed: about 2 MB of JS heap each (100,000 frames: 200 shards), so
-          // scrolling the whole grid must not keep them all. A screen sorted by a score can need more
-          // (a tile from a different shard each): those are parsed again when they come back.
-          const OBJECT_SHARDS_KEPT = 16;
+          // scrolling the whole grid must not keep them all; but a screen sorted by a score needs a
+          // shard per tile (48), and evicting those would parse them again on every scroll.
+          const OBJECT_SHARDS_KEPT = 64;
           // Okabe–Ito colours, readable with every common colour-vision deficiency: low → high confidence.
           const CONFIDENCE = [
             { below: 0.2, colour: "#d55e00", label: "< 0.2" }, { below: 0.4, colour: "#e69f00", label: "0.2–0.4" },
