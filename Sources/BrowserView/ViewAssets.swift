@@ -121,6 +121,10 @@ enum ViewAssets {
         "use strict";
         (function () {
           const TILE_W = 184, TILE_H = 150, PICTURE_W = 176, PICTURE_H = 112, NEIGHBOURS = 4;
+          // Object shards kept parsed: about 2 MB of JS heap each (100,000 frames: 200 shards), so
+          // scrolling the whole grid must not keep them all; but a screen sorted by a score needs a
+          // shard per tile (48), and evicting those would parse them again on every scroll.
+          const OBJECT_SHARDS_KEPT = 64;
           // Okabe–Ito colours, readable with every common colour-vision deficiency: low → high confidence.
           const CONFIDENCE = [
             { below: 0.2, colour: "#d55e00", label: "< 0.2" }, { below: 0.4, colour: "#e69f00", label: "0.2–0.4" },
@@ -131,7 +135,7 @@ enum ViewAssets {
           const STATUS = ["not picked", "picked", "picked earlier"];
           const $ = (id) => document.getElementById(id);
 
-          const received = {}, loading = {}, objectShards = {};
+          const received = {}, loading = {}, objectShardsUsed = [];
           let manifest = null, frames = null, order = [], byName = new Map(), focused = 0, lasso = null;
           // Served by `orchestrate serve`: the ledger's current states, and whether triage may write.
           let session = { served: false, triage: false };
@@ -143,7 +147,8 @@ enum ViewAssets {
               loading[name] = new Promise((resolve, reject) => {
                 const script = document.createElement("script");
                 script.src = "data/" + name + ".js";
-                script.onload = () => name in received ? resolve(received[name]) : reject(new Error("data/" + name + ".js holds no view data"));
+                // The data now live in `received`: the element (and its source text) can go.
+                script.onload = () => { script.remove(); name in received ? resolve(received[name]) : reject(new Error("data/" + name + ".js holds no view data")); };
                 script.onerror = () => reject(new Error("cannot load data/" + name + ".js: is the view folder complete? Re-run `orchestrate view`."));
                 document.head.appendChild(script);
               });
@@ -170,13 +175,16 @@ enum ViewAssets {
             document.title = "Run " + run.tag + " — orchestrate view";
             $("title").textContent = "Run " + run.tag + " (round " + run.round + ", " + run.id.slice(0, 12) + ")";
             const shardCount = Math.ceil(manifest.frame_count / manifest.frames_per_shard);
-            let done = 0;
-            const shards = await Promise.all(Array.from({ length: shardCount }, (_, i) => load("frames-" + pad(i)).then((shard) => {
+            // The first shard alone first, so that its tiles paint while the other shards load.
+            const first = shardCount > 0 ? [await load("frames-" + pad(0))] : [];
+            if (shardCount > 1 && !location.hash.slice(1)) preview(first[0]);
+            let done = first.length;
+            const rest = await Promise.all(Array.from({ length: Math.max(0, shardCount - 1) }, (_, k) => load("frames-" + pad(k + 1)).then((shard) => {
               done += 1;
               $("status").textContent = "Loading frames: " + done + " of " + shardCount + " files";
               return shard;
             })));
-            frames = merge(shards);
+            frames = merge(first.concat(rest));
             if (location.protocol.startsWith("http")) await openSession();
             $("status").textContent = "";
             setUpControls();
@@ -185,6 +193,16 @@ enum ViewAssets {
             applyFilters();
             window.addEventListener("hashchange", route);
             route();
+          }
+
+          // The grid of the first shard's frames, counted as such, until every shard is in.
+          function preview(shard) {
+            frames = merge([shard]);
+            order = shard.names.map((_, i) => i);
+            $("counts").textContent = "Loading: showing the first " + order.length + " of " + manifest.frame_count + " frames";
+            $("status").textContent = "Loading frames: 1 of " + Math.ceil(manifest.frame_count / manifest.frames_per_shard) + " files";
+            $("grid-view").hidden = false;
+            renderGrid(true);
           }
 
           function merge(shards) {
@@ -305,10 +323,16 @@ enum ViewAssets {
             for (let p = first * columns; p < Math.min(order.length, last * columns); p++) wanted.add(p);
             for (const tile of [...grid.querySelectorAll(".tile")]) {
               const p = +tile.dataset.position, i = order[p];
-              if (!wanted.has(p) || +tile.dataset.index !== i || tile.dataset.state !== frames.states[i]) tile.remove(); else wanted.delete(p);
+              if (!wanted.has(p) || +tile.dataset.index !== i || tile.dataset.state !== frames.states[i]) release(tile); else wanted.delete(p);
             }
             for (const p of wanted) grid.appendChild(makeTile(p));
             for (const tile of grid.querySelectorAll(".tile")) tile.classList.toggle("focused", +tile.dataset.position === focused);
+          }
+          // A removed tile's picture and canvas memory go now, not whenever the garbage collector runs.
+          function release(tile) {
+            for (const img of tile.querySelectorAll("img")) img.removeAttribute("src");
+            for (const canvas of tile.querySelectorAll("canvas")) canvas.width = canvas.height = 0;
+            tile.remove();
           }
           function scheduleGrid() {
             if (frameScheduled) return;
@@ -331,6 +355,7 @@ enum ViewAssets {
             picture.className = "picture";
             const img = document.createElement("img");
             img.alt = name;
+            img.decoding = "async";
             img.src = imagePath("thumbs", name);
             const canvas = document.createElement("canvas");
             canvas.width = PICTURE_W;
@@ -356,8 +381,17 @@ enum ViewAssets {
 
           // ---- predictions: object shards load on demand ----
           function objectsOf(i) {
-            const shard = Math.floor(i / manifest.frames_per_object_shard);
-            return load("objects-" + pad(shard)).then((data) => data.objects[i - data.first]);
+            const name = "objects-" + pad(Math.floor(i / manifest.frames_per_object_shard));
+            // Least recently used first: forget the oldest shard past OBJECT_SHARDS_KEPT (loaded again when needed).
+            const used = objectShardsUsed.indexOf(name);
+            if (used >= 0) objectShardsUsed.splice(used, 1);
+            objectShardsUsed.push(name);
+            while (objectShardsUsed.length > OBJECT_SHARDS_KEPT) {
+              const old = objectShardsUsed.shift();
+              delete loading[old];
+              delete received[old];
+            }
+            return load(name).then((data) => data.objects[i - data.first]);
           }
 
           function drawObjectsOf(i, canvas) {

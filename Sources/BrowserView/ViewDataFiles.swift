@@ -3,8 +3,9 @@ import JSON
 
 /// The view's data files, `data/*.js`: each is one call `orchestrateView.receive("NAME", JSON);`,
 /// so that a page opened from `file://` loads them with `<script>` tags (a `fetch` of a local
-/// file is refused there). The page loads the manifest first, then every frame shard (the grid
-/// filters and counts need all frames), and object shards only for the tiles on screen.
+/// file is refused there). The page loads the manifest first, then the first frame shard (its
+/// tiles paint at once), then every other frame shard (the grid filters and counts need all
+/// frames), and object shards only for the tiles on screen.
 enum ViewDataFiles {
     /// Frames per frame shard (names, videos, states and scores of every frame: small).
     static let framesPerShard = 10_000
@@ -25,8 +26,13 @@ enum ViewDataFiles {
     static func script<Value: Encodable>(_ name: String, _ value: Value) throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return script(name, json: try encoder.encode(value))
+    }
+
+    /// The script text of data file `name` holding `json`.
+    static func script(_ name: String, json: Data) -> Data {
         var data = Data("orchestrateView.receive(\"\(name)\", ".utf8)
-        data.append(try encoder.encode(value))
+        data.append(json)
         data.append(Data(");\n".utf8))
         return data
     }
@@ -90,7 +96,7 @@ enum ViewDataFiles {
 
     /// `objects-NNNN`: the predicted objects of frames `[shard × framesPerObjectShard, …)`,
     /// coordinates rounded to a tenth of a pixel and confidences to a thousandth.
-    struct ObjectShard: Encodable {
+    struct ObjectShard {
         var first: Int
         var objects: [[ViewObject]]
 
@@ -108,6 +114,43 @@ enum ViewDataFiles {
 
         private static func rounded(_ value: Double, _ scale: Double) -> Double {
             value.isFinite ? (value * scale).rounded() / scale : 0
+        }
+
+        /// The JSON that `JSONEncoder` with sorted keys writes, written directly: the object shards
+        /// hold about 100 numbers a person, and `JSONEncoder` made encoding them most of a re-run.
+        var json: Data {
+            var text = "{\"first\":\(first),\"objects\":["
+            for (frame, people) in objects.enumerated() {
+                if frame > 0 { text += "," }
+                text += "["
+                for (number, person) in people.enumerated() {
+                    if number > 0 { text += "," }
+                    text += "{"
+                    if let bbox = person.bbox { text += "\"bbox\":"; Self.append(bbox, to: &text); text += "," }
+                    text += "\"keypoints\":"
+                    Self.append(person.keypoints, to: &text)
+                    if let score = person.score { text += ",\"score\":"; Self.append(score, to: &text) }
+                    text += "}"
+                }
+                text += "]"
+            }
+            text += "]}"
+            return Data(text.utf8)
+        }
+
+        private static func append(_ values: [Double], to text: inout String) {
+            text += "["
+            for (position, value) in values.enumerated() {
+                if position > 0 { text += "," }
+                append(value, to: &text)
+            }
+            text += "]"
+        }
+
+        /// A whole number without a fraction, as `JSONEncoder` writes it; others in Swift's
+        /// shortest round-trip form. Values are finite (``rounded(_:_:)``).
+        private static func append(_ value: Double, to text: inout String) {
+            if value == value.rounded(), abs(value) < 1e15 { text += String(Int(value)) } else { text += value.description }
         }
     }
 

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Writes a view folder: the page (`index.html`, `view.js`, `view.css`), its data files
 /// (`data/*.js`, see ``ViewDataFiles``) and the frame pictures (`thumbs/NAME.jpg`,
@@ -25,10 +28,22 @@ public struct ViewWriter: Sendable {
         public var written: [String]
         public var unchanged: Int
         public var removed: [String]
+
+        public init(written: [String], unchanged: Int, removed: [String]) {
+            self.written = written
+            self.unchanged = unchanged
+            self.removed = removed
+        }
     }
 
     public var page: URL { folder.appendingPathComponent("index.html") }
     private var imageIndexFile: URL { folder.appendingPathComponent("data/images.json") }
+    private var memoFile: URL { folder.appendingPathComponent("data/memo.json") }
+
+    /// The page files and their bytes in this build.
+    private static let pageFiles = [
+        ("index.html", Data(ViewAssets.page.utf8)), ("view.js", Data(ViewAssets.script.utf8)), ("view.css", Data(ViewAssets.style.utf8)),
+    ]
 
     /// The thumbnail of a frame, relative to the view folder: `thumbs/clips/game-007-mp4.jpg`.
     public static func thumbnailPath(_ frame: String) -> String { "thumbs/" + jpegName(frame) }
@@ -43,11 +58,7 @@ public struct ViewWriter: Sendable {
     /// Writes the page and the data files of `document`; data files of an earlier, larger run are
     /// removed.
     public func write(_ document: ViewDocument) throws -> Summary {
-        var files: [(String, Data)] = [
-            ("index.html", Data(ViewAssets.page.utf8)),
-            ("view.js", Data(ViewAssets.script.utf8)),
-            ("view.css", Data(ViewAssets.style.utf8)),
-        ]
+        var files = Self.pageFiles
         func data<Value: Encodable>(_ name: String, _ value: Value) throws {
             files.append(("data/\(name).js", try ViewDataFiles.script(name, value)))
         }
@@ -63,7 +74,8 @@ public struct ViewWriter: Sendable {
         }
         for (shard, first) in stride(from: 0, to: document.frames.count, by: ViewDataFiles.framesPerObjectShard).enumerated() {
             let frames = document.frames[first..<min(document.frames.count, first + ViewDataFiles.framesPerObjectShard)]
-            try data(ViewDataFiles.objectShardName(shard), ViewDataFiles.ObjectShard(first: first, frames: frames))
+            let name = ViewDataFiles.objectShardName(shard)
+            files.append(("data/\(name).js", ViewDataFiles.script(name, json: ViewDataFiles.ObjectShard(first: first, frames: frames).json)))
         }
         if let embedding = document.embedding { try data(ViewDataFiles.embeddingName, ViewDataFiles.Embedding(embedding)) }
 
@@ -87,10 +99,44 @@ public struct ViewWriter: Sendable {
         }.map(\.name)
     }
 
-    /// Writes a frame's two pictures (JPEG bytes).
-    public func writePictures(frame: String, thumbnail: Data, picture: Data) throws {
-        _ = try writeIfChanged(thumbnail, to: Self.thumbnailPath(frame))
-        _ = try writeIfChanged(picture, to: Self.picturePath(frame))
+    /// Writes a frame's two pictures (JPEG bytes). A nil `picture` means the thumbnail is the full
+    /// frame (a frame no wider than a thumbnail): the picture's path is then a hard link to the
+    /// thumbnail, so the page finds both paths and the bytes are written once.
+    public func writePictures(frame: String, thumbnail: Data, picture: Data?) throws {
+        _ = try writeIfChanged(thumbnail, to: Self.thumbnailPath(frame), syncing: false)
+        if let picture {
+            _ = try writeIfChanged(picture, to: Self.picturePath(frame), syncing: false)
+        } else {
+            try link(Self.picturePath(frame), to: Self.thumbnailPath(frame), bytes: thumbnail)
+        }
+    }
+
+    /// Makes `path` a hard link to `target` (both relative to the folder), replacing what was
+    /// there atomically; where the file system has no hard links, writes `bytes` instead.
+    private func link(_ path: String, to target: String, bytes: Data) throws {
+        let url = folder.appendingPathComponent(path), targetURL = folder.appendingPathComponent(target)
+        guard let targetFile = Self.fileIdentity(targetURL) else { throw ViewError(.io, "missing after writing it", path: targetURL.path) }
+        if Self.fileIdentity(url) == targetFile { return }
+        // A link at `destination`, making the folder when it is missing; the failure's errno else.
+        func link(at destination: URL) -> Int32? {
+            if Glibc.link(targetURL.path, destination.path) == 0 { return nil }
+            guard errno == ENOENT else { return errno }
+            try? FileManager.default.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
+            return Glibc.link(targetURL.path, destination.path) == 0 ? nil : errno
+        }
+        // Nothing there yet (a first write): the link itself appears whole.
+        let failure = link(at: url)
+        guard let failure else { return }
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString)")
+        guard failure == EEXIST, link(at: temporary) == nil else {
+            _ = try writeIfChanged(bytes, to: path, syncing: false)
+            return
+        }
+        guard rename(temporary.path, url.path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(at: temporary)
+            throw ViewError(.io, "cannot replace the picture: \(reason)", path: url.path)
+        }
     }
 
     /// The picture bookkeeping of the folder; empty for a new folder.
@@ -107,17 +153,102 @@ public struct ViewWriter: Sendable {
         _ = try writeIfChanged(try encoder.encode(index), to: "data/images.json")
     }
 
-    /// Writes `bytes` to `path` (relative to the folder) unless the file holds them already.
-    private func writeIfChanged(_ bytes: Data, to path: String) throws -> Bool {
+    /// The folder's memo when it was written from `inputs` and is whole: every page and data file
+    /// the memo names has its size, and the page files are this build's. Nil otherwise: then
+    /// call ``forgetMemo()`` before changing the folder, and ``saveMemo(inputs:runID:frames:)``
+    /// when done. Pictures are not checked one by one (`data/images.json` does that on a write).
+    public func memo(matching inputs: String) -> ViewMemo? {
+        guard let data = FileManager.default.contents(atPath: memoFile.path),
+              let memo = try? JSONDecoder().decode(ViewMemo.self, from: data), memo.version == ViewMemo.currentVersion, memo.inputs == inputs
+        else { return nil }
+        for (path, size) in memo.files where Self.size(of: folder.appendingPathComponent(path)) != size { return nil }
+        for (path, bytes) in Self.pageFiles where FileManager.default.contents(atPath: folder.appendingPathComponent(path).path) != bytes {
+            return nil
+        }
+        return memo
+    }
+
+    /// Removes the memo, so that a write killed half-way leaves none for the next run to trust.
+    public func forgetMemo() throws {
+        guard FileManager.default.fileExists(atPath: memoFile.path) else { return }
+        do { try FileManager.default.removeItem(at: memoFile) } catch {
+            throw ViewError(.io, "cannot remove the memo: \(error.localizedDescription)", path: memoFile.path)
+        }
+    }
+
+    /// Records that the folder, as it is now, was written from `inputs`: with the sizes of its
+    /// page and data files.
+    public func saveMemo(inputs: String, runID: String, frames: Int) throws {
+        let data = folder.appendingPathComponent("data")
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: data.path)) ?? []).filter { $0.hasSuffix(".js") || $0 == "images.json" }
+        var files: [String: Int] = [:]
+        for path in Self.pageFiles.map(\.0) + names.map({ "data/" + $0 }) {
+            files[path] = Self.size(of: folder.appendingPathComponent(path))
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let memo = ViewMemo(inputs: inputs, runID: runID, frames: frames, files: files)
+        _ = try writeIfChanged(try encoder.encode(memo), to: "data/memo.json")
+    }
+
+    /// Device and inode: equal for two hard links of one file.
+    private static func fileIdentity(_ file: URL) -> [UInt64]? {
+        var info = stat()
+        guard stat(file.path, &info) == 0 else { return nil }
+        return [UInt64(info.st_dev), UInt64(info.st_ino)]
+    }
+
+    private static func size(of file: URL) -> Int? {
+        (try? FileManager.default.attributesOfItem(atPath: file.path))?[.size] as? Int
+    }
+
+    /// Writes `bytes` to `path` (relative to the folder) unless the file holds them already,
+    /// atomically: a temporary file renamed over the old one, so a killed run leaves every file
+    /// whole. `syncing: false` skips the flush to disk that Foundation's atomic write does: a
+    /// picture is one of 200,000 and derived data, and the flush is most of its cost; the rename
+    /// still protects it from a killed process (after a power failure, delete the folder).
+    private func writeIfChanged(_ bytes: Data, to path: String, syncing: Bool = true) throws -> Bool {
         let url = folder.appendingPathComponent(path)
         if let existing = FileManager.default.contents(atPath: url.path), existing == bytes { return false }
         do {
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try bytes.write(to: url, options: .atomic)
+            if syncing {
+                try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try bytes.write(to: url, options: .atomic)
+            } else {
+                try Self.writeUnsynced(bytes, to: url)
+            }
         } catch {
             throw ViewError(.io, "cannot write: \(error.localizedDescription)", path: url.path)
         }
         return true
+    }
+
+    /// A temporary file in the same folder, renamed over `url`; the folder is made when missing.
+    private static func writeUnsynced(_ bytes: Data, to url: URL) throws {
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString)")
+        var descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        if descriptor < 0, errno == ENOENT {
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        }
+        guard descriptor >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        let written = bytes.withUnsafeBytes { buffer -> Bool in
+            var offset = 0
+            while offset < buffer.count {
+                let count = Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                if count < 0 && errno == EINTR { continue }
+                guard count > 0 else { return false }
+                offset += count
+            }
+            return true
+        }
+        let failure = errno
+        close(descriptor)
+        guard written, rename(temporary.path, url.path) == 0 else {
+            let code = written ? errno : failure
+            unlink(temporary.path)
+            throw POSIXError(POSIXErrorCode(rawValue: code) ?? .EIO)
+        }
     }
 
     /// Removes `data/*.js` files that this write did not produce (shards of a run with more frames).

@@ -61,6 +61,10 @@ struct ViewWriterTests {
         // Coordinates rounded to 0.1 px, confidences to 0.001.
         #expect(person["keypoints"] as? [Double] == [10, 20.1, 0.988, 11, 21, 0.5])
         #expect(person["score"] as? Double == 0.123)
+        #expect(person["bbox"] as? [Double] == [1, 2, 3, 4])
+        // Written without JSONEncoder: still one JSON value, whole numbers without a fraction.
+        let text = try String(contentsOf: dir.url.appendingPathComponent("data/objects-0020.js"), encoding: .utf8)
+        #expect(text.contains(#"{"bbox":[1,2,3,4],"keypoints":[10,20.1,0.988,11,21,0.5],"score":0.123}"#))
     }
 
     @Test func aRewriteTouchesOnlyTheShardsThatChanged() throws {
@@ -104,6 +108,60 @@ struct ViewWriterTests {
         #expect(writer.staleFrames([(name: "clips/a-1-mp4.png", signature: "11-y")], index: reread) == ["clips/a-1-mp4.png"])
         try FileManager.default.removeItem(at: dir.url.appendingPathComponent(ViewWriter.picturePath("clips/a-1-mp4.png")))
         #expect(writer.staleFrames(frames, index: reread).count == 2)
+    }
+
+    @Test func aFrameNoWiderThanAThumbnailIsOneFileUnderBothPaths() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let writer = ViewWriter(folder: dir.url)
+        let frame = "clips/a-1-mp4.png"
+        try writer.writePictures(frame: frame, thumbnail: Data([1, 2]), picture: nil)
+        let thumbnail = dir.url.appendingPathComponent(ViewWriter.thumbnailPath(frame))
+        let picture = dir.url.appendingPathComponent(ViewWriter.picturePath(frame))
+        #expect(FileManager.default.contents(atPath: picture.path) == Data([1, 2]))
+        func inode(_ url: URL) throws -> Int? { try FileManager.default.attributesOfItem(atPath: url.path)[.systemFileNumber] as? Int }
+        #expect(try inode(picture) == (try inode(thumbnail)))
+
+        // New bytes: both paths show them, still one file; then a separate picture replaces the link.
+        try writer.writePictures(frame: frame, thumbnail: Data([3]), picture: nil)
+        #expect(FileManager.default.contents(atPath: picture.path) == Data([3]))
+        #expect(try inode(picture) == (try inode(thumbnail)))
+        try writer.writePictures(frame: frame, thumbnail: Data([4]), picture: Data([5]))
+        #expect(FileManager.default.contents(atPath: thumbnail.path) == Data([4]))
+        #expect(FileManager.default.contents(atPath: picture.path) == Data([5]))
+        // No temporary link is left behind.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: picture.deletingLastPathComponent().path) == ["a-1-mp4.jpg"])
+    }
+
+    @Test func theMemoIsTrustedOnlyForTheSameInputsAndAWholeFolder() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let writer = ViewWriter(folder: dir.url)
+        #expect(writer.memo(matching: "a") == nil)
+        _ = try writer.write(Self.document(frames: 600))
+        try writer.saveMemo(inputs: "a", runID: "run-1", frames: 600)
+        let memo = try #require(writer.memo(matching: "a"))
+        #expect(memo.runID == "run-1" && memo.frames == 600)
+        // index.html, view.js, view.css, the manifest, one frame shard, two object shards, the embedding.
+        #expect(memo.files.count == 8 && memo.files["data/objects-0001.js"] != nil)
+        #expect(writer.memo(matching: "b") == nil)
+
+        // A data file of another size, or a page file of another build: not whole.
+        let shard = dir.url.appendingPathComponent("data/objects-0001.js")
+        let bytes = try Data(contentsOf: shard)
+        try Data(bytes.dropLast()).write(to: shard)
+        #expect(writer.memo(matching: "a") == nil)
+        try bytes.write(to: shard)
+        #expect(writer.memo(matching: "a") != nil)
+        let script = dir.url.appendingPathComponent("view.js")
+        let page = try Data(contentsOf: script)
+        try Data(page.reversed()).write(to: script)
+        #expect(writer.memo(matching: "a") == nil)
+        try page.write(to: script)
+
+        try writer.forgetMemo()
+        #expect(writer.memo(matching: "a") == nil)
+        try writer.forgetMemo()  // none: nothing to do
     }
 
     @Test func aDamagedPictureIndexIsAnErrorNamingTheFile() throws {

@@ -139,6 +139,8 @@ struct BrowserViewTests {
         // The full picture is the video's frame size; thumbnails are JPEGs too.
         let picture = try #require(written["frames/a-00-mp4.jpg"]?.1)
         #expect(picture.starts(with: [0xFF, 0xD8]))
+        // The clips are narrower than a thumbnail: one JPEG serves as both.
+        #expect(written["thumbs/a-00-mp4.jpg"]?.1 == picture)
 
         try await Task.sleep(for: .milliseconds(20))  // Modification times must be able to differ.
         let second = try await CLI.run(["view", "p.yaml"], in: root)
@@ -146,7 +148,8 @@ struct BrowserViewTests {
         #expect(second.stderr.contains("0 decoded now; 0 files written"), "\(second.stderr)")
         #expect(Self.changed(written, try Self.snapshot(folder)).isEmpty)
 
-        // A ledger state changes the frames shard only: no picture, no other data file.
+        // A ledger state changes the frames shard only (and the memo of what the view was made
+        // from): no picture, no other data file.
         let rejected = try #require(Run(lightly: root.appendingPathComponent("ds/lightly")).selected.first)
         try FileManager.default.createDirectory(at: root.appendingPathComponent("ds/lightly/.lightly/labels"), withIntermediateDirectories: true)
         try Data(#"{"version": 1, "frames": {"\#(rejected)": {"round": 1, "run_id": "x", "state": "rejected", "task": "pose", "source": "triage"}}}"#.utf8)
@@ -154,7 +157,7 @@ struct BrowserViewTests {
         let third = try await CLI.run(["view", "p.yaml"], in: root)
         #expect(third.status == 0, "\(third.stderr)")
         let afterLedger = try Self.snapshot(folder)
-        #expect(Self.changed(written, afterLedger) == ["data/frames-0000.js"])
+        #expect(Self.changed(written, afterLedger) == ["data/frames-0000.js", "data/memo.json"])
         #expect(String(decoding: afterLedger["data/frames-0000.js"]!.1, as: UTF8.self).contains("\"rejected\""))
 
         // A changed video: its 12 frames are decoded again, the other video's are not.

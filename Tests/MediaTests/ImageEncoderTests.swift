@@ -48,11 +48,36 @@ import Testing
         #expect(image.cropped(x: 200, y: 0, width: 10, height: 10) == nil)
     }
 
+    @Test func aReusedEncoderGivesTheBytesOfAFreshOneForEveryPictureAndSize() throws {
+        let image = try firstFrame()
+        let crop = try #require(image.cropped(x: 8, y: 4, width: 64, height: 40))
+        let encoder = try ImageEncoder(.jpeg(quality: 3))
+        // The size changes and changes back: the encoder reopens for each size.
+        for picture in [image, image, crop, image] {
+            let reused = try encoder.encode(picture)
+            #expect(reused == (try picture.jpegData(quality: 3)))
+            let decoded = try decodeImage(reused, name: "reused.jpg")
+            #expect(decoded.width == picture.width && decoded.height == picture.height)
+        }
+        // 4:2:0: the same size, close to the source, fewer bytes than 4:4:4.
+        let quarter = try ImageEncoder(.jpeg(quality: 3, chroma: .quarter)).encode(image)
+        let decoded = try decodeImage(quarter, name: "quarter.jpg")
+        #expect(decoded.width == image.width && decoded.height == image.height)
+        let difference = zip(decoded.pixels, image.pixels).reduce(0) { $0 + abs(Int($1.0) - Int($1.1)) }
+        #expect(Double(difference) / Double(image.pixels.count) < 12)
+        #expect(quarter.count < (try image.jpegData(quality: 3)).count)
+        let png = try ImageEncoder(.png)
+        #expect(try png.encode(crop) == (try crop.pngData()))
+        #expect(try decodeImage(try png.encode(image), name: "reused.png") == image)
+    }
+
     @Test func badSizesAndQualitiesThrow() throws {
         let pixels = [UInt8](repeating: 0, count: 12)
         pixels.withUnsafeBufferPointer { buffer in
             #expect(throws: MediaError.self) { try ImageEncoder.png(rgb: buffer, width: 4, height: 4) }
             #expect(throws: MediaError.self) { try ImageEncoder.jpeg(rgb: buffer, width: 2, height: 2, quality: 0) }
+            #expect(throws: MediaError.self) { try ImageEncoder(.jpeg(quality: 2)).encode(rgb: buffer, width: 4, height: 4) }
         }
+        #expect(throws: MediaError.self) { try ImageEncoder(.jpeg(quality: 32)) }
     }
 }

@@ -3,10 +3,12 @@
 
     browser_metrics.py URL [SCREENS]
 
-Prints JSON: seconds from navigation to the first tile's thumbnail painted, the number of frames
-the page counts, and the peak of Chromium's own metrics while scrolling top to bottom one screen
-at a time (or only the first SCREENS screens): JSHeapUsedSize and JSHeapTotalSize (CDP Performance.getMetrics) and the renderer
-processes' resident memory (VmRSS from /proc).
+Prints JSON: seconds from navigation to the first tile's thumbnail painted (the page paints the
+first frame shard's tiles while the others load), seconds until every frame shard is in and the
+counts are final, the number of frames the page counts, and the peak of Chromium's own metrics
+while scrolling top to bottom one screen at a time (or only the first SCREENS screens):
+JSHeapUsedSize and JSHeapTotalSize (CDP Performance.getMetrics) and the resident memory (VmRSS
+from /proc) of this browser's renderer processes (CDP SystemInfo.getProcessInfo names them).
 """
 import json
 import os
@@ -16,19 +18,19 @@ import time
 from playwright.sync_api import sync_playwright
 
 
-def renderer_rss_mb():
-    total = 0
-    for pid in filter(str.isdigit, os.listdir("/proc")):
+def renderer_rss_mb(browser_cdp):
+    """The largest VmRSS of this browser's renderers (other Chromiums on the machine do not count)."""
+    largest = 0
+    for process in browser_cdp.send("SystemInfo.getProcessInfo")["processInfo"]:
+        if process["type"] != "renderer":
+            continue
         try:
-            cmdline = open("/proc/%s/cmdline" % pid, "rb").read()
-            if b"--type=renderer" not in cmdline or b"chrom" not in cmdline:
-                continue
-            for line in open("/proc/%s/status" % pid):
+            for line in open("/proc/%d/status" % process["id"]):
                 if line.startswith("VmRSS:"):
-                    total = max(total, int(line.split()[1]) / 1024)
+                    largest = max(largest, int(line.split()[1]) / 1024)
         except OSError:
             continue
-    return total
+    return largest
 
 
 def main():
@@ -39,12 +41,16 @@ def main():
         page = browser.new_page(viewport={"width": 1280, "height": 1000})
         cdp = page.context.new_cdp_session(page)
         cdp.send("Performance.enable")
+        browser_cdp = browser.new_browser_cdp_session()
         started = time.monotonic()
         page.goto(url, wait_until="commit")
         page.wait_for_function("(() => { const i = document.querySelector('.tile img'); return i && i.complete && i.naturalWidth > 0; })()",
                                polling="raf", timeout=120000)
         first_paint = time.monotonic() - started
+        page.wait_for_function("document.querySelector('#counts').textContent.startsWith('Showing')", polling="raf", timeout=120000)
+        complete = time.monotonic() - started
         counts = page.inner_text("#counts")
+        rss_before_scrolling = renderer_rss_mb(browser_cdp)
         peak = {"JSHeapUsedSize": 0, "JSHeapTotalSize": 0, "renderer_rss_mb": 0}
         height = page.evaluate("document.querySelector('#grid').scrollHeight")
         step = page.evaluate("document.querySelector('#grid').clientHeight")
@@ -59,12 +65,13 @@ def main():
                 metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
                 for key in ("JSHeapUsedSize", "JSHeapTotalSize"):
                     peak[key] = max(peak[key], metrics.get(key, 0))
-                peak["renderer_rss_mb"] = max(peak["renderer_rss_mb"], renderer_rss_mb())
+                peak["renderer_rss_mb"] = max(peak["renderer_rss_mb"], renderer_rss_mb(browser_cdp))
         scroll_seconds = time.monotonic() - scroll_started
         tiles_at_end = page.locator(".tile").count()
         browser.close()
     print(json.dumps({
-        "first_grid_paint_s": round(first_paint, 3), "counts": counts, "screens_scrolled": screens, "scroll_s": round(scroll_seconds, 1),
+        "first_grid_paint_s": round(first_paint, 3), "all_frames_loaded_s": round(complete, 3), "counts": counts,
+        "renderer_rss_before_scrolling_mb": round(rss_before_scrolling, 1), "screens_scrolled": screens, "scroll_s": round(scroll_seconds, 1),
         "tiles_in_dom_at_end": tiles_at_end, "peak_js_heap_used_mb": round(peak["JSHeapUsedSize"] / 2**20, 1),
         "peak_js_heap_total_mb": round(peak["JSHeapTotalSize"] / 2**20, 1), "peak_renderer_rss_mb": round(peak["renderer_rss_mb"], 1)}))
 

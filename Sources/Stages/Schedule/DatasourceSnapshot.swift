@@ -14,6 +14,9 @@ struct DatasourceSnapshot: Sendable {
     let videos: [ObjectInfo]
     /// `.lightly/` files other than runs.
     let lightlyFiles: [ObjectInfo]
+    /// `.lightly/runs/` and `.lightly/labels/` files: in no selection's digest (runs write
+    /// them), but the browser view shows them (``ViewInputs``).
+    let runAndLabelFiles: [ObjectInfo]
     /// Earlier runs: run id → key of its `selected_filenames.txt`.
     let runs: [String: String]
     /// The round ledger (`.lightly/labels/ledger.json`), read only for a round after the first;
@@ -48,6 +51,9 @@ struct DatasourceSnapshot: Sendable {
             lightlyFiles: lightlyObjects.filter {
                 !$0.key.hasPrefix(SelectionRunFolder.parent + "/") && !$0.key.hasPrefix(LightlyLayout.root + "/tmp")
                     && !$0.key.hasPrefix(LabelLayout.root + "/")
+            },
+            runAndLabelFiles: lightlyObjects.filter {
+                $0.key.hasPrefix(SelectionRunFolder.parent + "/") || $0.key.hasPrefix(LabelLayout.root + "/")
             },
             runs: runs, ledger: ledger)
     }

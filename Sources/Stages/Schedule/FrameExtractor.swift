@@ -15,13 +15,15 @@ enum FrameExtractor {
 
     /// Calls `body` with each frame of `indices` in video order, holding one picture at a time;
     /// frames past the end of the video are an error.
+    /// - Parameter threads: decoder threads; 0: one per core. A caller that decodes one video per
+    ///   core gives 1: threads handing small frames to each other cost more than they save.
     static func forEach(
-        _ indices: Set<Int>, of video: URL, datasource: String, _ body: (Int, RGBImage) throws -> Void
+        _ indices: Set<Int>, of video: URL, datasource: String, threads: Int = 0, _ body: (Int, RGBImage) throws -> Void
     ) throws {
         guard let last = indices.max() else { return }
         var reached = -1
         do {
-            let decoder = try VideoDecoder(url: video, threads: 0)
+            let decoder = try VideoDecoder(url: video, threads: threads)
             while let frame = try decoder.next() {
                 reached = frame.index
                 if indices.contains(frame.index) { try body(frame.index, try frame.rgbImage()) }

@@ -10,7 +10,8 @@ import Storage
 
 /// The browser view of a Lightly datasource's latest selection run (`orchestrate view`): reads
 /// the run's `report.json`, the object task's predictions, the round ledger and every run's
-/// picks, decodes the pictures of frames the view folder lacks, and writes the view.
+/// picks, decodes the pictures of frames the view folder lacks, and writes the view. Does
+/// nothing when the view's memo says it was written from the same listings.
 public enum RunView {
     /// What one write did.
     public struct Outcome: Sendable {
@@ -21,9 +22,6 @@ public enum RunView {
         public var decodedFrames: Int
         public var files: ViewWriter.Summary
     }
-
-    /// Thumbnails are at most this wide (the grid's tiles are 192 px wide at most).
-    static let thumbnailWidth = 192
 
     /// Writes the view of the latest run of the Lightly datasource named by a stage's `with:`
     /// values (`input`, `lightly`, `endpoint`, …) into `folder`.
@@ -38,13 +36,25 @@ public enum RunView {
         let input = try DatasourceParameters.open("input", parameters: parameters, pipelineDirectory: pipelineDirectory, environment: environment)
         let lightly = try DatasourceParameters.open("lightly", parameters: parameters, pipelineDirectory: pipelineDirectory, environment: environment)
         let snapshot = try await DatasourceSnapshot.list(input: input, lightly: lightly)
-        var document = try await RunViewReader(lightly: lightly).document()
         let writer = ViewWriter(folder: folder)
+        let inputs = ViewInputs.digest(of: snapshot)
+        if let memo = writer.memo(matching: inputs) {
+            progress("run \(memo.runID): nothing changed since the view was written")
+            return Outcome(
+                page: writer.page, runID: memo.runID, frames: memo.frames, decodedFrames: 0,
+                files: ViewWriter.Summary(written: [], unchanged: memo.files.count, removed: []))
+        }
+        try writer.forgetMemo()
+        var document = try await RunViewReader(lightly: lightly).document()
         progress("run \(document.run.id) (\(document.run.tag)): \(document.frames.count) frames")
         let decoded = try await writePictures(of: &document, snapshot: snapshot, writer: writer, progress: progress)
         let files = try writer.write(document)
+        try writer.saveMemo(inputs: inputs, runID: document.run.id, frames: document.frames.count)
         return Outcome(page: writer.page, runID: document.run.id, frames: document.frames.count, decodedFrames: decoded, files: files)
     }
+
+    /// How often the picture index is saved while videos are decoded.
+    static let indexSavePeriod = Duration.seconds(5)
 
     /// Decodes the frames whose pictures the folder lacks, video by video, and fills in every
     /// video's size from the picture index.
@@ -78,28 +88,34 @@ public enum RunView {
                 group.addTask {
                     let file = try await snapshot.localVideo(name, scratch: scratch)
                     var made: [(frame: String, width: Int, height: Int)] = []
-                    try FrameExtractor.forEach(Set(byIndex.keys), of: file, datasource: input.location.objectURL(name)) { frameIndex, image in
+                    let encoder = try ViewPictureEncoder()
+                    try FrameExtractor.forEach(Set(byIndex.keys), of: file, datasource: input.location.objectURL(name), threads: 1) { frameIndex, image in
                         guard let frame = byIndex[frameIndex] else { return }
-                        try writer.writePictures(
-                            frame: frame, thumbnail: try image.downscaled(toFitWidth: thumbnailWidth).jpegData(quality: 4),
-                            picture: try image.jpegData(quality: 3))
+                        let pictures = try encoder.encode(image)
+                        try writer.writePictures(frame: frame, thumbnail: pictures.thumbnail, picture: pictures.picture)
                         made.append((frame, image.width, image.height))
                     }
                     return (name, signature, made)
                 }
             }
             for _ in 0..<max(1, ProcessInfo.processInfo.activeProcessorCount) { try startNext() }
+            var saved = ContinuousClock.now
             while let (name, signature, made) = try await group.next() {
                 for picture in made {
                     index.record(frame: picture.frame, video: name, signature: signature, width: picture.width, height: picture.height)
                 }
-                // Saved per video, so a killed run keeps what it finished.
-                try writer.save(index)
+                // Saved every few seconds (not after each video: the index of 100,000 frames takes a while to
+                // encode) and at the end, so a killed run keeps most of what it finished.
+                if ContinuousClock.now - saved > indexSavePeriod {
+                    try writer.save(index)
+                    saved = .now
+                }
                 done += 1
                 progress("pictures: \(done)/\(videos.count) videos")
                 try startNext()
             }
         }
+        if !videos.isEmpty { try writer.save(index) }
         for video in document.videos.indices {
             if let recorded = index.videos[document.videos[video].name] {
                 document.videos[video].width = recorded.width

@@ -14,7 +14,8 @@ struct ViewCommand: AsyncParsableCommand {
             writes WORKDIR/view/: index.html with its script, style and data files and a thumbnail \
             and a picture of every candidate frame. Open index.html from disk; no server is needed. \
             A re-run rewrites only the files that changed and decodes only frames it has no \
-            pictures of. Prints the page's path.
+            pictures of; when neither datasource changed since, it reads and writes nothing. \
+            Prints the page's path.
             """)
 
     @OptionGroup var options: PipelineOptions
