@@ -5,6 +5,8 @@ public struct ViewError: Error, CustomStringConvertible, Sendable {
         private init(_ name: String) { self.name = name }
         /// A file of the view folder could not be written or read.
         public static let io = Code("io")
+        /// Another process is writing the view folder.
+        public static let busy = Code("busy")
         /// The view's own bookkeeping (`data/images.json`) is not what this build writes.
         public static let unreadable = Code("unreadable")
         public var description: String { name }

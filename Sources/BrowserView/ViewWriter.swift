@@ -127,7 +127,7 @@ public struct ViewWriter: Sendable {
         // Nothing there yet (a first write): the link itself appears whole.
         let failure = link(at: url)
         guard let failure else { return }
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString)")
+        let temporary = Self.temporaryFile(for: url)
         guard failure == EEXIST, link(at: temporary) == nil else {
             _ = try writeIfChanged(bytes, to: path, syncing: false)
             return
@@ -204,28 +204,21 @@ public struct ViewWriter: Sendable {
 
     /// Writes `bytes` to `path` (relative to the folder) unless the file holds them already,
     /// atomically: a temporary file renamed over the old one, so a killed run leaves every file
-    /// whole. `syncing: false` skips the flush to disk that Foundation's atomic write does: a
-    /// picture is one of 200,000 and derived data, and the flush is most of its cost; the rename
-    /// still protects it from a killed process (after a power failure, delete the folder).
+    /// whole. `syncing: false` skips the flush to disk before the rename: a picture is one of
+    /// 200,000 and derived data, and the flush is most of its cost; the rename still protects it
+    /// from a killed process (after a power failure, delete the folder).
     private func writeIfChanged(_ bytes: Data, to path: String, syncing: Bool = true) throws -> Bool {
         let url = folder.appendingPathComponent(path)
         if let existing = FileManager.default.contents(atPath: url.path), existing == bytes { return false }
-        do {
-            if syncing {
-                try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-                try bytes.write(to: url, options: .atomic)
-            } else {
-                try Self.writeUnsynced(bytes, to: url)
-            }
-        } catch {
+        do { try Self.replace(url, with: bytes, syncing: syncing) } catch {
             throw ViewError(.io, "cannot write: \(error.localizedDescription)", path: url.path)
         }
         return true
     }
 
-    /// A temporary file in the same folder, renamed over `url`; the folder is made when missing.
-    private static func writeUnsynced(_ bytes: Data, to url: URL) throws {
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString)")
+    /// A temporary file beside `url` (`.NAME.UUID`), renamed over it; the folder is made when missing.
+    private static func replace(_ url: URL, with bytes: Data, syncing: Bool) throws {
+        let temporary = temporaryFile(for: url)
         var descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         if descriptor < 0, errno == ENOENT {
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -240,7 +233,7 @@ public struct ViewWriter: Sendable {
                 guard count > 0 else { return false }
                 offset += count
             }
-            return true
+            return !syncing || fsync(descriptor) == 0
         }
         let failure = errno
         close(descriptor)
@@ -249,6 +242,33 @@ public struct ViewWriter: Sendable {
             unlink(temporary.path)
             throw POSIXError(POSIXErrorCode(rawValue: code) ?? .EIO)
         }
+    }
+
+    /// Where a new version of `url` is written before it is renamed into place.
+    private static func temporaryFile(for url: URL) -> URL {
+        url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString)")
+    }
+
+    /// Whether `name` is one of ``temporaryFile(for:)``'s names.
+    static func isTemporary(_ name: String) -> Bool {
+        let parts = name.split(separator: ".", omittingEmptySubsequences: false)
+        return name.hasPrefix(".") && parts.count >= 3 && UUID(uuidString: String(parts.last!)) != nil
+    }
+
+    /// Removes the temporary files that writes killed before their rename left in the folder;
+    /// call it holding the folder's ``ViewFolderLock``, so that no write of another process is
+    /// under way. Returns how many it removed.
+    @discardableResult
+    public func removeTemporaries() throws -> Int {
+        guard let files = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: nil) else { return 0 }
+        var removed = 0
+        for case let file as URL in files where Self.isTemporary(file.lastPathComponent) {
+            do { try FileManager.default.removeItem(at: file) } catch {
+                throw ViewError(.io, "cannot remove a killed write's temporary file: \(error.localizedDescription)", path: file.path)
+            }
+            removed += 1
+        }
+        return removed
     }
 
     /// Removes `data/*.js` files that this write did not produce (shards of a run with more frames).

@@ -164,6 +164,28 @@ struct ViewWriterTests {
         try writer.forgetMemo()  // none: nothing to do
     }
 
+    @Test func theLockHolderSweepsKilledWritesTemporariesAndASecondWriterIsTurnedAway() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let writer = ViewWriter(folder: dir.url)
+        try writer.writePictures(frame: "v0-00001-mp4.png", thumbnail: Data([0xFF, 0xD8, 1]), picture: Data([0xFF, 0xD8, 2]))
+        // What a write killed before its rename leaves: a hidden file named after its target and a UUID.
+        let leftovers = ["thumbs/.v0-00002-mp4.jpg.\(UUID().uuidString)", "data/.frames-0000.js.\(UUID().uuidString)"]
+        let kept = ["thumbs/.hidden-video-mp4.jpg", "thumbs/v0-00001-mp4.jpg"]
+        for path in leftovers + [kept[0]] {
+            let url = dir.url.appendingPathComponent(path)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data([0]).write(to: url)
+        }
+        let lock = try ViewFolderLock(folder: dir.url)
+        #expect(throws: ViewError.self) { try ViewFolderLock(folder: dir.url) }
+        #expect(try writer.removeTemporaries() == 2)
+        lock.release()
+        for path in leftovers { #expect(!FileManager.default.fileExists(atPath: dir.url.appendingPathComponent(path).path), "\(path)") }
+        for path in kept { #expect(FileManager.default.fileExists(atPath: dir.url.appendingPathComponent(path).path), "\(path)") }
+        try ViewFolderLock(folder: dir.url).release()  // Free again once released.
+    }
+
     @Test func aDamagedPictureIndexIsAnErrorNamingTheFile() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }

@@ -117,6 +117,15 @@ struct BrowserViewTests {
         return files
     }
 
+    /// Every file under `folder` (temporaries too) with its modification time; empty when there is no folder.
+    static func modificationTimes(_ folder: URL) -> [String: Date] {
+        let paths = (try? FileManager.default.subpathsOfDirectory(atPath: folder.path)) ?? []
+        return Dictionary(uniqueKeysWithValues: paths.compactMap { path in
+            (try? FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent(path).path)[.modificationDate] as? Date)
+                .map { (path, $0) }
+        })
+    }
+
     static func changed(_ before: [String: (Date, Data)], _ after: [String: (Date, Data)]) -> [String] {
         after.keys.filter { path in before[path].map { old in old.0 != after[path]!.0 } ?? true }.sorted()
     }
@@ -169,6 +178,40 @@ struct BrowserViewTests {
         let pictures = Self.changed(afterLedger, afterVideo).filter { !$0.hasPrefix("data/") }
         #expect(pictures.count == 24 && pictures.allSatisfy { $0.contains("/b-") }, "\(pictures)")
         #expect(afterVideo["thumbs/b-03-mp4.jpg"]!.1 != afterLedger["thumbs/b-03-mp4.jpg"]!.1)
+    }
+
+    @Test func viewsKilledAtAnyInstantLeaveNothingTheNextRunTrustsOrKeeps() async throws {
+        let directory = try TemporaryDirectory(prefix: "view-kill")
+        defer { directory.remove() }
+        let root = directory.url
+        try await Self.makeRun(in: root)
+        let folder = root.appendingPathComponent(".orchestrate/view")
+        let uninterrupted = try await CLI.run(["view", "p.yaml"], in: root)
+        try #require(uninterrupted.status == 0, "\(uninterrupted.stderr)")
+        let reference = try Self.snapshot(folder).mapValues(\.1)
+        try FileManager.default.removeItem(at: folder)
+
+        // SIGKILL as soon as the view has written k more files, for growing k, until one finishes;
+        // each one starts from what the killed ones left (pictures without an index entry, no
+        // memo, temporaries).
+        var partial = 0, finished = false
+        for written in [1, 4, 12, 24, 40, 60] {
+            let before = Self.modificationTimes(folder)
+            let view = try CLI.start(["view", "p.yaml"], in: root)
+            while view.isRunning, Self.modificationTimes(folder).filter({ before[$0.key] != $0.value }).count < written {
+                try await Task.sleep(for: .milliseconds(1))
+            }
+            view.send(SIGKILL)
+            if !(try await view.wait()).signalled { finished = true; break }
+            if FileManager.default.fileExists(atPath: folder.appendingPathComponent("data/memo.json").path) == false { partial += 1 }
+        }
+        #expect(partial > 0, "no kill landed while the view was being written")
+        let last = try await CLI.run(["view", "p.yaml"], in: root)
+        #expect(last.status == 0, "\(last.stderr)")
+        if !finished { #expect(last.stderr.contains("24 frames"), "\(last.stderr)") }
+        let after = try Self.snapshot(folder).mapValues(\.1)
+        #expect(after.keys.sorted() == reference.keys.sorted())  // no temporary left, nothing missing
+        for (path, bytes) in reference { #expect(after[path] == bytes, "\(path) differs from an uninterrupted view's") }
     }
 
     @Test func viewWithoutASelectionRunOrScheduleStageSaysWhatIsMissing() async throws {

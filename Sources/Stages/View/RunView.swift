@@ -11,7 +11,8 @@ import Storage
 /// The browser view of a Lightly datasource's latest selection run (`orchestrate view`): reads
 /// the run's `report.json`, the object task's predictions, the round ledger and every run's
 /// picks, decodes the pictures of frames the view folder lacks, and writes the view. Does
-/// nothing when the view's memo says it was written from the same listings.
+/// nothing when the view's memo says it was written from the same listings. A write holds the
+/// folder's ``ViewFolderLock``: a second `view` of the same folder meanwhile fails saying so.
 public enum RunView {
     /// What one write did.
     public struct Outcome: Sendable {
@@ -44,7 +45,12 @@ public enum RunView {
                 page: writer.page, runID: memo.runID, frames: memo.frames, decodedFrames: 0,
                 files: ViewWriter.Summary(written: [], unchanged: memo.files.count, removed: []))
         }
+        // One writer at a time; it may then sweep what killed writes left, and it forgets the
+        // memo first, so a write killed from here on leaves none for the next run to trust.
+        let lock = try ViewFolderLock(folder: folder)
+        defer { lock.release() }
         try writer.forgetMemo()
+        try writer.removeTemporaries()
         var document = try await RunViewReader(lightly: lightly).document()
         progress("run \(document.run.id) (\(document.run.tag)): \(document.frames.count) frames")
         let decoded = try await writePictures(of: &document, snapshot: snapshot, writer: writer, progress: progress)
