@@ -5,25 +5,10 @@
 # an older build's workdir.
 # Usage: bench/engine/compare.sh BASE_BINARY NEW_BINARY [ITEMS] [REPEATS]   (defaults 10000, 5)
 set -euo pipefail
+source "$(dirname "$0")/workspace.sh"
 base="$1"; new="$2"; items="${3:-10000}"; n="${4:-5}"
 work="$(mktemp -d /tmp/orchestrate-compare-XXXXXX)"; trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/data"
-python3 - "$work/data" "$items" <<'PY'
-import sys, os
-d, n = sys.argv[1], int(sys.argv[2])
-for i in range(n):
-    open(os.path.join(d, f"{i:05d}.txt"), "w").write(f"item {i}\n")
-PY
-cat > "$work/p.yaml" <<YAML
-version: 1
-name: bench
-stages:
-  touch:
-    uses: exec
-    foreach: "data/*.txt"
-    with:
-      argv: ["true"]
-YAML
+make_workspace "$work" "$items"
 (cd "$work" && "$base" run p.yaml -j 4 >/dev/null 2>&1)
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -7,6 +7,7 @@
 # Usage: bench/engine/noop.sh [ITEMS] [REPEATS]   (needs a release build and bench/engine/setup.sh;
 #        ORCHESTRATE_BIN=path times another build of the binary, e.g. .build/debug/orchestrate)
 set -euo pipefail
+source "$(dirname "$0")/workspace.sh"
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 items="${1:-10000}"
@@ -19,25 +20,7 @@ echo "binary: $bin"
 
 work="$(mktemp -d /tmp/orchestrate-bench-XXXXXX)"
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/data"
-python3 - "$work/data" "$items" <<'PY'
-import sys, os
-d, n = sys.argv[1], int(sys.argv[2])
-for i in range(n):
-    with open(os.path.join(d, f"{i:05d}.txt"), "w") as f:
-        f.write(f"item {i}\n")
-PY
-
-cat > "$work/p.yaml" <<YAML
-version: 1
-name: bench
-stages:
-  touch:
-    uses: exec
-    foreach: "data/*.txt"
-    with:
-      argv: ["true"]
-YAML
+make_workspace "$work" "$items"
 
 mkdir -p "$work/sm"
 cat > "$work/sm/Snakefile" <<'SMK'
