@@ -7,7 +7,8 @@ import TestSupport
 @Suite("parameter validation before anything runs")
 struct ParameterValidationTests {
     /// One bad value per line; `schedule` and `typo` are separate because Selection's parser
-    /// stops at the first problem of a config.
+    /// stops at the first problem of a config, `export-3` and `labels-2` because a stage's own
+    /// hook (the task name's check) runs only when its parameters have their declared types.
     static let pipeline = """
         version: 1
         name: bad-settings
@@ -27,6 +28,11 @@ struct ParameterValidationTests {
             with:
               model: model.pt
               batch_size: 0
+          convert:
+            uses: convert
+            needs: [detect]
+            with:
+              task: preds/v2
           hook:
             uses: exec
             needs: [detect]
@@ -62,6 +68,11 @@ struct ParameterValidationTests {
               expiry: 8d
               tag: 3
               formats: [label-studio-task]
+          export-3:
+            uses: export
+            needs: [schedule]
+            with:
+              task: my task
           labels:
             uses: labels
             needs: [export]
@@ -69,6 +80,12 @@ struct ParameterValidationTests {
               source: labels.json
               format: cvat-for-image
               reject: frame.png
+          labels-2:
+            uses: labels
+            needs: [export-3]
+            with:
+              source: labels.json
+              task: ""
           meta:
             uses: metadata
             needs: [decode]
@@ -95,6 +112,9 @@ struct ParameterValidationTests {
         ("format: cvat-for-image", "parameter 'format' expects 'auto' | 'label-studio-json' | 'label-studio-coco' | 'cvat-for-images' | 'coco-keypoints', got 'cvat-for-image' (did you mean 'cvat-for-images'?)"),
         ("reject: frame.png", "parameter 'reject' expects list of string, got 'frame.png'"),
         ("fps: 30", "fields.fps: 'fps' is a built-in field"),
+        ("task: preds/v2", "task: 'preds/v2' is not a prediction task name: it must be non-empty and use only letters, digits and _+=,.@:-"),
+        ("task: my task", "task: 'my task' is not a prediction task name"),
+        ("task: \"\"", "task: '' is not a prediction task name"),
     ]
 
     /// `p.yaml:LINE:COL` of the value in the line that contains `text`.

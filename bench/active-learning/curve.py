@@ -93,6 +93,14 @@ def weak_start(args):
 
 # ---- ours: the release binary on the current model's predictions --------------------------------
 
+TUTORIAL_SCORES = ["object_frequency", "objectness_least_confidence"]
+# The tutorial's config and its ablations: the SCORES each weighs frames by (--ablation names them).
+CONFIGS = {
+    "tutorial": ("tutorial config", TUTORIAL_SCORES),
+    "without-uncertainty": ("without objectness_least_confidence", ["object_frequency"]),
+    "with-temporal": ("with temporal_inconsistency", TUTORIAL_SCORES + ["temporal_inconsistency"]),
+}
+
 class Ours:
     """One pipeline folder whose datasource holds every round's selection (its datapool)."""
 
@@ -212,8 +220,8 @@ def main():
     parser.add_argument("--slice", type=Path, help="generated clips the weak starting model is fine-tuned on")
     parser.add_argument("--start-steps", type=int, default=40, help="steps on the slice; 0 starts from the stand-in")
     parser.add_argument("--start-learning-rate", type=float, default=0.02)
-    parser.add_argument("--ablation", action="store_true",
-                        help="also this project's config without its uncertainty score (objectness_least_confidence)")
+    parser.add_argument("--ablation", nargs="+", choices=[v for v in CONFIGS if v != "tutorial"],
+                        help="also these variants of this project's config: without its uncertainty score, with the temporal one")
     parser.add_argument("--only", nargs="+", help="run only the pickers whose names contain one of these")
     args = parser.parse_args()
     started = time.time()
@@ -244,11 +252,8 @@ def main():
     log(f"{total} pool frames, {count} per round; the starting model scores keypoint AP {start['keypoint_ap']:.3f}, "
         f"box AP {start['box_ap']:.3f} on {len(json.loads(audit.read_text())['images'])} held-out frames")
 
-    ours = {"this project: tutorial config": Ours(args.orchestrate, args.pool, frames, args.work / "ours",
-                                                  ["object_frequency", "objectness_least_confidence"])}
-    if args.ablation:
-        ours["this project: without objectness_least_confidence"] = Ours(
-            args.orchestrate, args.pool, frames, args.work / "ours-without-uncertainty", ["object_frequency"])
+    ours = {f"this project: {name}": Ours(args.orchestrate, args.pool, frames, args.work / f"ours-{variant}", weights)
+            for variant, (name, weights) in CONFIGS.items() if variant == "tutorial" or variant in (args.ablation or [])}
     pickers = list(ours) + [f"random seed {s}" for s in range(args.random_seeds)] + [
         "uniform in time", "DeepLabCut k-means, 30-px greyscale"]
     pickers = [name for name in pickers if not args.only or any(part in name for part in args.only)]

@@ -6,8 +6,8 @@
 # labels so far (plugins/train/train.py, same steps and seed) and scored (keypoint and box AP) on
 # the held-out clips (bench/active-learning/curve.py). Prints the table; writes it, results.json
 # and active-learning.svg under .build/active-learning/<mode>/.
-# Usage: run.sh [--quick] [curve.py options: --ablation adds the config without its uncertainty
-# score, --only NAME… runs the pickers whose names contain NAME]
+# Usage: run.sh [--quick] [curve.py options: --ablation without-uncertainty with-temporal adds those
+# variants of the tutorial config, --only NAME… runs the pickers whose names contain NAME]
 #   --quick: tiny clips, 2 rounds, 10 steps, the stand-in as the starting model (a smoke check, minutes)
 #   ORCHESTRATE_BIN: the binary to run (default: this checkout's release build, built if missing)
 #   AL_ROUNDS, AL_BUDGET, AL_STEPS, AL_SCALE, AL_HELDOUT_SCALE, AL_RANDOM_SEEDS, AL_START_STEPS: the full

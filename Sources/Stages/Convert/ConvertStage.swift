@@ -39,13 +39,13 @@ public struct ConvertStage: Stage {
         return PredictionTaskSchema(taskType: taskType, categories: [person])
     }
 
+    public func validate(_ parameters: Parameters) -> [ParameterIssue] {
+        PredictionTaskParameter.issues(in: parameters, folderName: true)
+    }
+
     public func run(_ item: StageItem, context: any StageContext) async throws {
         let options = try Options(context.parameters)
         let task = options.task
-        guard LightlyLayout.isValidTaskName(task), !task.contains("/") else {
-            throw StageError("parameter 'task': '\(task)' must be non-empty and use only letters, digits and _+=,.@:-",
-                             code: .invalidParameter)
-        }
         let typeName = options.taskType
         guard let taskType = TaskType(rawValue: typeName), taskType == .keypointDetection || taskType == .objectDetection else {
             throw StageError("parameter 'task_type': '\(typeName)' must be keypoint-detection or object-detection",

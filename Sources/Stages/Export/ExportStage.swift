@@ -51,6 +51,10 @@ public struct ExportStage: Stage {
         var formats = ExportFormat.allCases
     }
 
+    public func validate(_ parameters: Parameters) -> [ParameterIssue] {
+        PredictionTaskParameter.issues(in: parameters)
+    }
+
     public func run(_ item: StageItem, context: any StageContext) async throws {
         _ = try await export(item, context: context)
     }
@@ -68,9 +72,6 @@ public struct ExportStage: Stage {
         let lightly = try DatasourceParameters.open("lightly", context: context, environment: environment)
         let options = try Options(context.parameters)
         let task = options.task
-        guard LightlyLayout.isValidTaskName(task) else {
-            throw StageError("parameter 'task': '\(task)' is not a valid task name", code: .invalidParameter)
-        }
         let signing = ReadURLSigning(expiry: options.expiry)
         var run = try await SelectionRun.resolve(tag: options.tag, item: item, lightly: lightly)
         // Frames the round ledger rejects (triage in `orchestrate serve`, or an import) are never

@@ -69,6 +69,10 @@ public struct LabelsStage: Stage {
         }
     }
 
+    public func validate(_ parameters: Parameters) -> [ParameterIssue] {
+        PredictionTaskParameter.issues(in: parameters)
+    }
+
     public func run(_ item: StageItem, context: any StageContext) async throws {
         _ = try await importLabels(context: context)
     }
@@ -88,9 +92,6 @@ public struct LabelsStage: Stage {
         let lightly = try DatasourceParameters.open("lightly", context: context, environment: environment)
         let options = try Options(context.parameters)
         let task = options.task
-        guard LightlyLayout.isValidTaskName(task) else {
-            throw StageError("parameter 'task': '\(task)' is not a valid task name", code: .invalidParameter)
-        }
         let source = options.source.url
         let data: Data
         do { data = try Data(contentsOf: source) } catch {
