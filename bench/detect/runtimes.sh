@@ -11,8 +11,8 @@
 #   PROPOSALS="100 50" bench/detect/runtimes.sh   # also OpenVINO fp32 and int8 exported with fewer
 #                                             # RPN proposals after NMS (full: 1000, stand-in: 100)
 #
-# Per runtime, the same kind of figure as the loop's (its median per frame, model load outside its
-# clock): seconds and CPU seconds per frame after the first frame, from `orchestrate run --json`'s
+# Per runtime, the same kind of figure as the loop's (its mean per frame after the first, model load
+# outside its clock; its median beside it): seconds and CPU seconds per frame after the first frame, from `orchestrate run --json`'s
 # progress events (bench/detect/timed_run.py); beside it the whole `orchestrate run` divided by the
 # frames (model load, compile and decode included: what a user waits for), and peak RSS. The
 # machine's CPU model and load average are printed first: compare ratios from one run, not

@@ -4,9 +4,9 @@
 - the whole run (`run_*`): wall and CPU seconds of the process (model load, compile and the
   stage's decode included) divided by the frames, and its peak RSS;
 - per frame after the first (`seconds_per_frame`, `cpu_seconds_per_frame`): from the first
-  `progress` event with a frame done (of all items together) (the model loaded and its first pass over) to the last, divided
-  by the frames done in between: the same kind of figure as the tutorial loop's, whose model load
-  is outside its clock. CPU seconds over that interval are read from /proc/PID/stat (detect runs in
+  `progress` event with a frame done (the model loaded and its first pass over) to the last,
+  divided by the frames done in between, all items together: the same kind of figure as the
+  tutorial loop's, whose model load is outside its clock. CPU seconds over that interval are read from /proc/PID/stat (detect runs in
   the orchestrate process).
 
 Usage: timed_run.py ORCHESTRATE PIPELINE.yaml FRAMES   (run in the pipeline's folder)
