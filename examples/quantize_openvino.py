@@ -1,16 +1,21 @@
 #!/usr/bin/env python3
 """Quantize a `detect` model to int8 for `runtime: openvino`, calibrated on your own video.
 
-Post-training quantization with OpenVINO's NNCF (its ONNX backend): the convolutions of the
-backbone and feature pyramid of an ONNX model written by `examples/export_keypoint_rcnn.py` (or
+Post-training quantization with OpenVINO's NNCF (its ONNX backend): the convolutions and fully
+connected layers of an ONNX model written by `examples/export_keypoint_rcnn.py` (or
 `examples/train_standin.py`) get int8 weights and activations, their ranges measured on decoded
 frames of the videos you will run `detect` on (a few hundred frames, spread evenly over the
-videos). The region proposals and the box and keypoint heads stay fp32: NNCF cannot calibrate the
-operators after RoiAlign, and they decide the boxes and keypoints. The output is one ONNX file
-with QuantizeLinear/DequantizeLinear pairs, which OpenVINO runs in int8:
+videos). `--scope` says how far: the backbone and feature pyramid, then the RPN's head
+convolution, then (the default) the box head's two FC layers and the keypoint head's convolutions,
+which run once per proposal or detection after RoiAlign. Proposal selection, RoiAlign, the two
+predictors and the post-processing stay fp32 in every scope: they decide the boxes and keypoints
+from the features. The output is one ONNX file with QuantizeLinear/DequantizeLinear pairs, which
+OpenVINO runs in int8:
 
     .venv-openvino/bin/python examples/quantize_openvino.py --model models/keypointrcnn.onnx \
         --video clips/match1.mp4 --video clips/match2.mp4 --frames 300 --output models/keypointrcnn-int8.onnx
+    # only the backbone and FPN in int8
+    ... --scope backbone --output models/keypointrcnn-backbone-int8.onnx
 
     detect:
       uses: detect
@@ -29,6 +34,15 @@ import sys
 from pathlib import Path
 
 import numpy as np
+
+
+# Per --scope, the nodes NNCF leaves in fp32 (a regular expression over ONNX node names). The rest
+# (RPN proposals, RoiAlign, the predictors, post-processing) stays fp32 in every scope.
+SCOPES = {
+    "backbone": "^(?!/backbone/).*",
+    "rpn": "^(?!/backbone/|/rpn/head/).*",
+    "heads": "^(?!/backbone/|/rpn/head/|/roi_heads/(box_head|keypoint_head)/).*",
+}
 
 
 def video_size(video):
@@ -63,6 +77,10 @@ def main(argv):
     parser.add_argument("--video", type=Path, action="append", required=True, help="a calibration video (repeat)")
     parser.add_argument("--frames", type=int, default=300, help="calibration frames in all (default 300)")
     parser.add_argument("--output", type=Path, required=True, help="the int8 ONNX model to write")
+    parser.add_argument("--scope", choices=list(SCOPES), default="heads",
+                        help="how far int8 reaches: backbone (the backbone and FPN), rpn (also the RPN's head "
+                             "convolution), heads (also the box head's two FC layers and the keypoint head's "
+                             "convolutions after RoiAlign; the default)")
     args = parser.parse_args(argv)
 
     import nncf
@@ -80,7 +98,7 @@ def main(argv):
     print(f"quantize_openvino: calibrating on {len(frames)} frames of {len(args.video)} video(s)", flush=True)
     quantized = nncf.quantize(model, nncf.Dataset(frames, lambda frame: {"image": frame}), subset_size=len(frames),
                               preset=nncf.QuantizationPreset.MIXED,
-                              ignored_scope=nncf.IgnoredScope(patterns=["^(?!/backbone/).*"], validate=False))
+                              ignored_scope=nncf.IgnoredScope(patterns=[SCOPES[args.scope]], validate=False))
     args.output.parent.mkdir(parents=True, exist_ok=True)
     # Written under a temporary name and renamed: a killed run leaves no half-written model.
     partial = args.output.with_name(args.output.name + ".partial")

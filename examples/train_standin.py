@@ -85,7 +85,7 @@ def narrow_resnet():
     ]))
 
 
-def build_model(detections=20, score_threshold=0.05):
+def build_model(detections=20, score_threshold=0.05, proposals=100):
     backbone = BackboneWithFPN(narrow_resnet(), {"layer1": "0", "layer2": "1", "layer3": "2"}, [48, 96, 128], 64,
                                extra_blocks=LastLevelMaxPool())
     # Player heights at 360 px run from ~35 to ~220 px, at h/w ratios from ~1.5 (digging) to ~4 (blocking).
@@ -94,7 +94,7 @@ def build_model(detections=20, score_threshold=0.05):
         backbone, num_classes=None, min_size=TRAIN_HEIGHT, max_size=TRAIN_WIDTH,
         rpn_anchor_generator=anchors,
         rpn_pre_nms_top_n_train=600, rpn_post_nms_top_n_train=300,
-        rpn_pre_nms_top_n_test=300, rpn_post_nms_top_n_test=100,
+        rpn_pre_nms_top_n_test=300, rpn_post_nms_top_n_test=proposals,
         box_roi_pool=MultiScaleRoIAlign(["0", "1", "2"], 7, 2),
         box_head=TwoMLPHead(64 * 7 * 7, 256), box_predictor=FastRCNNPredictor(256, 2),
         box_batch_size_per_image=128, box_score_thresh=score_threshold, box_detections_per_img=detections,
@@ -276,12 +276,13 @@ def export(model, output):
     export_onnx(model, str(output.with_suffix(".onnx")), HEIGHT, WIDTH)
 
 
-def export_onnx_from(torchscript, output):
-    """The ONNX twin of an exported stand-in: its weights, score threshold and detection cap, traced."""
+def export_onnx_from(torchscript, output, proposals):
+    """The ONNX twin of an exported stand-in: its weights, score threshold and detection cap, traced,
+    keeping `proposals` RPN proposals after NMS (the box head runs on each)."""
     import torchvision  # noqa: F401  (registers the operators the TorchScript file uses)
     scripted = torch.jit.load(str(torchscript))
     model = build_model(detections=scripted.roi_heads.detections_per_img,
-                        score_threshold=scripted.roi_heads.score_thresh)
+                        score_threshold=scripted.roi_heads.score_thresh, proposals=proposals)
     KeypointRCNNWithEmbeddings(model).load_state_dict(scripted.state_dict())
     export_onnx(model.eval(), str(output), HEIGHT, WIDTH)
 
@@ -306,9 +307,12 @@ def main(argv):
                         help="the exported model's box score threshold (training samples all boxes)")
     parser.add_argument("--eval-only", type=Path, help="score and export this checkpoint instead of training")
     parser.add_argument("--onnx-from", type=Path, help="write the ONNX twin of this exported TorchScript stand-in")
+    parser.add_argument("--rpn-post-nms-top-n", type=int, default=100,
+                        help="with --onnx-from: RPN proposals after NMS, each run through the box head (default 100, "
+                             "as trained)")
     args = parser.parse_args(argv)
     if args.onnx_from:
-        export_onnx_from(args.onnx_from, args.output)
+        export_onnx_from(args.onnx_from, args.output, args.rpn_post_nms_top_n)
         print(f"train_standin: wrote {args.output}", flush=True)
         return 0
     args.work.mkdir(parents=True, exist_ok=True)

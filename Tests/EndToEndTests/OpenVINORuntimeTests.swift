@@ -142,6 +142,43 @@ import TestSupport
         #expect(first.contains("will run") && otherKey.stdout.contains("runtime"), "\(otherKey.stdout)")
     }
 
+    /// The most detections in one frame of any of `files` (detections.json).
+    static func mostDetectionsPerFrame(_ files: [String]) throws -> Int {
+        try files.flatMap { file -> [Int] in
+            let document = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file)))
+            let frames = try #require((document as? [String: Any])?["frames"] as? [[String: Any]])
+            return try frames.map { try #require($0["boxes"] as? [[Double]]).count }
+        }.max() ?? 0
+    }
+
+    /// `train_standin.py --onnx-from … --rpn-post-nms-top-n 5` reaches the exported model: it is
+    /// another file, so `detect` re-runs, and no frame keeps more than 5 detections where the
+    /// committed export (100 proposals) finds more.
+    @Test func fewerProposalsMakeAnotherModelWithAtMostThatManyDetections() async throws {
+        let workspace = try TemporaryDirectory(prefix: "openvino-proposals")
+        defer { workspace.remove() }
+        let folder = workspace.url
+        try await Self.generateClips(in: folder)
+        let fewer = folder.appendingPathComponent("standin-proposals5.onnx")
+        try await ChildProcess.checked(MotoServer.pythonPath.path, [
+            Self.root.appendingPathComponent("examples/train_standin.py").path, "--onnx-from", Self.torchModel.path,
+            "--rpn-post-nms-top-n", "5", "--output", fewer.path])
+        let pipeline = Self.pipeline(Self.detectStage("detect", runtime: "openvino", model: Self.onnxModel))
+        try Data(pipeline.utf8).write(to: folder.appendingPathComponent("p.yaml"))
+        let all = try await CLI.run(["run", "p.yaml"], in: folder)
+        try #require(all.status == 0, "\(all.stderr)")
+        #expect(try Self.mostDetectionsPerFrame(try await Self.detectionFiles("detect", in: folder)) > 5)
+
+        let changed = pipeline.replacingOccurrences(of: Self.onnxModel.path, with: fewer.path)
+        try Data(changed.utf8).write(to: folder.appendingPathComponent("p.yaml"))
+        let why = try await CLI.run(["why", "p.yaml", "detect"], in: folder)
+        #expect(why.lines.filter { $0.hasPrefix("detect/") }.allSatisfy { $0.contains("will run") }, "\(why.stdout)")
+        let few = try await CLI.run(["run", "p.yaml"], in: folder)
+        try #require(few.status == 0, "\(few.stderr)")
+        let most = try Self.mostDetectionsPerFrame(try await Self.detectionFiles("detect", in: folder))
+        #expect(most >= 1 && most <= 5, "at most 5 proposals, \(most) detections in a frame")
+    }
+
     @Test func aModelOpenVINOCannotReadFailsTheItemNamingTheFile() async throws {
         let workspace = try TemporaryDirectory(prefix: "openvino-errors")
         defer { workspace.remove() }

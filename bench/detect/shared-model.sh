@@ -11,6 +11,7 @@
 # before), and peak RSS of the process (detect runs in it). Compare within one run.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source bench/detect/pipeline.sh
 FRAMES=${FRAMES:-6}
 WORK=${WORK:-.build/bench-shared-model}
 mkdir -p "$WORK/data"
@@ -34,19 +35,7 @@ done
 measure() {  # NAME BINARY
   local folder="$WORK/$1"
   rm -rf "$folder" && mkdir -p "$folder" && ln -s "$WORK/data" "$folder/data"
-  cat > "$folder/p.yaml" <<YAML
-version: 1
-name: shared-model
-stages:
-  decode:
-    uses: decode
-    foreach: data/*.mp4
-    with: {every: 1, dedup_threshold: 0}
-  detect:
-    uses: detect
-    needs: [decode]
-    with: {model: $model, threads: 2, replicas: 2}
-YAML
+  detect_pipeline "$folder/p.yaml" shared-model "model: $model, threads: 2, replicas: 2"
   (cd "$folder" && "$2" run p.yaml --until decode >/dev/null 2>&1)
   (cd "$folder" && /usr/bin/time -f '%e %U %S %M' -o time.txt "$2" run p.yaml -j 3 >/dev/null)
   read -r wall user system rss < "$folder/time.txt"
