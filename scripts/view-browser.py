@@ -15,16 +15,6 @@ import time
 from playwright.sync_api import sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"  # Playwright's own browser download is not available here
-# The first tile's canvas: whether it is the element seen before scrolling, what it drew, and how
-# many of its pixels are opaque (a thumbnail fills most of it; a skeleton alone, a few per cent).
-TILE_PIXELS = """(() => {
-    const tile = document.querySelector('.tile[data-position="0"]'), c = tile.querySelector('canvas');
-    const pixels = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-    let opaque = 0;
-    for (let i = 3; i < pixels.length; i += 4) if (pixels[i] === 255) opaque += 1;
-    return {marker: tile.dataset.marker || null, thumbnail: c.dataset.thumbnail, objects: +c.dataset.objects,
-            opaque: opaque / (c.width * c.height), label: c.getAttribute('aria-label')};
-})()"""
 
 
 def main():
@@ -46,20 +36,6 @@ def main():
         # Every tile's skeleton canvas is drawn once its object shard arrives.
         page.wait_for_function("[...document.querySelectorAll('.tile canvas')].every(c => c.dataset.objects !== undefined)")
         seen["tile_objects"] = page.evaluate("[...document.querySelectorAll('.tile canvas')].map(c => +c.dataset.objects).reduce((a, b) => a + b, 0)")
-        seen["tile_thumbnails"] = page.evaluate("document.querySelectorAll('.tile canvas[data-thumbnail=drawn]').length")
-        seen["first_tile"] = page.evaluate(TILE_PIXELS)
-
-        # A narrow window, so the grid scrolls: the first tile leaves (its canvas released) and,
-        # scrolled back, is made again with its thumbnail and skeleton repainted.
-        page.evaluate("document.querySelector('.tile[data-position=\"0\"]').dataset.marker = 'before scrolling'")
-        page.set_viewport_size({"width": 400, "height": 450})
-        page.wait_for_function("document.querySelector('#grid').scrollHeight > 2 * document.querySelector('#grid').clientHeight")
-        page.evaluate("document.querySelector('#grid').scrollTop = document.querySelector('#grid').scrollHeight")
-        page.wait_for_function("!document.querySelector('.tile[data-position=\"0\"]')")
-        page.evaluate("document.querySelector('#grid').scrollTop = 0")
-        page.wait_for_function("document.querySelector('.tile[data-position=\"0\"] canvas[data-thumbnail]')")
-        seen["first_tile_after_scrolling"] = page.evaluate(TILE_PIXELS)
-        page.set_viewport_size({"width": 1280, "height": 1000})
 
         page.select_option("#filter-selection", "selected")
         seen["selected_counts"] = page.inner_text("#counts")

@@ -91,7 +91,7 @@ enum ViewAssets {
         .tile.selected { border-color: #0072b2; }
         .tile.focused { outline: 3px solid #e69f00; }
         .tile .picture { position: relative; width: 176px; height: 112px; background: #222; }
-        .tile canvas { position: absolute; left: 0; top: 0; width: 176px; height: 112px; }
+        .tile img, .tile canvas { position: absolute; left: 0; top: 0; width: 176px; height: 112px; object-fit: contain; }
         .tile .caption { font-size: 11px; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; padding: 1px 2px; }
         .badge { display: inline-block; padding: 0 3px; border-radius: 2px; background: #0072b2; color: #fff; font-size: 11px; }
         .badge.datapool { background: #555; }
@@ -105,7 +105,7 @@ enum ViewAssets {
         #strip { display: flex; gap: 4px; margin: .5em 0; overflow-x: auto; }
         #strip a { position: relative; display: block; width: 120px; height: 76px; border: 2px solid transparent; background: #222; }
         #strip a.current { border-color: #e69f00; }
-        #strip canvas { position: absolute; left: 0; top: 0; width: 120px; height: 76px; }
+        #strip img, #strip canvas { position: absolute; left: 0; top: 0; width: 120px; height: 76px; object-fit: contain; }
         #frame-details { display: flex; flex-wrap: wrap; gap: 2em; }
         table { border-collapse: collapse; font-size: 13px; }
         td, th { border-bottom: 1px solid #ddd; padding: 2px 8px; text-align: left; }
@@ -114,7 +114,7 @@ enum ViewAssets {
         #embedding { border: 1px solid #ccc; background: #fff; cursor: crosshair; max-width: 100%; }
         """#
 
-    /// `view.js`: loads the data files with `<script>` tags, filters, sorts, draws thumbnails and skeletons on canvases.
+    /// `view.js`: loads the data files with `<script>` tags, filters, sorts, draws the skeletons on canvases.
     static let script = #"""
         // The browser view of a selection run, written by `orchestrate view`. Data arrive as script files
         // (data/*.js) calling orchestrateView.receive, so the page works from file:// without fetch.
@@ -125,9 +125,6 @@ enum ViewAssets {
           // scrolling the whole grid must not keep them all; but a screen sorted by a score needs a
           // shard per tile (48), and evicting those would parse them again on every scroll.
           const OBJECT_SHARDS_KEPT = 64;
-          // Thumbnail shards kept: about 0.6 MB of base64 each (100 frames); a screen needs one or
-          // two in video order, up to one per tile when sorted by a score.
-          const THUMBNAIL_SHARDS_KEPT = 64;
           // Okabe–Ito colours, readable with every common colour-vision deficiency: low → high confidence.
           const CONFIDENCE = [
             { below: 0.2, colour: "#d55e00", label: "< 0.2" }, { below: 0.4, colour: "#e69f00", label: "0.2–0.4" },
@@ -138,7 +135,7 @@ enum ViewAssets {
           const STATUS = ["not picked", "picked", "picked earlier"];
           const $ = (id) => document.getElementById(id);
 
-          const received = {}, loading = {};
+          const received = {}, loading = {}, objectShardsUsed = [];
           let manifest = null, frames = null, order = [], byName = new Map(), focused = 0, lasso = null;
           // Served by `orchestrate serve`: the ledger's current states, and whether triage may write.
           let session = { served: false, triage: false };
@@ -150,6 +147,7 @@ enum ViewAssets {
               loading[name] = new Promise((resolve, reject) => {
                 const script = document.createElement("script");
                 script.src = "data/" + name + ".js";
+                // The data now live in `received`: the element (and its source text) can go.
                 script.onload = () => { script.remove(); name in received ? resolve(received[name]) : reject(new Error("data/" + name + ".js holds no view data")); };
                 script.onerror = () => reject(new Error("cannot load data/" + name + ".js: is the view folder complete? Re-run `orchestrate view`."));
                 document.head.appendChild(script);
@@ -330,8 +328,9 @@ enum ViewAssets {
             for (const p of wanted) grid.appendChild(makeTile(p));
             for (const tile of grid.querySelectorAll(".tile")) tile.classList.toggle("focused", +tile.dataset.position === focused);
           }
-          // A removed tile's canvas memory goes now, not whenever the garbage collector runs.
+          // A removed tile's picture and canvas memory go now, not whenever the garbage collector runs.
           function release(tile) {
+            for (const img of tile.querySelectorAll("img")) img.removeAttribute("src");
             for (const canvas of tile.querySelectorAll("canvas")) canvas.width = canvas.height = 0;
             tile.remove();
           }
@@ -354,18 +353,20 @@ enum ViewAssets {
             tile.style.top = Math.floor(position / columns) * TILE_H + "px";
             const picture = document.createElement("div");
             picture.className = "picture";
+            const img = document.createElement("img");
+            img.alt = name;
+            img.decoding = "async";
+            img.src = imagePath("thumbs", name);
             const canvas = document.createElement("canvas");
             canvas.width = PICTURE_W;
             canvas.height = PICTURE_H;
-            canvas.setAttribute("role", "img");
-            canvas.setAttribute("aria-label", name);
-            picture.append(canvas);
+            picture.append(img, canvas);
             const caption = document.createElement("div");
             caption.className = "caption";
             caption.append(...badges(i), document.createTextNode(" " + name));
             tile.append(picture, caption);
             tile.addEventListener("click", () => { focused = position; openFrame(i); });
-            paintFrame(i, canvas);
+            drawObjectsOf(i, canvas);
             return tile;
           }
 
@@ -378,68 +379,39 @@ enum ViewAssets {
             return result;
           }
 
-          // ---- predictions and thumbnails: shards load on demand ----
-          // A function from a frame's index to its entry `field` in the shards `prefix`NNNN, each of
-          // manifest[perShard] frames; past `kept` shards, the least recently used is forgotten
-          // (loaded again when needed).
-          function shardsOnDemand(prefix, perShard, kept, field) {
-            const used = [];
-            return (i) => {
-              const name = prefix + pad(Math.floor(i / manifest[perShard]));
-              const at = used.indexOf(name);
-              if (at >= 0) used.splice(at, 1);
-              used.push(name);
-              while (used.length > kept) {
-                const old = used.shift();
-                delete loading[old];
-                delete received[old];
-              }
-              return load(name).then((data) => data[field][i - data.first]);
-            };
-          }
-          const objectsOf = shardsOnDemand("objects-", "frames_per_object_shard", OBJECT_SHARDS_KEPT, "objects");
-          const thumbnailOf = shardsOnDemand("thumbs-", "frames_per_thumbnail_shard", THUMBNAIL_SHARDS_KEPT, "jpegs");
-
-          // A thumbnail's JPEG (base64) as a decoded picture; null when the frame has none. Pictures
-          // come from data shards, not from <img> or Image URLs: Chromium keeps every picture a page
-          // loaded by URL until the page goes (1.3 GB over 100,000 thumbnails), while a bitmap
-          // decoded from bytes is gone once closed.
-          function decodeThumbnail(base64) {
-            if (!base64) return null;
-            const text = atob(base64), bytes = new Uint8Array(text.length);
-            for (let k = 0; k < text.length; k++) bytes[k] = text.charCodeAt(k);
-            return createImageBitmap(new Blob([bytes], { type: "image/jpeg" }));
+          // ---- predictions: object shards load on demand ----
+          function objectsOf(i) {
+            const name = "objects-" + pad(Math.floor(i / manifest.frames_per_object_shard));
+            // Least recently used first: forget the oldest shard past OBJECT_SHARDS_KEPT (loaded again when needed).
+            const used = objectShardsUsed.indexOf(name);
+            if (used >= 0) objectShardsUsed.splice(used, 1);
+            objectShardsUsed.push(name);
+            while (objectShardsUsed.length > OBJECT_SHARDS_KEPT) {
+              const old = objectShardsUsed.shift();
+              delete loading[old];
+              delete received[old];
+            }
+            return load(name).then((data) => data.objects[i - data.first]);
           }
 
-          // A tile's or the strip's canvas: the frame's thumbnail, then its skeletons. The decoded
-          // thumbnail is closed once drawn, so no picture outlives its canvas; a canvas released
-          // meanwhile (width 0, or out of the page) is left alone.
-          function paintFrame(i, canvas) {
-            Promise.all([thumbnailOf(i).then(decodeThumbnail), objectsOf(i)]).then(([picture, objects]) => {
-              if (!canvas.isConnected || !canvas.width) { if (picture) picture.close(); return; }
-              const context = canvas.getContext("2d"), video = manifest.videos[frames.videos[i]];
-              context.clearRect(0, 0, canvas.width, canvas.height);
-              if (picture) {
-                const box = fit(picture, canvas.width, canvas.height);
-                context.drawImage(picture, box.x, box.y, picture.width * box.scale, picture.height * box.scale);
-                picture.close();
-              }
-              drawObjects(context, objects, fit(video, canvas.width, canvas.height), false);
-              canvas.dataset.thumbnail = picture ? "drawn" : "none";
+          function drawObjectsOf(i, canvas) {
+            objectsOf(i).then((objects) => {
+              const video = manifest.videos[frames.videos[i]];
+              drawObjects(canvas.getContext("2d"), objects, fit(video, canvas.width, canvas.height), false);
               canvas.dataset.objects = String(objects.length);
               canvas.dataset.joints = String(objects.reduce((n, o) => n + o.keypoints.length / 3, 0));
             });
           }
 
-          // Where a picture of `video`'s size (or a bitmap's) lands in a box of w × h, scaled to fit and centred.
+          // Where a frame of `video` lands in a box of w × h with object-fit: contain.
           function fit(video, w, h) {
             if (!video.width || !video.height) return { scale: 1, x: 0, y: 0 };
             const scale = Math.min(w / video.width, h / video.height);
             return { scale, x: (w - video.width * scale) / 2, y: (h - video.height * scale) / 2 };
           }
 
-          // Draws over what the canvas holds (a thumbnail, or nothing on a freshly sized canvas).
           function drawObjects(context, objects, t, detailed) {
+            context.clearRect(0, 0, context.canvas.width, context.canvas.height);
             const radius = detailed ? 4 : 2;
             const at = (x, y) => [t.x + x * t.scale, t.y + y * t.scale];
             objects.forEach((object, number) => {
@@ -554,13 +526,14 @@ enum ViewAssets {
               link.href = "#frame=" + encodeURIComponent(frames.names[j]);
               link.title = frames.names[j];
               if (j === i) { link.className = "current"; link.setAttribute("aria-current", "true"); }
+              const img = document.createElement("img");
+              img.alt = "frame " + frames.indices[j];
+              img.src = imagePath("thumbs", frames.names[j]);
               const canvas = document.createElement("canvas");
               canvas.width = 120; canvas.height = 76;
-              canvas.setAttribute("role", "img");
-              canvas.setAttribute("aria-label", "frame " + frames.indices[j]);
-              link.append(canvas);
+              link.append(img, canvas);
               strip.append(link);
-              paintFrame(j, canvas);
+              drawObjectsOf(j, canvas);
             }
           }
 

@@ -6,18 +6,15 @@ import Lightly
 /// so that a page opened from `file://` loads them with `<script>` tags (a `fetch` of a local
 /// file is refused there). The page loads the manifest first, then the first frame shard (its
 /// tiles paint at once), then every other frame shard (the grid filters and counts need all
-/// frames), and object and thumbnail shards only for the tiles on screen.
+/// frames), and object shards only for the tiles on screen.
 enum ViewDataFiles {
     /// Frames per frame shard (names, videos, states and scores of every frame: small).
     static let framesPerShard = 10_000
     /// Frames per object shard (the predictions: about 1 KB per person, loaded on demand).
     static let framesPerObjectShard = 500
-    /// Frames per thumbnail shard (about 5 KB of JPEG per frame, 7 KB as base64).
-    static let framesPerThumbnailShard = 100
 
     static func frameShardName(_ shard: Int) -> String { "frames-" + padded(shard) }
     static func objectShardName(_ shard: Int) -> String { "objects-" + padded(shard) }
-    static func thumbnailShardName(_ shard: Int) -> String { "thumbs-" + padded(shard) }
     static let manifestName = "manifest"
     static let embeddingName = "embedding"
 
@@ -48,7 +45,6 @@ enum ViewDataFiles {
         var frameCount: Int
         var framesPerShard: Int
         var framesPerObjectShard: Int
-        var framesPerThumbnailShard = ViewDataFiles.framesPerThumbnailShard
         var scoreNames: [String]
         var videos: [ViewVideo]
         var keypointNames: [String]
@@ -57,8 +53,7 @@ enum ViewDataFiles {
 
         enum CodingKeys: String, CodingKey {
             case version, run, frameCount = "frame_count", framesPerShard = "frames_per_shard"
-            case framesPerObjectShard = "frames_per_object_shard", framesPerThumbnailShard = "frames_per_thumbnail_shard"
-            case scoreNames = "score_names", videos
+            case framesPerObjectShard = "frames_per_object_shard", scoreNames = "score_names", videos
             case keypointNames = "keypoint_names", skeleton, hasEmbedding = "has_embedding"
         }
     }
@@ -158,25 +153,6 @@ enum ViewDataFiles {
         private static func append(_ value: Double, to text: inout String) {
             if value == value.rounded(), abs(value) < 1e15 { text += String(Int(value)) } else { text += value.description }
         }
-    }
-
-    /// `thumbs-NNNN`: the thumbnails of frames `[first, …)`, JPEGs as base64, null for a frame
-    /// without one. The page decodes them into bitmaps that it closes once drawn: pictures it
-    /// loaded by URL (`thumbs/NAME.jpg` in an `<img>`) Chromium would keep for as long as the page.
-    static func thumbnailShard(first: Int, jpegs: [Data?]) -> Data {
-        var json = Data("{\"first\":\(first),\"jpegs\":[".utf8)
-        for (position, jpeg) in jpegs.enumerated() {
-            if position > 0 { json.append(UInt8(ascii: ",")) }
-            if let jpeg {
-                json.append(UInt8(ascii: "\""))
-                json.append(jpeg.base64EncodedData())
-                json.append(UInt8(ascii: "\""))
-            } else {
-                json.append(contentsOf: "null".utf8)
-            }
-        }
-        json.append(contentsOf: "]}".utf8)
-        return json
     }
 
     /// `embedding`: the 2-D points, as parallel arrays.

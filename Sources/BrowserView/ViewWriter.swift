@@ -4,8 +4,8 @@ import Glibc
 #endif
 
 /// Writes a view folder: the page (`index.html`, `view.js`, `view.css`), its data files
-/// (`data/*.js`, see ``ViewDataFiles``; the thumbnail shards gather `thumbs/NAME.jpg`) and the
-/// frame pictures (`thumbs/NAME.jpg`, `frames/NAME.jpg`). A file is rewritten only when its bytes change, and atomically, so a
+/// (`data/*.js`, see ``ViewDataFiles``) and the frame pictures (`thumbs/NAME.jpg`,
+/// `frames/NAME.jpg`). A file is rewritten only when its bytes change, and atomically, so a
 /// re-run touches only what changed and a killed run leaves every file whole.
 ///
 /// ```swift
@@ -55,8 +55,8 @@ public struct ViewWriter: Sendable {
         return stem + ".jpg"
     }
 
-    /// Writes the page and the data files of `document`, after its pictures (the thumbnail shards
-    /// are made of them); data files of an earlier, larger run are removed.
+    /// Writes the page and the data files of `document`; data files of an earlier, larger run are
+    /// removed.
     public func write(_ document: ViewDocument) throws -> Summary {
         var files = Self.pageFiles
         func data<Value: Encodable>(_ name: String, _ value: Value) throws {
@@ -80,20 +80,10 @@ public struct ViewWriter: Sendable {
         if let embedding = document.embedding { try data(ViewDataFiles.embeddingName, ViewDataFiles.Embedding(embedding)) }
 
         var summary = Summary(written: [], unchanged: 0, removed: [])
-        func write(_ bytes: Data, to path: String) throws {
+        for (path, bytes) in files {
             if try writeIfChanged(bytes, to: path) { summary.written.append(path) } else { summary.unchanged += 1 }
         }
-        for (path, bytes) in files { try write(bytes, to: path) }
-        // Written one by one, not gathered first: at 100,000 frames they hold 700 MB.
-        var kept = Set(files.map(\.0))
-        for (shard, first) in stride(from: 0, to: document.frames.count, by: ViewDataFiles.framesPerThumbnailShard).enumerated() {
-            let frames = document.frames[first..<min(document.frames.count, first + ViewDataFiles.framesPerThumbnailShard)]
-            let jpegs = frames.map { FileManager.default.contents(atPath: folder.appendingPathComponent(Self.thumbnailPath($0.name)).path) }
-            let name = ViewDataFiles.thumbnailShardName(shard), path = "data/\(name).js"
-            try write(ViewDataFiles.script(name, json: ViewDataFiles.thumbnailShard(first: first, jpegs: jpegs)), to: path)
-            kept.insert(path)
-        }
-        summary.removed = try removeStaleDataFiles(keeping: kept)
+        summary.removed = try removeStaleDataFiles(keeping: Set(files.map(\.0)))
         summary.written.sort()
         return summary
     }
