@@ -104,9 +104,9 @@ let package = Package(
             pkgConfig: "cairo",
             providers: [.apt(["libcairo2-dev"])]
         ),
-        .target(name: "Report", dependencies: ["CCairo", "JSON", "Markup"]),
+        .target(name: "Report", dependencies: ["CCairo", "JSON", "Markup", "Lightly"]),
         // The browser view's page and data files (`orchestrate view`); knows nothing of datasources
-        .target(name: "BrowserView", dependencies: ["JSON"]),
+        .target(name: "BrowserView", dependencies: ["JSON", "Lightly"]),
 
         // Built-in stages: thin adapters from PluginAPI to the modules above
         .target(
@@ -140,8 +140,8 @@ let package = Package(
         .testTarget(name: "SelectionTests", dependencies: ["Selection", "JSON", "TestSupport"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "TestSupport"]),
         .testTarget(name: "StagesTests", dependencies: ["Stages", "Lightly", "Labels", "Report", "JSON", "TestSupport"]),
-        .testTarget(name: "ReportTests", dependencies: ["Report", "JSON", "TestSupport"]),
-        .testTarget(name: "BrowserViewTests", dependencies: ["BrowserView", "JSON", "TestSupport"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "Lightly", "JSON", "TestSupport"]),
+        .testTarget(name: "BrowserViewTests", dependencies: ["BrowserView", "Lightly", "JSON", "TestSupport"]),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["TestSupport", .product(name: "Crypto", package: "swift-crypto")]

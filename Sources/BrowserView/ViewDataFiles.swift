@@ -1,5 +1,6 @@
 import Foundation
 import JSON
+import Lightly
 
 /// The view's data files, `data/*.js`: each is one call `orchestrateView.receive("NAME", JSON);`,
 /// so that a page opened from `file://` loads them with `<script>` tags (a `fetch` of a local
@@ -98,13 +99,13 @@ enum ViewDataFiles {
     /// coordinates rounded to a tenth of a pixel and confidences to a thousandth.
     struct ObjectShard {
         var first: Int
-        var objects: [[ViewObject]]
+        var objects: [[PictureObject]]
 
         init(first: Int, frames: ArraySlice<ViewFrame>) {
             self.first = first
             objects = frames.map { frame in
                 frame.objects.map { object in
-                    ViewObject(
+                    PictureObject(
                         bbox: object.bbox.map { $0.map { Self.rounded($0, 10) } },
                         score: object.score.map { Self.rounded($0, 1000) },
                         keypoints: object.keypoints.enumerated().map { Self.rounded($1, $0 % 3 == 2 ? 1000 : 10) })

@@ -1,4 +1,5 @@
 public import JSON
+public import Lightly
 
 /// Everything the browser view shows of one selection run: the run, its candidate frames with
 /// their scores and predicted objects, and the 2-D embedding. ``ViewWriter`` turns it into the
@@ -91,7 +92,7 @@ public struct ViewFrame: Sendable, Equatable {
     public var state: String?
     /// Score name → value; a score the frame has no value of is absent.
     public var scores: [String: Double]
-    public var objects: [ViewObject]
+    public var objects: [PictureObject]
 
     /// What the run did with the frame (`FrameStatus` of the report).
     public enum Status: Int, Sendable, Equatable, Codable {
@@ -100,7 +101,7 @@ public struct ViewFrame: Sendable, Equatable {
 
     public init(
         name: String, video: Int, index: Int, status: Status, pick: Int?, round: Int?, state: String?,
-        scores: [String: Double], objects: [ViewObject]
+        scores: [String: Double], objects: [PictureObject]
     ) {
         self.name = name
         self.video = video
@@ -111,21 +112,6 @@ public struct ViewFrame: Sendable, Equatable {
         self.state = state
         self.scores = scores
         self.objects = objects
-    }
-}
-
-/// One predicted object, in frame pixels.
-public struct ViewObject: Sendable, Equatable, Codable {
-    /// `[x, y, width, height]`, when predicted.
-    public var bbox: [Double]?
-    public var score: Double?
-    /// `[x, y, confidence]*`.
-    public var keypoints: [Double]
-
-    public init(bbox: [Double]?, score: Double?, keypoints: [Double]) {
-        self.bbox = bbox
-        self.score = score
-        self.keypoints = keypoints
     }
 }
 

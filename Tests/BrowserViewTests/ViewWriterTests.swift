@@ -1,6 +1,7 @@
 import BrowserView
 import Foundation
 import JSON
+import Lightly
 import Testing
 import TestSupport
 
@@ -12,7 +13,7 @@ struct ViewWriterTests {
             let isPicked = number % 3 == 0
             let name = "v\(number % 2)-\(String(format: "%05d", number))-mp4.png"
             let scores: [String: Double] = ["objectness_least_confidence": Double(number % 10) / 10, "object_frequency": 1]
-            let person = ViewObject(bbox: [1, 2, 3, 4], score: 0.123456, keypoints: [10.04, 20.06, 0.98765, 11, 21, 0.5])
+            let person = PictureObject(bbox: [1, 2, 3, 4], score: 0.123456, keypoints: [10.04, 20.06, 0.98765, 11, 21, 0.5])
             return ViewFrame(
                 name: name, video: number % 2, index: number, status: isPicked ? .selected : .removed,
                 pick: isPicked ? number / 3 + 1 : nil, round: isPicked ? 1 : nil, state: nil, scores: scores, objects: [person])

@@ -1,5 +1,6 @@
 import Foundation
 import JSON
+import Lightly
 import Report
 import TestSupport
 

@@ -44,8 +44,9 @@ def main():
         browser_cdp = browser.new_browser_cdp_session()
         started = time.monotonic()
         page.goto(url, wait_until="commit")
-        page.wait_for_function("(() => { const i = document.querySelector('.tile img'); return i && i.complete && i.naturalWidth > 0; })()",
-                               polling="raf", timeout=120000)
+        # A thumbnail drawn into a tile's canvas; or, for pages before that, a tile's <img> loaded.
+        page.wait_for_function("document.querySelector('.tile canvas[data-thumbnail=drawn]') !== null"
+                               " || [...document.querySelectorAll('.tile img')].some(i => i.complete && i.naturalWidth > 0)", polling="raf", timeout=120000)
         first_paint = time.monotonic() - started
         page.wait_for_function("document.querySelector('#counts').textContent.startsWith('Showing')", polling="raf", timeout=120000)
         complete = time.monotonic() - started

@@ -3,7 +3,9 @@
 # (cold, then a no-change re-run), first grid paint and memory while scrolling the whole grid in
 # Chromium (browser_metrics.py). Needs the release build and scripts/setup.sh's .venv.
 #
-#   bench/view/run.sh [FRAMES] [FOLDER]      (SCREENS=N: scroll only the first N screens)
+#   bench/view/run.sh [FRAMES] [FOLDER]      (SCREENS=N: scroll only the first N screens;
+#                                             FIFTYONE=1: also the same frames in FiftyOne's App,
+#                                             fiftyone_peer.py, in .venv-fiftyone, made here if absent)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 frames=${1:-100000}
@@ -29,4 +31,10 @@ echo "load: $(uptime)"
 cd - > /dev/null
 .venv/bin/python bench/view/browser_metrics.py "file://$folder/.orchestrate/view/index.html" ${SCREENS:-}
 echo "load: $(uptime)"
+if [ "${FIFTYONE:-}" = 1 ]; then
+    # The peer's own venv: a benchmark may install (tests and runs never do).
+    [ -x .venv-fiftyone/bin/python ] || { python3 -m venv .venv-fiftyone && .venv-fiftyone/bin/pip install -q fiftyone playwright==1.65.3; }
+    .venv-fiftyone/bin/python bench/view/fiftyone_peer.py "$folder"
+    echo "load: $(uptime)"
+fi
 rm -rf "$trash"

@@ -1,5 +1,6 @@
 import Foundation
 public import JSON
+public import Lightly
 
 /// Everything a selection run's report shows: the `report.json` a `schedule` run writes.
 ///
@@ -282,20 +283,5 @@ public struct FramePicture: Sendable, Equatable, Codable {
         self.frame = frame
         self.pick = pick
         self.objects = objects
-    }
-}
-
-/// One predicted object on a frame picture.
-public struct PictureObject: Sendable, Equatable, Codable {
-    /// `[x, y, width, height]` in frame pixels, when predicted.
-    public var bbox: [Double]?
-    public var score: Double?
-    /// `[x, y, s]*` in frame pixels (17 COCO keypoints, or none).
-    public var keypoints: [Double]
-
-    public init(bbox: [Double]?, score: Double?, keypoints: [Double]) {
-        self.bbox = bbox
-        self.score = score
-        self.keypoints = keypoints
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Lightly
 import PluginAPI
 import Report
 import Selection
@@ -58,11 +59,7 @@ enum RunReport {
             let name = inputs.candidates[frame].name
             return FramePicture(
                 path: SelectionRunFolder.frame(name), frame: name, pick: position + 1,
-                objects: inputs.objects[frame].map { prediction in
-                    var keypoints = prediction.keypoints ?? []
-                    keypoints.removeLast(keypoints.count % 3)
-                    return PictureObject(bbox: prediction.bbox, score: prediction.score, keypoints: keypoints)
-                })
+                objects: inputs.objects[frame].map(PictureObject.init))
         }
     }
 

@@ -55,9 +55,7 @@ struct RunViewReader {
                 name: record.name, video: video, index: parsed.index, status: Self.status(record.status),
                 pick: record.status == .selected ? picks[record.name] : nil, round: roundOf[record.name],
                 state: ledger.frames[record.name]?.state.rawValue, scores: record.scores,
-                objects: (predictions[record.name]?.predictions ?? []).map {
-                    ViewObject(bbox: $0.bbox, score: $0.score, keypoints: $0.keypoints ?? [])
-                }))
+                objects: (predictions[record.name]?.predictions ?? []).map(PictureObject.init)))
         }
         // Video order, then frame order: neighbours are adjacent.
         frames.sort { ($0.video, $0.index) < ($1.video, $1.index) }
