@@ -121,9 +121,9 @@ enum ViewAssets {
         "use strict";
         (function () {
           const TILE_W = 184, TILE_H = 150, PICTURE_W = 176, PICTURE_H = 112, NEIGHBOURS = 4;
-          // Object shards kept parsed: about 2 MB of JS heap each (100,000 frames: 200 shards), so
-          // scrolling the whole grid must not keep them all; but a screen sorted by a score needs a
-          // shard per tile (48), and evicting those would parse them again on every scroll.
+          // Object shards kept decoded: about 110 KB each (100,000 frames: 200 shards), so scrolling
+          // the whole grid need not keep them all; but a screen sorted by a score needs a shard per
+          // tile (48), and evicting those would load them again on every scroll.
           const OBJECT_SHARDS_KEPT = 64;
           // Okabe–Ito colours, readable with every common colour-vision deficiency: low → high confidence.
           const CONFIDENCE = [
@@ -328,11 +328,14 @@ enum ViewAssets {
             for (const p of wanted) grid.appendChild(makeTile(p));
             for (const tile of grid.querySelectorAll(".tile")) tile.classList.toggle("focused", +tile.dataset.position === focused);
           }
-          // A removed tile's picture and canvas memory go now, not whenever the garbage collector runs.
+          // Tiles that leave the screen are kept and reused: a new tile per frame scrolled in left
+          // garbage (elements, canvases, listeners) that Chromium collected late: 816 MB over the
+          // whole grid of 100,000 frames, 95 MB of it live. The pool is as large as a screen.
+          const tilePool = [];
           function release(tile) {
-            for (const img of tile.querySelectorAll("img")) img.removeAttribute("src");
-            for (const canvas of tile.querySelectorAll("canvas")) canvas.width = canvas.height = 0;
+            tile.querySelector("img").removeAttribute("src");
             tile.remove();
+            tilePool.push(tile);
           }
           function scheduleGrid() {
             if (frameScheduled) return;
@@ -341,32 +344,36 @@ enum ViewAssets {
           }
 
           function makeTile(position) {
-            const i = order[position], name = frames.names[i];
-            const tile = document.createElement("div");
+            const tile = tilePool.pop() || newTile(), i = order[position], name = frames.names[i];
             tile.className = "tile" + (frames.statuses[i] === 1 ? " selected" : "");
             tile.dataset.position = position;
             tile.dataset.index = i;
             tile.dataset.frame = name;
             tile.dataset.state = frames.states[i];
-            tile.setAttribute("role", "gridcell");
             tile.style.left = (position % columns) * TILE_W + "px";
             tile.style.top = Math.floor(position / columns) * TILE_H + "px";
+            const img = tile.querySelector("img"), canvas = tile.querySelector("canvas");
+            img.alt = name;
+            img.src = imagePath("thumbs", name);
+            tile.querySelector(".caption").replaceChildren(...badges(i), document.createTextNode(" " + name));
+            drawObjectsOf(i, canvas);
+            return tile;
+          }
+          function newTile() {
+            const tile = document.createElement("div");
+            tile.setAttribute("role", "gridcell");
             const picture = document.createElement("div");
             picture.className = "picture";
             const img = document.createElement("img");
-            img.alt = name;
             img.decoding = "async";
-            img.src = imagePath("thumbs", name);
             const canvas = document.createElement("canvas");
             canvas.width = PICTURE_W;
             canvas.height = PICTURE_H;
             picture.append(img, canvas);
             const caption = document.createElement("div");
             caption.className = "caption";
-            caption.append(...badges(i), document.createTextNode(" " + name));
             tile.append(picture, caption);
-            tile.addEventListener("click", () => { focused = position; openFrame(i); });
-            drawObjectsOf(i, canvas);
+            tile.addEventListener("click", () => { focused = +tile.dataset.position; openFrame(+tile.dataset.index); });
             return tile;
           }
 
@@ -391,11 +398,50 @@ enum ViewAssets {
               delete loading[old];
               delete received[old];
             }
-            return load(name).then((data) => data.objects[i - data.first]);
+            return load(name).then((shard) => peopleOf(decoded(shard), i - shard.first));
           }
 
+          // An object shard's people as 16-bit integers (ViewDataFiles.ObjectShard): per person its
+          // box (x, y, width, height in quarter pixels), score (thousandths), joint count, then x, y
+          // (quarter pixels) and confidence (thousandths) per joint; -32768 where there is none.
+          // Decoded once per load into typed arrays (the text dropped), so a shard is one small
+          // block, not thousands of objects the garbage collector must find.
+          const ABSENT = -32768;
+          function decoded(shard) {
+            if (shard.decoded) return shard.decoded;
+            const bytes = Uint8Array.from(atob(shard.people), (c) => c.charCodeAt(0));
+            const values = new Int16Array(bytes.buffer), starts = [], framePeople = new Int32Array(shard.counts.length + 1);
+            let at = 0;
+            shard.counts.forEach((count, frame) => {
+              framePeople[frame + 1] = framePeople[frame] + count;
+              for (let n = 0; n < count; n++) { starts.push(at); at += 6 + 3 * values[at + 5]; }
+            });
+            shard.decoded = { values, starts: Int32Array.from(starts), framePeople };
+            shard.people = shard.counts = null;
+            return shard.decoded;
+          }
+          function peopleOf(shard, frame) {
+            const { values: v, starts, framePeople } = shard, people = [];
+            for (let p = framePeople[frame]; p < framePeople[frame + 1]; p++) {
+              const at = starts[p], keypoints = [];
+              for (let j = at + 6; j < at + 6 + 3 * v[at + 5]; j += 3) keypoints.push(v[j] / 4, v[j + 1] / 4, v[j + 2] / 1000);
+              people.push({
+                bbox: v[at] === ABSENT ? null : [v[at] / 4, v[at + 1] / 4, v[at + 2] / 4, v[at + 3] / 4],
+                score: v[at + 4] === ABSENT ? null : v[at + 4] / 1000,
+                keypoints,
+              });
+            }
+            return people;
+          }
+
+          // Draws frame i's people on the canvas, unless the canvas shows another frame by then (a reused tile's).
           function drawObjectsOf(i, canvas) {
+            canvas.dataset.drawing = i;
+            delete canvas.dataset.objects;
+            delete canvas.dataset.joints;
+            canvas.getContext("2d").clearRect(0, 0, canvas.width, canvas.height);
             objectsOf(i).then((objects) => {
+              if (canvas.dataset.drawing !== String(i)) return;
               const video = manifest.videos[frames.videos[i]];
               drawObjects(canvas.getContext("2d"), objects, fit(video, canvas.width, canvas.height), false);
               canvas.dataset.objects = String(objects.length);

@@ -10,7 +10,7 @@ import Lightly
 enum ViewDataFiles {
     /// Frames per frame shard (names, videos, states and scores of every frame: small).
     static let framesPerShard = 10_000
-    /// Frames per object shard (the predictions: about 1 KB per person, loaded on demand).
+    /// Frames per object shard (the predictions, packed: about 150 bytes a person, loaded on demand).
     static let framesPerObjectShard = 500
 
     static func frameShardName(_ shard: Int) -> String { "frames-" + padded(shard) }
@@ -95,63 +95,50 @@ enum ViewDataFiles {
         }
     }
 
-    /// `objects-NNNN`: the predicted objects of frames `[shard × framesPerObjectShard, …)`,
-    /// coordinates rounded to a tenth of a pixel and confidences to a thousandth.
+    /// `objects-NNNN`: the predicted people of frames `[shard × framesPerObjectShard, …)` as
+    /// `{"first": N, "counts": [people per frame], "people": base64}`. The base64 holds 16-bit
+    /// little-endian integers, per person: its box (x, y, width, height in quarter pixels), its
+    /// score (in thousandths), its joint count, then each joint's x, y (quarter pixels) and
+    /// confidence (thousandths); ``absent`` where a person has no box or score. Packed because
+    /// the page loads every shard once while the grid scrolls: as JSON objects (about 340 bytes
+    /// and a dozen heap objects a person) 100,000 frames left Chromium with 600–700 MB of
+    /// garbage it collected late; packed, a person is about 150 bytes and the page decodes a
+    /// shard into one typed array.
     struct ObjectShard {
         var first: Int
         var objects: [[PictureObject]]
 
+        /// The value of a box or score a person does not have.
+        static let absent = Int16.min
+        /// Quarter pixels: 0.25 px is finer than any screen shows a frame, and Int16 reaches 8,191 px.
+        private static let pixelScale = 4.0
+        private static let fractionScale = 1000.0
+
         init(first: Int, frames: ArraySlice<ViewFrame>) {
             self.first = first
-            objects = frames.map { frame in
-                frame.objects.map { object in
-                    PictureObject(
-                        bbox: object.bbox.map { $0.map { Self.rounded($0, 10) } },
-                        score: object.score.map { Self.rounded($0, 1000) },
-                        keypoints: object.keypoints.enumerated().map { Self.rounded($1, $0 % 3 == 2 ? 1000 : 10) })
-                }
-            }
+            objects = frames.map(\.objects)
         }
 
-        private static func rounded(_ value: Double, _ scale: Double) -> Double {
-            value.isFinite ? (value * scale).rounded() / scale : 0
-        }
-
-        /// The JSON that `JSONEncoder` with sorted keys writes, written directly: the object shards
-        /// hold about 100 numbers a person, and `JSONEncoder` made encoding them most of a re-run.
         var json: Data {
-            var text = "{\"first\":\(first),\"objects\":["
-            for (frame, people) in objects.enumerated() {
-                if frame > 0 { text += "," }
-                text += "["
-                for (number, person) in people.enumerated() {
-                    if number > 0 { text += "," }
-                    text += "{"
-                    if let bbox = person.bbox { text += "\"bbox\":"; Self.append(bbox, to: &text); text += "," }
-                    text += "\"keypoints\":"
-                    Self.append(person.keypoints, to: &text)
-                    if let score = person.score { text += ",\"score\":"; Self.append(score, to: &text) }
-                    text += "}"
+            var values: [Int16] = []
+            for person in objects.joined() {
+                values += person.bbox.flatMap { $0.count == 4 ? $0.map { Self.packed($0, Self.pixelScale) } : nil }
+                    ?? Array(repeating: Self.absent, count: 4)
+                values.append(person.score.map { Self.packed($0, Self.fractionScale) } ?? Self.absent)
+                values.append(Int16(person.keypoints.count / 3))
+                for (position, value) in person.keypoints.enumerated() {
+                    values.append(Self.packed(value, position % 3 == 2 ? Self.fractionScale : Self.pixelScale))
                 }
-                text += "]"
             }
-            text += "]}"
-            return Data(text.utf8)
+            let bytes = values.map(\.littleEndian).withUnsafeBytes { Data($0) }
+            let counts = objects.map { String($0.count) }.joined(separator: ",")
+            return Data("{\"first\":\(first),\"counts\":[\(counts)],\"people\":\"\(bytes.base64EncodedString())\"}".utf8)
         }
 
-        private static func append(_ values: [Double], to text: inout String) {
-            text += "["
-            for (position, value) in values.enumerated() {
-                if position > 0 { text += "," }
-                append(value, to: &text)
-            }
-            text += "]"
-        }
-
-        /// A whole number without a fraction, as `JSONEncoder` writes it; others in Swift's
-        /// shortest round-trip form. Values are finite (``rounded(_:_:)``).
-        private static func append(_ value: Double, to text: inout String) {
-            if value == value.rounded(), abs(value) < 1e15 { text += String(Int(value)) } else { text += value.description }
+        /// `value × scale`, rounded and clamped to Int16 (never ``absent``); 0 when not finite.
+        private static func packed(_ value: Double, _ scale: Double) -> Int16 {
+            guard value.isFinite else { return 0 }
+            return Int16(clamping: max(Int(Int16.min) + 1, Int((value * scale).rounded())))
         }
     }
 

@@ -1,4 +1,4 @@
-import BrowserView
+@testable import BrowserView
 import Foundation
 import JSON
 import Lightly
@@ -58,14 +58,23 @@ struct ViewWriterTests {
 
         let objects = try Self.payload(dir.url.appendingPathComponent("data/objects-0020.js"), name: "objects-0020")
         #expect(objects["first"] as? Int == 10_000)
-        let person = try #require((objects["objects"] as? [[[String: Any]]])?.first?.first)
-        // Coordinates rounded to 0.1 px, confidences to 0.001.
-        #expect(person["keypoints"] as? [Double] == [10, 20.1, 0.988, 11, 21, 0.5])
-        #expect(person["score"] as? Double == 0.123)
-        #expect(person["bbox"] as? [Double] == [1, 2, 3, 4])
-        // Written without JSONEncoder: still one JSON value, whole numbers without a fraction.
-        let text = try String(contentsOf: dir.url.appendingPathComponent("data/objects-0020.js"), encoding: .utf8)
-        #expect(text.contains(#"{"bbox":[1,2,3,4],"keypoints":[10,20.1,0.988,11,21,0.5],"score":0.123}"#))
+        #expect((objects["counts"] as? [Int])?.count == 500 && (objects["counts"] as? [Int])?.allSatisfy { $0 == 1 } == true)
+        let packed = try #require(Data(base64Encoded: try #require(objects["people"] as? String)))
+        let values = packed.withUnsafeBytes { raw in (0..<packed.count / 2).map { Int16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * $0, as: Int16.self)) } }
+        // Per person: box and joints in quarter pixels, score and confidences in thousandths, the joint count.
+        #expect(Array(values.prefix(12)) == [4, 8, 12, 16, 123, 2, 40, 80, 988, 44, 84, 500])
+        #expect(values.count == 500 * 12)
+    }
+
+    @Test func packsAPersonWithoutBoxOrScoreAndClampsWhatInt16CannotHold() throws {
+        let people = [PictureObject(bbox: nil, score: nil, keypoints: [9_000, -.infinity, 0.5]),
+                      PictureObject(bbox: [0, 0, 1, 1], score: 1, keypoints: [])]
+        let frame = ViewFrame(name: "a.png", video: 0, index: 0, status: .removed, pick: nil, round: nil, state: nil,
+                              scores: [:], objects: people)
+        let json = try JSONSerialization.jsonObject(with: ViewDataFiles.ObjectShard(first: 0, frames: [frame]).json) as? [String: Any]
+        let packed = try #require(Data(base64Encoded: try #require(json?["people"] as? String)))
+        let values = packed.withUnsafeBytes { raw in (0..<packed.count / 2).map { Int16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * $0, as: Int16.self)) } }
+        #expect(values == [.min, .min, .min, .min, .min, 1, .max, 0, 500, 0, 0, 4, 4, 1000, 0])
     }
 
     @Test func aRewriteTouchesOnlyTheShardsThatChanged() throws {

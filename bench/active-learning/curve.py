@@ -99,6 +99,7 @@ CONFIGS = {
     "tutorial": ("tutorial config", TUTORIAL_SCORES),
     "without-uncertainty": ("without objectness_least_confidence", ["object_frequency"]),
     "with-temporal": ("with temporal_inconsistency", TUTORIAL_SCORES + ["temporal_inconsistency"]),
+    "with-pose": ("with pose_implausibility", TUTORIAL_SCORES + ["pose_implausibility"]),
 }
 
 class Ours:
@@ -221,7 +222,7 @@ def main():
     parser.add_argument("--start-steps", type=int, default=40, help="steps on the slice; 0 starts from the stand-in")
     parser.add_argument("--start-learning-rate", type=float, default=0.02)
     parser.add_argument("--ablation", nargs="+", choices=[v for v in CONFIGS if v != "tutorial"],
-                        help="also these variants of this project's config: without its uncertainty score, with the temporal one")
+                        help="also these variants of this project's config: without its uncertainty score, with the temporal or the pose score")
     parser.add_argument("--only", nargs="+", help="run only the pickers whose names contain one of these")
     args = parser.parse_args()
     started = time.time()

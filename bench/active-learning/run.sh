@@ -6,7 +6,7 @@
 # labels so far (plugins/train/train.py, same steps and seed) and scored (keypoint and box AP) on
 # the held-out clips (bench/active-learning/curve.py). Prints the table; writes it, results.json
 # and active-learning.svg under .build/active-learning/<mode>/.
-# Usage: run.sh [--quick] [curve.py options: --ablation without-uncertainty with-temporal adds those
+# Usage: run.sh [--quick] [curve.py options: --ablation without-uncertainty with-temporal with-pose adds those
 # variants of the tutorial config, --only NAME… runs the pickers whose names contain NAME]
 #   --quick: tiny clips, 2 rounds, 10 steps, the stand-in as the starting model (a smoke check, minutes)
 #   ORCHESTRATE_BIN: the binary to run (default: this checkout's release build, built if missing)
