@@ -266,7 +266,7 @@ struct UploadFixture {
         #expect(summary.objects == 8 && summary.sent == 8)
         #expect(try await tasks() == ["foreign", "pose"])
         let receipt = try #require(first.receipts.last?.objectValue)
-        #expect(receipt == ["datasource": "lightly", "key": .string(LightlyLayout.tasksFile), "tasks": ["pose"]])
+        #expect(receipt == ["datasource": .string("lightly"), "key": .string(LightlyLayout.tasksFile), "tasks": .array([.string("pose")])])
         let manifest = try Data(contentsOf: first.outputDirectory.appendingPathComponent("upload.json"))
         #expect(!String(decoding: manifest, as: UTF8.self).contains("tasks.json"))
 
@@ -308,10 +308,10 @@ struct UploadFixture {
         let context = try fixture.context(parameters, attempt: 1)
         _ = try await stage.sync(fixture.item, context: context)
         let stored = try await lightly.get(LightlyLayout.tasksFile, range: nil)
-        let old: JSONValue = [
-            "datasource": "lightly", "key": .string(LightlyLayout.tasksFile), "size": .int(stored.count),
+        let old = JSONValue.object([
+            "datasource": .string("lightly"), "key": .string(LightlyLayout.tasksFile), "size": .int(stored.count),
             "sha256": .string(FileDigest.sha256(of: stored)),
-        ]
+        ])
         let receipts = context.receipts.dropLast() + [old]
         #expect(try await stage.verify(receipts: Array(receipts), item: fixture.item, context: context))
         try await lightly.put(LightlyLayout.tasksFile, data: Data(#"["pose", "other"]"#.utf8))
@@ -465,7 +465,7 @@ struct CrashingContext: StageContext {
         #expect(try await UploadFixture.keys(lightly) == UploadFixture.lightlyKeys)
         // Every object's receipt holds its ETag; the one of tasks.json, the tasks it must list.
         #expect(first.receipts.dropLast().allSatisfy { $0.objectValue?["etag"]?.stringValue?.count == 32 })
-        #expect(first.receipts.last?.objectValue?["tasks"] == ["pose"])
+        #expect(first.receipts.last?.objectValue?["tasks"] == .array([.string("pose")]))
 
         let second = try fixture.context(parameters, attempt: 2)
         let again = try await stage.sync(fixture.item, context: second)

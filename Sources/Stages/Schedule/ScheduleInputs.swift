@@ -37,7 +37,10 @@ struct ScheduleInputs: Sendable {
         let lightlyURL = snapshot.lightly.location.description
         let datasource: LightlyDatasource
         do {
-            datasource = try await LightlyDatasourceReader(source: BlobStoreTree(store: snapshot.lightly)).read(only: snapshot.tasks)
+            // A named task that tasks.json lacks: read every task, so that the selection's error
+            // names it with the tasks there are ("did you mean").
+            let only = snapshot.tasks.flatMap { Set(snapshot.listedTasks) == $0 ? $0 : nil }
+            datasource = try await LightlyDatasourceReader(source: BlobStoreTree(store: snapshot.lightly)).read(only: only)
         } catch let error as LightlyError {
             throw StageError("Lightly datasource \(lightlyURL): \(error.description)", code: .invalidInput)
         } catch {
