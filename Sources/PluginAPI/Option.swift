@@ -48,11 +48,11 @@ public struct Option<Value: ParameterValue>: Sendable {
     /// A required parameter: `with:` must give it.
     public init(
         _ name: String, type: ParameterType? = nil, range: ParameterRange? = nil,
-        affectsOutputs: Bool = true, flowsAlongNeeds: Bool = false, doc: String
+        affectsOutputs: Bool = true, flowsAlongNeeds: Bool = false, startsFlow: Bool = false, doc: String
     ) {
         spec = ParameterSpec(
             name, type ?? Value.parameterType, range: range, affectsOutputs: affectsOutputs,
-            flowsAlongNeeds: flowsAlongNeeds, doc: doc)
+            flowsAlongNeeds: flowsAlongNeeds, startsFlow: startsFlow, doc: doc)
         value = OptionReading.parameters.flatMap { Value.read($0[name], file: $0.files[name]) }
     }
 }

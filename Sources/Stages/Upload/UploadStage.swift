@@ -119,17 +119,16 @@ public struct UploadStage: Stage {
         summary.objects = plan.entries.count
         // After the tasks' files are sent and the dropped ones' pruned: the index lists no task without its schema.
         if let lightly = stores[.lightly] {
-            if let written = try await TasksIndex(store: lightly).merge(plan.tasks) {
+            let written = try await TasksIndex(store: lightly).merge(plan.tasks)
+            if written != nil || !plan.tasks.isEmpty { summary.objects += 1 }
+            if let written {
                 summary.sent += 1
                 summary.partsSent += 1
                 summary.bytesSent += written.size
             } else if !plan.tasks.isEmpty {
                 summary.skipped += 1
             }
-            if !plan.tasks.isEmpty {
-                summary.objects += 1
-                context.recordReceipt(UploadReceipt.tasks(plan.tasks).json)
-            }
+            if !plan.tasks.isEmpty { context.recordReceipt(UploadReceipt.tasks(plan.tasks).json) }
         }
         // The plan's tasks, not the merged index: the output stays independent of other uploads.
         let manifest = UploadManifest(datasources: UploadPlan.Role.allCases.compactMap { role in
