@@ -19,16 +19,17 @@ public struct LightlyDatasourceReader: Sendable {
         self.concurrency = max(1, concurrency)
     }
 
-    /// Reads every task listed in `tasks.json` and the metadata.
+    /// Reads the tasks listed in `tasks.json` (with `only`, those of them it names; the others'
+    /// files are never read) and the metadata.
     ///
     /// A datasource without `.lightly/predictions/` has no tasks; one without
     /// `.lightly/metadata/schema.json` has no metadata.
     /// - Throws: ``LightlyError`` naming the file and JSON path of the first problem.
-    public func read() async throws -> LightlyDatasource {
+    public func read(only: Set<String>? = nil) async throws -> LightlyDatasource {
         let files = try await listing(LightlyLayout.root + "/")
         var tasks: [PredictionTask] = []
         if files.contains(LightlyLayout.tasksFile) {
-            for name in try await readTaskNames() {
+            for name in try await readTaskNames() where only?.contains(name) ?? true {
                 tasks.append(try await readTask(name, listing: files))
             }
         } else if let stray = files.first(where: { $0.hasPrefix(LightlyLayout.predictions + "/") }) {

@@ -35,11 +35,11 @@ public struct Option<Value: ParameterValue>: Sendable {
     /// A parameter with a default: the property's initial value.
     public init(
         wrappedValue: Value, _ name: String, type: ParameterType? = nil, range: ParameterRange? = nil,
-        affectsOutputs: Bool = true, flowsAlongNeeds: Bool = false, doc: String
+        affectsOutputs: Bool = true, flowsAlongNeeds: Bool = false, startsFlow: Bool = false, doc: String
     ) {
         spec = ParameterSpec(
             name, type ?? Value.parameterType, default: wrappedValue.parameterValue, range: range,
-            affectsOutputs: affectsOutputs, flowsAlongNeeds: flowsAlongNeeds, doc: doc)
+            affectsOutputs: affectsOutputs, flowsAlongNeeds: flowsAlongNeeds, startsFlow: startsFlow, doc: doc)
         // Omitted (a `Parameters` built without defaults, as in a test), it reads as its default.
         value = OptionReading.parameters.map { $0[name] == nil ? wrappedValue : Value.read($0[name], file: $0.files[name]) }
             ?? wrappedValue
@@ -48,11 +48,11 @@ public struct Option<Value: ParameterValue>: Sendable {
     /// A required parameter: `with:` must give it.
     public init(
         _ name: String, type: ParameterType? = nil, range: ParameterRange? = nil,
-        affectsOutputs: Bool = true, flowsAlongNeeds: Bool = false, doc: String
+        affectsOutputs: Bool = true, flowsAlongNeeds: Bool = false, startsFlow: Bool = false, doc: String
     ) {
         spec = ParameterSpec(
             name, type ?? Value.parameterType, range: range, affectsOutputs: affectsOutputs,
-            flowsAlongNeeds: flowsAlongNeeds, doc: doc)
+            flowsAlongNeeds: flowsAlongNeeds, startsFlow: startsFlow, doc: doc)
         value = OptionReading.parameters.flatMap { Value.read($0[name], file: $0.files[name]) }
     }
 }

@@ -56,11 +56,15 @@ public struct ParameterSpec: Sendable, Hashable {
     /// itself taken from upstream), else the default; given, it must agree with upstream's.
     /// The engine checks and fills this when the pipeline loads (docs/pipeline.md).
     public var flowsAlongNeeds: Bool
+    /// With ``flowsAlongNeeds``: the value names what the stage itself writes (`convert`'s `task`),
+    /// so a given value needs no agreement with upstream's: it starts a new flow for the stages
+    /// below (round 2's `convert-2` writing a task of its own). Omitted, it still comes from upstream.
+    public var startsFlow: Bool
     public var doc: String
 
     public init(
         _ name: String, _ type: ParameterType, default defaultValue: JSONValue? = nil, range: ParameterRange? = nil,
-        affectsOutputs: Bool = true, flowsAlongNeeds: Bool = false, doc: String
+        affectsOutputs: Bool = true, flowsAlongNeeds: Bool = false, startsFlow: Bool = false, doc: String
     ) {
         self.name = name
         self.type = type
@@ -68,6 +72,7 @@ public struct ParameterSpec: Sendable, Hashable {
         self.range = range
         self.affectsOutputs = affectsOutputs
         self.flowsAlongNeeds = flowsAlongNeeds
+        self.startsFlow = startsFlow
         self.doc = doc
     }
 

@@ -70,9 +70,90 @@ import TestSupport
         #expect(stored.filter { !records.contains($0.key) } == (try Self.expectedObjects(workspace, input: "input/", lightly: "lightly/")))
     }
 
+    /// Two rounds' predictions as two tasks in one datasource, as the tutorial's next round writes
+    /// them: `upload-2` merges its task into the `tasks.json` that `upload` wrote, a second run
+    /// re-runs nothing (round 1's receipts hold against the longer list), and renaming round 2's
+    /// task removes the old one's files and line, round 1 staying cached.
+    @Test(arguments: [false, true]) func twoRoundsMergeTheirTasksIntoOneTasksJSON(s3: Bool) async throws {
+        let tasks = "\(Self.predictions)/tasks.json"
+        var environment: [String: String] = [:]
+        let workspace: Workspace
+        /// The Lightly datasource's keys under `prefix`, each with its bytes.
+        let stored: (String) async throws -> [String: Data]
+        if s3 {
+            let server = try MotoServerTrait.server()
+            environment = server.environment
+            let bucket = "lightly-\(UUID().uuidString.prefix(8).lowercased())"
+            try await Self.boto3(server, "for b in sys.argv[1:]: s3.create_bucket(Bucket=b)", ["input-" + bucket, bucket])
+            workspace = try await Self.workspace(input: "s3://input-\(bucket)/videos", lightly: "s3://\(bucket)/lightly", secondRound: true)
+            stored = { prefix in
+                let output = try await Self.boto3(server, """
+                    import base64
+                    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=sys.argv[1], Prefix="lightly/" + sys.argv[2]):
+                        for o in page.get("Contents", []):
+                            print(o["Key"][len("lightly/"):] + "\\t" + base64.b64encode(s3.get_object(Bucket=sys.argv[1], Key=o["Key"])["Body"].read()).decode())
+                    """, [bucket, prefix])
+                var objects: [String: Data] = [:]
+                for line in String(decoding: output, as: UTF8.self).split(separator: "\n") {
+                    let fields = line.split(separator: "\t").map(String.init)
+                    objects[fields[0]] = Data(base64Encoded: fields[1])
+                }
+                return objects
+            }
+        } else {
+            workspace = try await Self.workspace(input: "datasources/input", lightly: "datasources/lightly", secondRound: true)
+            let root = workspace.root.appendingPathComponent("datasources/lightly")
+            stored = { prefix in
+                var objects: [String: Data] = [:]
+                for path in (try? FileManager.default.subpathsOfDirectory(atPath: root.path)) ?? [] where path.hasPrefix(prefix) {
+                    var isDirectory: ObjCBool = false
+                    guard FileManager.default.fileExists(atPath: root.appendingPathComponent(path).path, isDirectory: &isDirectory),
+                          !isDirectory.boolValue else { continue }
+                    objects[path] = try Data(contentsOf: root.appendingPathComponent(path))
+                }
+                return objects
+            }
+        }
+        defer { workspace.directory.remove() }
+        let listed = { () async throws -> [String]? in
+            try (try await stored(tasks)[tasks]).map { try JSONDecoder().decode([String].self, from: $0) }
+        }
+
+        let first = try await CLI.run(["run", "p.yaml", "--json"], in: workspace.root, environment: environment)
+        try #require(first.status == 0, "orchestrate run: \(first.stderr)")
+        #expect(try await listed() == ["keypoint_rcnn_detection", "keypoint_rcnn_detection_2"])
+        for task in ["keypoint_rcnn_detection", "keypoint_rcnn_detection_2"] {
+            let schema = "\(Self.predictions)/\(task)/schema.json"
+            #expect(try await stored(schema)[schema] != nil, "\(schema)")
+        }
+        // Each stage's output lists its own task, not the merged index.
+        let output = String(decoding: try workspace.output("upload/all/upload.json"), as: UTF8.self)
+        #expect(output.contains("\"keypoint_rcnn_detection\"") && !output.contains("keypoint_rcnn_detection_2") && !output.contains("tasks.json"))
+
+        let again = try await CLI.run(["run", "p.yaml", "--json"], in: workspace.root, environment: environment)
+        #expect(again.status == 0, "\(again.stderr)")
+        let rerun = try VolleyballScenario.outcomes(again).filter { $0.value != "cached" }
+        #expect(rerun.isEmpty, "a second run re-executed items: \(rerun)")
+
+        let yaml = workspace.root.appendingPathComponent("p.yaml")
+        try Data(try String(contentsOf: yaml, encoding: .utf8)
+            .replacingOccurrences(of: "keypoint_rcnn_detection_2", with: "keypoint_rcnn_detection_3").utf8).write(to: yaml)
+        let renamed = try await CLI.run(["run", "p.yaml", "--json"], in: workspace.root, environment: environment)
+        #expect(renamed.status == 0, "\(renamed.stderr)")
+        let outcomes = try VolleyballScenario.outcomes(renamed)
+        #expect(outcomes["upload-2/all"] == "done" && outcomes["upload/all"] == "cached", "\(outcomes)")
+        #expect(try await listed() == ["keypoint_rcnn_detection", "keypoint_rcnn_detection_3"])
+        #expect(try await stored("\(Self.predictions)/keypoint_rcnn_detection_2/").isEmpty)
+        #expect(try await stored("\(Self.predictions)/keypoint_rcnn_detection_3/").count == (try await stored("\(Self.predictions)/keypoint_rcnn_detection/").count))
+    }
+
     // MARK: - Fixture
 
-    static func workspace(input: String, lightly: String) async throws -> Workspace {
+    static let predictions = ".lightly/predictions"
+
+    /// With `secondRound`, round 2's `convert-2` (another task, fewer detections) and `upload-2`
+    /// into the same datasources.
+    static func workspace(input: String, lightly: String, secondRound: Bool = false) async throws -> Workspace {
         let assets = try await Self.assets.value
         let workspace = try Workspace(sources: [:])
         for clip in assets.clips {
@@ -87,7 +168,11 @@ import TestSupport
               convert: {uses: convert, needs: [detect], with: {task: keypoint_rcnn_detection}}
               metadata: {uses: metadata, needs: [decode]}
               upload: {uses: upload, needs: [convert, metadata], with: {input: "\(input)", lightly: "\(lightly)"}}
-            """)
+            """ + (secondRound ? """
+
+              convert-2: {uses: convert, needs: [detect], with: {task: keypoint_rcnn_detection_2, score_threshold: 0.5}}
+              upload-2: {uses: upload, needs: [convert-2, upload]}
+            """ : ""))
         return workspace
     }
 

@@ -36,6 +36,9 @@ import TestSupport
         DeclaredStage(descriptor: PluginDescriptor(
             id: "writer", version: "1", summary: "Writes a task.", mode: .gather,
             parameters: [ParameterSpec("task", .string, default: .string("t"), flowsAlongNeeds: true, doc: "Task.")])),
+        DeclaredStage(descriptor: PluginDescriptor(
+            id: "namer", version: "1", summary: "Writes the task it names, as convert does.", mode: .gather,
+            parameters: [ParameterSpec("task", .string, default: .string("t"), flowsAlongNeeds: true, startsFlow: true, doc: "Task.")])),
         Reader(),
     ]
 
@@ -104,6 +107,28 @@ import TestSupport
               r: {uses: reader, needs: [w], with: {task: kp}}
             """) == [
                 "P:4:46: error: parameter 'task' of stage 'r' is 'kp', but upstream stage 'w' uses 't' (its default); stages along needs must agree: omit 'task' here to take it from upstream",
+            ])
+    }
+
+    /// A stage whose parameter names what it writes (`convert`'s task) may give another value
+    /// than upstream's: the stages below take its value. Omitted, it still takes upstream's.
+    @Test func aValueThatStartsAFlowNeedsNoAgreementWithUpstream() throws {
+        let pipeline = try load("""
+              w: {uses: writer, with: {task: kp}}
+              second: {uses: namer, needs: [w], with: {task: kp_2}}
+              down: {uses: reader, needs: [second]}
+              same: {uses: namer, needs: [w]}
+            """)
+        #expect(pipeline.stage(named: "second")?.with["task"] == .string("kp_2"))
+        #expect(pipeline.stage(named: "down")?.with["task"] == .string("kp_2"))
+        #expect(pipeline.stage(named: "same")?.with["task"] == .string("kp"))
+        // A stage below both flows must still pick one.
+        #expect(try problems("""
+              w: {uses: writer, with: {task: kp}}
+              second: {uses: namer, needs: [w], with: {task: kp_2}}
+              both: {uses: reader, needs: [w, second]}
+            """) == [
+                "P:5:16: error: stage 'both' takes parameter 'task' from upstream, but its upstream stages disagree: upstream stage 'w' uses 'kp' (set at P:3:34), upstream stage 'second' uses 'kp_2' (set at P:4:50); set 'task' to one of them",
             ])
     }
 

@@ -333,6 +333,16 @@ struct ExportFixture {
         let before = try #require(try await stage.externalStateDigest(fixture.item, context: context))
         _ = try await stage.export(fixture.item, context: context)
         #expect(try await stage.externalStateDigest(fixture.item, context: context) == before, "export's own frames are not external state")
+        // Another round's run: not the run this export reads from its upstream schedule, but one a tag could name.
+        var tagged = fixture.localParameters
+        tagged["tag"] = .string("initial-tag")
+        let taggedContext = try fixture.context(tagged, attempt: 2)
+        let taggedBefore = try await stage.externalStateDigest(fixture.item, context: taggedContext)
+        let writer = LightlyTreeWriter(root: fixture.lightlyRoot)
+        try writer.write(Data("game-04-mp4.png\n".utf8), to: ".lightly/runs/run-round-2/selected_filenames.txt")
+        try writer.write(Data(#"{"version": 1, "run": {"run_id": "run-round-2", "tag": "round-2"}}"#.utf8), to: ".lightly/runs/run-round-2/report.json")
+        #expect(try await stage.externalStateDigest(fixture.item, context: context) == before, "another round's run is not read")
+        #expect(try await stage.externalStateDigest(fixture.item, context: taggedContext) != taggedBefore)
         try LightlyTreeWriter(root: fixture.lightlyRoot).writePredictions(
             PredictionFile(fileName: "game-10-mp4.png", predictions: [ExportFixture.person(x: 5, y: 5, score: 0.5)]), task: ExportFixture.task)
         #expect(try await stage.externalStateDigest(fixture.item, context: context) != before)

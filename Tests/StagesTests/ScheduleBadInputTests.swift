@@ -75,7 +75,18 @@ struct ScheduleBadInputTests {
                 fileName: FrameName(videoPath: "clip.mp4", index: index, frameCount: 40).description,
                 predictions: [Prediction(categoryID: 0, score: 0.5, bbox: [1, 1, 4, 4])]), task: "ball")
         }
-        let (run, _) = try await fixture.run("all", parameters: ["selection_config": fixture.tutorialConfig(samples: 1000)])
+        // The tutorial's config names 'pose' only: 'ball' is not read, frames 3 and 4 are no candidates.
+        let (poses, _) = try await fixture.run("poses", parameters: ["selection_config": fixture.tutorialConfig(samples: 1000)])
+        #expect(try fixture.lines(poses.appendingPathComponent("selected_filenames.txt")).count == 38)
+        #expect(!(try String(contentsOf: poses.appendingPathComponent("log.txt"), encoding: .utf8)).contains("'ball'"))
+
+        guard case .object(var config) = fixture.tutorialConfig(samples: 1000), let strategies = config["strategies"]?.arrayValue else {
+            Issue.record("the tutorial config has no strategies")
+            return
+        }
+        config["strategies"] = .array(strategies + [fixture.strategy(
+            ["type": .string("PREDICTIONS"), "task": .string("ball"), "name": .string("CATEGORY_COUNT")], ["type": .string("WEIGHTS")])])
+        let (run, _) = try await fixture.run("all", parameters: ["selection_config": .object(config)])
         let selected = try fixture.lines(run.appendingPathComponent("selected_filenames.txt"))
         // Frames 3 and 4 have a prediction file only in 'ball': they are candidates with no poses.
         #expect(selected.count == 40)

@@ -185,4 +185,39 @@ struct ScheduleStageTests {
         try writer.writePredictions(PredictionFile(fileName: "clip-07-mp4.png", predictions: []), task: ScheduleFixture.task)
         #expect(try await ScheduleStage().externalStateDigest(item, context: context) != before)
     }
+
+    @Test("a selection reads only the tasks its config names: another round's task changes neither its key nor its run")
+    func onlyNamedTasks() async throws {
+        let fixture = try await ScheduleFixture(videos: ["clip.mp4": 40])
+        defer { fixture.directory.remove() }
+        let config = fixture.tutorialConfig(samples: 5)
+        let (first, context) = try await fixture.run("first", parameters: ["selection_config": config])
+        let item = StageItem(key: "all", sources: [], inputs: [:])
+        let before = try await ScheduleStage().externalStateDigest(item, context: context)
+        let unnamed = try await fixture.run("unnamed", parameters: ["selection_config": .object([
+            "n_samples": .int(5), "strategies": .array([fixture.strategy(["type": .string("RANDOM")], ["type": .string("WEIGHTS")])]),
+        ])]).1
+        let unnamedBefore = try await ScheduleStage().externalStateDigest(item, context: unnamed)
+
+        // Round 2's task: listed in tasks.json, with a prediction of every frame, other scores.
+        let writer = LightlyTreeWriter(root: fixture.lightly)
+        try writer.writeTasks([ScheduleFixture.task, "pose_2"])
+        try writer.writeSchema(PredictionTaskSchema(taskType: .keypointDetection, categories: [.cocoPerson]), task: "pose_2")
+        var random = LCG(seed: 99)
+        for index in 0..<40 {
+            let name = FrameName(videoPath: "clip.mp4", index: index, frameCount: 40).description
+            try writer.writePredictions(PredictionFile(fileName: name, predictions: [ScheduleFixture.person(&random, width: 160, height: 96)]), task: "pose_2")
+        }
+        #expect(try await ScheduleStage().externalStateDigest(item, context: context) == before)
+        #expect(try await ScheduleStage().externalStateDigest(item, context: unnamed) != unnamedBefore, "a config naming no task reads every task")
+        let (again, _) = try await fixture.run("again", parameters: ["selection_config": config])
+        for file in ["selected_filenames.txt", "scores.csv", "embeddings.csv"] {
+            #expect(try Data(contentsOf: again.appendingPathComponent(file)) == (try Data(contentsOf: first.appendingPathComponent(file))), "\(file)")
+        }
+        #expect(!String(decoding: try Data(contentsOf: again.appendingPathComponent("scores.csv")), as: UTF8.self).contains("pose_2"))
+
+        // Which named tasks tasks.json lists counts: unlisting the task changes the key.
+        try writer.writeTasks(["pose_2"])
+        #expect(try await ScheduleStage().externalStateDigest(item, context: context) != before)
+    }
 }

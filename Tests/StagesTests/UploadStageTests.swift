@@ -1,5 +1,6 @@
 import Foundation
 import JSON
+import Lightly
 import Logging
 import PluginAPI
 import Storage
@@ -35,7 +36,7 @@ struct UploadFixture {
         }
         for key in ["game1.mp4", "clips/game 2.mp4"] {
             let stem = (key as NSString).deletingPathExtension
-            try write("{\"tasks\":[\"pose\"]}", "inputs/convert/\(key)/.lightly/predictions/tasks.json")
+            try write("[\"pose\"]", "inputs/convert/\(key)/.lightly/predictions/tasks.json")
             try write("{\"task_type\":\"keypoint-detection\"}", "inputs/convert/\(key)/.lightly/predictions/pose/schema.json")
             try write("{\"file_name\":\"\(stem)-000-mp4.png\"}", "inputs/convert/\(key)/.lightly/predictions/pose/\(stem)-000-mp4.json")
             try write("{\"type\":\"video\"}", "inputs/metadata/\(key)/.lightly/metadata/\(stem).json")
@@ -53,11 +54,26 @@ struct UploadFixture {
         ".lightly/predictions/pose/schema.json", ".lightly/predictions/tasks.json",
     ]
 
-    func context(_ parameters: [String: JSONValue], attempt: Int, pipeline: String = "p") throws -> TestStageContext {
+    func context(_ parameters: [String: JSONValue], attempt: Int, pipeline: String = "p", stage: String = "upload") throws -> TestStageContext {
         try TestStageContext(
             parameters: parameters, outputDirectory: directory.url.appendingPathComponent("out-\(attempt)"),
-            pipelineDirectory: directory.url, checkpointDirectory: directory.url.appendingPathComponent("checkpoints-\(pipeline)"),
-            pipelineName: pipeline, stageName: "upload")
+            pipelineDirectory: directory.url, checkpointDirectory: directory.url.appendingPathComponent("checkpoints-\(pipeline)-\(stage)"),
+            pipelineName: pipeline, stageName: stage)
+    }
+
+    /// An item like round 2's `upload-2` gets: `convert` trees of `task` for both videos (one
+    /// prediction file each, other bytes than `pose`'s), no sources.
+    func item(task: String) throws -> StageItem {
+        let folder = directory.url.appendingPathComponent("inputs/convert-\(task)")
+        for key in ["game1.mp4", "clips/game 2.mp4"] {
+            let stem = (key as NSString).deletingPathExtension
+            let tree = folder.appendingPathComponent("\(key)/.lightly/predictions")
+            try FileManager.default.createDirectory(at: tree.appendingPathComponent(task).appendingPathComponent(stem).deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data("[\"\(task)\"]".utf8).write(to: tree.appendingPathComponent("tasks.json"))
+            try Data("{\"task_type\":\"keypoint-detection\",\"round\":2}".utf8).write(to: tree.appendingPathComponent("\(task)/schema.json"))
+            try Data("{\"file_name\":\"\(stem)-000-mp4.png\",\"predictions\":[]}".utf8).write(to: tree.appendingPathComponent("\(task)/\(stem)-000-mp4.json"))
+        }
+        return StageItem(key: "all", sources: [], inputs: ["convert-2": folder])
     }
 
     /// The datasource's keys outside the upload records.
@@ -232,6 +248,93 @@ struct UploadFixture {
         #expect(record.keys == full.keys.filter { !$0.contains("game 2") })
     }
 
+    /// `tasks.json` is an index the rounds' uploads share: each merges its tasks into what is
+    /// listed, receipts hold the tasks (a superset verifies), outputs hold only the stage's own.
+    @Test func tasksJSONIsAnIndexEveryUploadMergesItsTasksInto() async throws {
+        let fixture = try UploadFixture()
+        defer { fixture.directory.remove() }
+        let stage = UploadStage(environment: [:])
+        let parameters: [String: JSONValue] = ["input": .string("ds/input"), "lightly": .string("ds/lightly")]
+        let lightly = LocalDatasource(root: fixture.directory.url.appendingPathComponent("ds/lightly"))
+        let tasks = { try JSONDecoder().decode([String].self, from: try await lightly.get(LightlyLayout.tasksFile, range: nil)) }
+        // Another tool's task with its schema, and a listed task whose files are gone.
+        try await lightly.put(LightlyLayout.schemaFile(task: "foreign"), data: Data("{}".utf8))
+        try await lightly.put(LightlyLayout.tasksFile, data: Data(#"["foreign", "gone"]"#.utf8))
+
+        let first = try fixture.context(parameters, attempt: 1)
+        let summary = try await stage.sync(fixture.item, context: first)
+        #expect(summary.objects == 8 && summary.sent == 8)
+        #expect(try await tasks() == ["foreign", "pose"])
+        let receipt = try #require(first.receipts.last?.objectValue)
+        #expect(receipt == ["datasource": .string("lightly"), "key": .string(LightlyLayout.tasksFile), "tasks": .array([.string("pose")])])
+        let manifest = try Data(contentsOf: first.outputDirectory.appendingPathComponent("upload.json"))
+        #expect(!String(decoding: manifest, as: UTF8.self).contains("tasks.json"))
+
+        // Round 2's upload merges its task; round 1's receipts hold against the superset, and a
+        // re-run of round 1 sends nothing and writes the same output.
+        let secondRound = try fixture.context(parameters, attempt: 2, stage: "upload-2")
+        let roundTwo = try fixture.item(task: "pose_2")
+        _ = try await stage.sync(roundTwo, context: secondRound)
+        #expect(try await tasks() == ["foreign", "pose", "pose_2"])
+        #expect(try await stage.verify(receipts: first.receipts, item: fixture.item, context: first))
+        let again = try fixture.context(parameters, attempt: 3)
+        #expect(try await stage.sync(fixture.item, context: again).sent == 0)
+        #expect(try Data(contentsOf: again.outputDirectory.appendingPathComponent("upload.json")) == manifest)
+        #expect(try await tasks() == ["foreign", "pose", "pose_2"])
+
+        // Round 2 renames its task: pose_2's files go, and its line with them; the others stay.
+        let renamed = try fixture.context(parameters, attempt: 4, stage: "upload-2")
+        #expect(try await stage.sync(try fixture.item(task: "pose_3"), context: renamed).removed == 3)
+        #expect(try await tasks() == ["foreign", "pose", "pose_3"])
+        #expect(try await lightly.list(prefix: LightlyLayout.taskDirectory("pose_2") + "/").isEmpty)
+        #expect(try await lightly.head(LightlyLayout.schemaFile(task: "pose")) != nil)
+        #expect(try await stage.verify(receipts: renamed.receipts, item: roundTwo, context: renamed))
+
+        // A task the index no longer lists fails verify; one listed again passes.
+        try await lightly.put(LightlyLayout.tasksFile, data: Data(#"["pose_3"]"#.utf8))
+        #expect(try await stage.verify(receipts: again.receipts, item: fixture.item, context: again) == false)
+        try await lightly.put(LightlyLayout.tasksFile, data: Data(#"["pose_3", "pose"]"#.utf8))
+        #expect(try await stage.verify(receipts: again.receipts, item: fixture.item, context: again))
+    }
+
+    /// A receipt an older build wrote for `tasks.json` (its size and SHA-256) verifies as before:
+    /// while the stored bytes are those, and not once they change.
+    @Test func anOlderBuildsReceiptOfTasksJSONChecksItsBytes() async throws {
+        let fixture = try UploadFixture()
+        defer { fixture.directory.remove() }
+        let stage = UploadStage(environment: [:])
+        let parameters: [String: JSONValue] = ["input": .string("ds/input"), "lightly": .string("ds/lightly")]
+        let lightly = LocalDatasource(root: fixture.directory.url.appendingPathComponent("ds/lightly"))
+        let context = try fixture.context(parameters, attempt: 1)
+        _ = try await stage.sync(fixture.item, context: context)
+        let stored = try await lightly.get(LightlyLayout.tasksFile, range: nil)
+        let old = JSONValue.object([
+            "datasource": .string("lightly"), "key": .string(LightlyLayout.tasksFile), "size": .int(stored.count),
+            "sha256": .string(FileDigest.sha256(of: stored)),
+        ])
+        let receipts = context.receipts.dropLast() + [old]
+        #expect(try await stage.verify(receipts: Array(receipts), item: fixture.item, context: context))
+        try await lightly.put(LightlyLayout.tasksFile, data: Data(#"["pose", "other"]"#.utf8))
+        #expect(try await stage.verify(receipts: Array(receipts), item: fixture.item, context: context) == false)
+        #expect(try await stage.verify(receipts: context.receipts, item: fixture.item, context: context))
+    }
+
+    /// Another upload rewriting `tasks.json` just after ours: the read-back finds our task
+    /// missing and merges again, keeping both.
+    @Test func aConcurrentRewriteOfTasksJSONIsMergedAgain() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let local = LocalDatasource(root: directory.url)
+        try await local.put(LightlyLayout.schemaFile(task: "theirs"), data: Data("{}".utf8))
+        try await local.put(LightlyLayout.schemaFile(task: "ours"), data: Data("{}".utf8))
+        let store = RacingStore(base: local, theirs: Data(#"["theirs"]"#.utf8))
+        #expect(try await TasksIndex(store: store).merge(["ours"]) != nil)
+        #expect(try JSONDecoder().decode([String].self, from: try await local.get(LightlyLayout.tasksFile, range: nil)) == ["theirs", "ours"])
+        #expect(await store.rewrites == 1)
+        // Listed already: nothing is written.
+        #expect(try await TasksIndex(store: store).merge(["ours"]) == nil)
+    }
+
     @Test func isAGatherEffectStageWithDatasourceParameters() {
         let descriptor = UploadStage().descriptor
         #expect(descriptor.id == "upload")
@@ -239,6 +342,42 @@ struct UploadFixture {
         #expect(descriptor.kind == .effect)
         #expect(descriptor.parameters.map(\.name) == ["input", "lightly", "endpoint", "region", "profile", "part_size", "multipart_threshold"])
         #expect(BuiltinStages.all.contains { $0.descriptor.id == "upload" })
+    }
+}
+
+/// A datasource where another upload writes `theirs` to `tasks.json` right after our first write of it.
+actor RacingStore: BlobStore {
+    let base: LocalDatasource
+    let theirs: Data
+    private(set) var rewrites = 0
+
+    init(base: LocalDatasource, theirs: Data) {
+        self.base = base
+        self.theirs = theirs
+    }
+
+    nonisolated var location: DatasourceURL { base.location }
+    func checkAccess() async throws { try await base.checkAccess() }
+    func list(prefix: String) async throws -> [ObjectInfo] { try await base.list(prefix: prefix) }
+    func head(_ key: String) async throws -> ObjectInfo? { try await base.head(key) }
+    func get(_ key: String, range: Range<Int64>?) async throws -> Data { try await base.get(key, range: range) }
+    func delete(_ key: String) async throws { try await base.delete(key) }
+    nonisolated func readURL(_ key: String, expiresIn: Int, now: Date) throws -> URL { try base.readURL(key, expiresIn: expiresIn, now: now) }
+
+    func put(_ key: String, data: Data) async throws -> ObjectInfo {
+        let info = try await base.put(key, data: data)
+        if key == LightlyLayout.tasksFile, rewrites == 0 {
+            rewrites += 1
+            try await base.put(key, data: theirs)
+        }
+        return info
+    }
+
+    func upload(
+        _ key: String, file: URL, sha256: String, options: UploadOptions, resume: MultipartUploadState?,
+        progress: @Sendable (MultipartUploadState) async throws -> Void
+    ) async throws -> UploadResult {
+        try await base.upload(key, file: file, sha256: sha256, options: options, resume: resume, progress: progress)
     }
 }
 
@@ -324,7 +463,9 @@ struct CrashingContext: StageContext {
         #expect(try await UploadFixture.keys(input) == ["clips/game 2.mp4", "game1.mp4"])
         #expect(try await input.get("game1.mp4", range: nil) == fixture.videos["game1.mp4"])
         #expect(try await UploadFixture.keys(lightly) == UploadFixture.lightlyKeys)
-        #expect(first.receipts.allSatisfy { $0.objectValue?["etag"]?.stringValue?.count == 32 })
+        // Every object's receipt holds its ETag; the one of tasks.json, the tasks it must list.
+        #expect(first.receipts.dropLast().allSatisfy { $0.objectValue?["etag"]?.stringValue?.count == 32 })
+        #expect(first.receipts.last?.objectValue?["tasks"] == .array([.string("pose")]))
 
         let second = try fixture.context(parameters, attempt: 2)
         let again = try await stage.sync(fixture.item, context: second)

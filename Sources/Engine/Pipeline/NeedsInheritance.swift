@@ -4,7 +4,8 @@ import PluginAPI
 
 /// Parameters that name state stages share along `needs` (``ParameterSpec/flowsAlongNeeds``: the
 /// datasources, the prediction task): an omitted one takes the value of the nearest upstream stage
-/// that declares it, a given one must agree with it. Works on the `with:` values as given (after
+/// that declares it, a given one must agree with it (unless the parameter names what the stage
+/// writes, ``ParameterSpec/startsFlow``: `convert`'s task). Works on the `with:` values as given (after
 /// `${params.…}`, before defaults), so keys, hooks and stages see the final values.
 struct NeedsInheritance {
     /// One stage's read `with:` block.
@@ -92,7 +93,8 @@ struct NeedsInheritance {
             let given = Setting(
                 value: value, comparable: comparable(value, spec.type), origin: name, location: location,
                 isTemplate: stage.templates.contains([.key(parameter)]))
-            if !upstream.isEmpty, !upstream.contains(where: { $0.setting.comparable == given.comparable }) {
+            // A stage that names what it writes (`convert`'s task) starts a flow of its own.
+            if !spec.startsFlow, !upstream.isEmpty, !upstream.contains(where: { $0.setting.comparable == given.comparable }) {
                 problems.error(at: location, """
                     parameter '\(parameter)' of stage '\(name)' is \(ParameterTypeCheck.describe(value)), but \
                     \(Self.list(upstream)); stages along needs must agree: omit '\(parameter)' here to take it from upstream

@@ -23,7 +23,7 @@ public struct ConvertStage: Stage {
 
     /// The stage's parameters, declared once.
     struct Options: StageOptions {
-        @Option("task", flowsAlongNeeds: true, doc: "Prediction task name: the folder under .lightly/predictions/.")
+        @Option("task", flowsAlongNeeds: true, startsFlow: true, doc: "Prediction task name: the folder under .lightly/predictions/.")
         var task = ConvertStage.defaultTask
         @Option(
             "task_type", type: .oneOf([TaskType.keypointDetection.rawValue, TaskType.objectDetection.rawValue]),

@@ -112,17 +112,22 @@ public struct ExportStage: Stage {
     }
 
     /// A digest of what the export reads from the Lightly datasource outside its `needs`: the
-    /// runs' `report.json` and `selected_filenames.txt` (not their `frames/`, which export itself
-    /// writes) and the task's prediction files, by key, size, ETag (local files: modification time),
-    /// and the frames the round ledger rejects (not the whole ledger: a label import changes
-    /// nothing that export writes unless it rejects a frame).
-    /// Changed predictions or a re-made run folder re-run the export even when `schedule` is cached.
+    /// run's `report.json` and `selected_filenames.txt` (not its `frames/`, which export itself
+    /// writes; with `tag`, those of every run, since the tag picks among them) and the task's
+    /// prediction files, by key, size, ETag (local files: modification time), and the frames the
+    /// round ledger rejects (not the whole ledger: a label import changes nothing that export
+    /// writes unless it rejects a frame).
+    /// Changed predictions or a re-made run folder re-run the export even when `schedule` is
+    /// cached; another round's run does not.
     public var readsExternalState: Bool { true }
 
     public func externalStateDigest(_ item: StageItem, context: any StageContext) async throws -> String? {
         let lightly = try DatasourceParameters.open("lightly", context: context, environment: environment)
-        let task = try Options(context.parameters).task
-        let runs = try await mapped { try await lightly.list(prefix: SelectionRunFolder.parent + "/") }.filter {
+        let options = try Options(context.parameters)
+        let task = options.task
+        let upstreamRun = options.tag.isEmpty ? try SelectionRun.upstreamRunID(in: item) : nil
+        let folder = upstreamRun.map { SelectionRunFolder(runID: $0).key + "/" } ?? SelectionRunFolder.parent + "/"
+        let runs = try await mapped { try await lightly.list(prefix: folder) }.filter {
             let file = SelectionRunFolder.parse($0.key)?.file
             return file == SelectionRunFolder.report || file == SelectionRunFolder.selectedFilenames
         }

@@ -91,6 +91,11 @@ struct SelectionRun: Sendable, Hashable {
         return SelectionRun(id: id, tag: runTag, selected: names)
     }
 
+    /// The id of the upstream `schedule`'s run, when an upstream output holds its report.
+    static func upstreamRunID(in item: StageItem) throws -> String? {
+        try upstreamReport(in: item)?.run.runID
+    }
+
     /// The report of the upstream selection run: the first item directory (in key order) holding
     /// both `report.json` and `selected_filenames.txt`.
     private static func upstreamReport(in item: StageItem) throws -> ReportHeader? {

@@ -6,14 +6,20 @@ import Storage
 
 /// What a selection run reads from its two datasources, listed once: the videos of the input
 /// datasource and the `.lightly` files (predictions, metadata, embeddings) of the Lightly one.
-/// `.lightly/runs/` is listed apart: runs write there, so it never enters a digest.
+/// `.lightly/runs/` is listed apart: runs write there, so it never enters a digest. With `tasks`
+/// (the tasks the config names), only those tasks' prediction files count, and of `tasks.json`
+/// only which of them it lists: another round's task appearing changes nothing this run reads.
 struct DatasourceSnapshot: Sendable {
     let input: any BlobStore
     let lightly: any BlobStore
     /// Videos of the input datasource, by key.
     let videos: [ObjectInfo]
-    /// `.lightly/` files other than runs.
+    /// `.lightly/` files other than runs (of the predictions, only the tasks of `tasks`).
     let lightlyFiles: [ObjectInfo]
+    /// The prediction tasks the run reads; `nil`: every task `tasks.json` lists.
+    let tasks: Set<String>?
+    /// With `tasks`: those of them `tasks.json` lists, in its order (in the digests instead of its bytes).
+    let listedTasks: [String]
     /// `.lightly/runs/` and `.lightly/labels/` files: in no selection's digest (runs write
     /// them), but the browser view shows them (``ViewInputs``).
     let runAndLabelFiles: [ObjectInfo]
@@ -26,7 +32,9 @@ struct DatasourceSnapshot: Sendable {
     /// Lists both datasources; with `readsLedger`, reads the round ledger too. The labels under
     /// `.lightly/labels/` are not listed: they change only what a later round selects, through the
     /// ledger, so importing labels never re-runs an earlier round.
-    static func list(input: any BlobStore, lightly: any BlobStore, readsLedger: Bool = false) async throws -> DatasourceSnapshot {
+    static func list(
+        input: any BlobStore, lightly: any BlobStore, readsLedger: Bool = false, tasks: Set<String>? = nil
+    ) async throws -> DatasourceSnapshot {
         let inputObjects = try await mapped { try await input.list(prefix: "") }
         let lightlyObjects = try await mapped { try await lightly.list(prefix: LightlyLayout.root + "/") }
         var runs: [String: String] = [:]
@@ -45,17 +53,32 @@ struct DatasourceSnapshot: Sendable {
                 throw StageError("Lightly datasource \(lightly.location): \(error)", code: .invalidInput)
             }
         }
+        var listedTasks: [String] = []
+        if let tasks, lightlyObjects.contains(where: { $0.key == LightlyLayout.tasksFile }) {
+            do {
+                listedTasks = try await LightlyDatasourceReader(source: BlobStoreTree(store: lightly)).readTaskNames().filter(tasks.contains)
+            } catch {
+                throw StageError("Lightly datasource \(lightly.location): \(error)", code: .invalidInput)
+            }
+        }
         return DatasourceSnapshot(
             input: input, lightly: lightly,
             videos: inputObjects.filter { isVideo($0.key) },
             lightlyFiles: lightlyObjects.filter {
                 !$0.key.hasPrefix(SelectionRunFolder.parent + "/") && !$0.key.hasPrefix(LightlyLayout.root + "/tmp")
-                    && !$0.key.hasPrefix(LabelLayout.root + "/")
+                    && !$0.key.hasPrefix(LabelLayout.root + "/") && isRead($0.key, tasks: tasks)
             },
+            tasks: tasks, listedTasks: listedTasks,
             runAndLabelFiles: lightlyObjects.filter {
                 $0.key.hasPrefix(SelectionRunFolder.parent + "/") || $0.key.hasPrefix(LabelLayout.root + "/")
             },
             runs: runs, ledger: ledger)
+    }
+
+    /// Whether a `.lightly` file is one a run reading `tasks` reads: all but other tasks' predictions and `tasks.json`.
+    static func isRead(_ key: String, tasks: Set<String>?) -> Bool {
+        guard let tasks, key.hasPrefix(LightlyLayout.predictions + "/") else { return true }
+        return tasks.contains { key.hasPrefix(LightlyLayout.taskDirectory($0) + "/") }
     }
 
     static func isVideo(_ key: String) -> Bool {
@@ -84,6 +107,7 @@ struct DatasourceSnapshot: Sendable {
             }
         }
         return lines("input", input, videos) + lines("lightly", lightly, lightlyFiles)
+            + (tasks == nil ? [] : ["tasks\t" + listedTasks.joined(separator: "\t")])
             + (ledger.map { ["ledger\t\($0.digest)"] } ?? [])
     }
 

@@ -5,7 +5,8 @@ import PluginAPI
 import Selection
 
 /// The candidates of a selection run and everything the selection needs about them, read from
-/// the Lightly datasource: frames that have a prediction file of some task, in video order.
+/// the Lightly datasource: frames that have a prediction file of some task the config names (of
+/// any task when it names none), in video order.
 struct ScheduleInputs: Sendable {
     struct Candidate: Sendable, Hashable {
         /// The frame name (`clips/game-007-mp4.png`).
@@ -36,7 +37,10 @@ struct ScheduleInputs: Sendable {
         let lightlyURL = snapshot.lightly.location.description
         let datasource: LightlyDatasource
         do {
-            datasource = try await LightlyDatasourceReader(source: BlobStoreTree(store: snapshot.lightly)).read()
+            // A named task that tasks.json lacks: read every task, so that the selection's error
+            // names it with the tasks there are ("did you mean").
+            let only = snapshot.tasks.flatMap { Set(snapshot.listedTasks) == $0 ? $0 : nil }
+            datasource = try await LightlyDatasourceReader(source: BlobStoreTree(store: snapshot.lightly)).read(only: only)
         } catch let error as LightlyError {
             throw StageError("Lightly datasource \(lightlyURL): \(error.description)", code: .invalidInput)
         } catch {

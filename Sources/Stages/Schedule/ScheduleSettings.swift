@@ -104,6 +104,13 @@ struct ScheduleSettings: Sendable {
         }
     }
 
+    /// The prediction tasks the strategies read; `nil` when none names one (the selection then
+    /// reads every task the datasource lists).
+    var namedTasks: Set<String>? {
+        let tasks = Set(selectionConfig.strategies.compactMap { Self.task(of: $0.input) })
+        return tasks.isEmpty ? nil : tasks
+    }
+
     /// The prediction task a strategy input reads, if any.
     private static func task(of input: SelectionInput) -> String? {
         switch input {

@@ -83,8 +83,9 @@ public struct ScheduleStage: Stage {
         let input = try DatasourceParameters.open("input", context: context, environment: environment)
         let lightly = try DatasourceParameters.open("lightly", context: context, environment: environment)
         // A round after the first reads the round ledger; a malformed config fails later, in `select`.
-        let round = (try? Self.settings(context.parameters))?.selectionConfig.round ?? 1
-        return try await DatasourceSnapshot.list(input: input, lightly: lightly, readsLedger: round >= 2)
+        let settings = try? Self.settings(context.parameters)
+        return try await DatasourceSnapshot.list(
+            input: input, lightly: lightly, readsLedger: (settings?.selectionConfig.round ?? 1) >= 2, tasks: settings?.namedTasks)
     }
 
     /// The run id: a digest of the settings (with the embedding model's bytes) and of the listing

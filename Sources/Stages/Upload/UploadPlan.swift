@@ -1,4 +1,5 @@
 import Foundation
+import Lightly
 import PluginAPI
 import Storage
 
@@ -23,17 +24,27 @@ struct UploadPlan: Sendable {
     }
 
     var entries: [Entry]
+    /// The prediction tasks the upstream `tasks.json` files list, in order of first appearance: not
+    /// an entry, since `tasks.json` is an index that every upload into the datasource shares
+    /// (``TasksIndex``).
+    var tasks: [String]
 
     /// Collects the item's files. Two upstream items offering the same `.lightly` key with
-    /// different bytes is an error (which one would win is arbitrary).
+    /// different bytes is an error (which one would win is arbitrary), except `tasks.json`, whose
+    /// lists are merged.
     static func make(for item: StageItem) throws -> UploadPlan {
         var entries: [Entry] = item.sources.map { Entry(role: .input, key: $0.key, file: $0.path, digest: $0.digest) }
         var lightly: [String: URL] = [:]
+        var tasks: [String] = []
         for stage in item.inputs.keys.sorted() {
             guard let directory = item.inputs[stage] else { continue }
             for tree in try lightlyDirectories(under: directory) {
                 for (relative, file) in try files(under: tree) {
                     let key = ".lightly/" + relative
+                    if key == LightlyLayout.tasksFile {
+                        for task in try taskNames(in: file) where !tasks.contains(task) { tasks.append(task) }
+                        continue
+                    }
                     if let existing = lightly[key], existing != file {
                         guard FileManager.default.contentsEqual(atPath: existing.path, andPath: file.path) else {
                             throw StageError(
@@ -54,7 +65,18 @@ struct UploadPlan: Sendable {
                 throw StageError("two source files have the key '\(entry.key)'", code: .invalidInput)
             }
         }
-        return UploadPlan(entries: entries)
+        return UploadPlan(entries: entries, tasks: tasks)
+    }
+
+    /// The task names of an upstream `tasks.json`.
+    private static func taskNames(in file: URL) throws -> [String] {
+        do {
+            return try LightlyCoding.decode([String].self, from: Data(contentsOf: file), file: file.path)
+        } catch let error as LightlyError {
+            throw StageError("upstream \(error.description)", code: .invalidInput)
+        } catch {
+            throw StageError("cannot read the upstream '\(file.path)': \(error.localizedDescription)", code: .missingInput)
+        }
     }
 
     // Upstream outputs are read-only views that may be symbolic links: follow them, with a depth

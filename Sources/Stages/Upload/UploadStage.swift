@@ -1,5 +1,6 @@
 import Foundation
 import JSON
+import Lightly
 import PluginAPI
 import Storage
 
@@ -10,14 +11,16 @@ import Storage
 /// Keeps the pipeline's part of each datasource equal to its current outputs: an ``UploadRecord``
 /// in the datasource lists what the stage wrote, and objects it wrote earlier that the current
 /// plan lacks are removed, unless another record claims them. Crash-safe: the record of the union
-/// is written before anything changes, the final record after the removals.
+/// is written before anything changes, the final record after the removals. `tasks.json` is an
+/// index that every upload shares (``TasksIndex``): the stage merges its tasks into it last.
 ///
 /// Idempotent: an object whose size and SHA-256 (or single-part ETag) already match is not sent
 /// again. A source file is not read to compute its SHA-256 while its stat equals the one of the
 /// engine's memoised digest. Resumable: each stored part of a multipart upload is committed as a checkpoint, and a
 /// new attempt sends only the missing parts. Every object leaves a receipt (datasource, key, size,
-/// ETag or SHA-256) that ``verify(receipts:item:context:)`` checks with HEAD requests. Its output,
-/// `upload.json`, lists what each datasource holds and has no timestamps.
+/// ETag or SHA-256) that ``verify(receipts:item:context:)`` checks with HEAD requests, and
+/// `tasks.json` one of the tasks it must list. Its output, `upload.json`, lists what each
+/// datasource holds of the stage's plan (and the tasks it merged) and has no timestamps.
 public struct UploadStage: Stage {
     /// Where credentials and endpoint variables come from (the process environment by default).
     let environment: [String: String]
@@ -106,7 +109,7 @@ public struct UploadStage: Stage {
             guard let object else { continue }
             let record = UploadManifest.Object(key: entry.key, size: object.size, etag: object.etag, sha256: sha256)
             listing[entry.role, default: []].append(record)
-            context.recordReceipt(UploadReceipt(role: entry.role, object: record).json)
+            context.recordReceipt(UploadReceipt.object(role: entry.role, object: record).json)
             context.reportProgress(completed: index + 1, total: plan.entries.count, unit: "objects")
         }
         for (role, store) in stores.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
@@ -114,8 +117,26 @@ public struct UploadStage: Stage {
             summary.removed += try await prune(record, planned: survey.keys(role), in: store)
         }
         summary.objects = plan.entries.count
+        // After the tasks' files are sent and the dropped ones' pruned: the index lists no task without its schema.
+        if let lightly = stores[.lightly] {
+            let written = try await TasksIndex(store: lightly).merge(plan.tasks)
+            if written != nil || !plan.tasks.isEmpty { summary.objects += 1 }
+            if let written {
+                summary.sent += 1
+                summary.partsSent += 1
+                summary.bytesSent += written.size
+            } else if !plan.tasks.isEmpty {
+                summary.skipped += 1
+            }
+            if !plan.tasks.isEmpty { context.recordReceipt(UploadReceipt.tasks(plan.tasks).json) }
+        }
+        // The plan's tasks, not the merged index: the output stays independent of other uploads.
         let manifest = UploadManifest(datasources: UploadPlan.Role.allCases.compactMap { role in
-            stores[role].map { UploadManifest.Datasource(role: role.rawValue, url: $0.location.description, objects: listing[role] ?? []) }
+            stores[role].map {
+                UploadManifest.Datasource(
+                    role: role.rawValue, url: $0.location.description, objects: listing[role] ?? [],
+                    tasks: role == .lightly && !plan.tasks.isEmpty ? plan.tasks : nil)
+            }
         })
         try manifest.write(to: context.outputDirectory.appendingPathComponent("upload.json"))
         context.logger.info(
@@ -123,24 +144,30 @@ public struct UploadStage: Stage {
         return summary
     }
 
-    /// Checks that every object of the receipts is still there with its size and digest, and that
-    /// the stage's records claim nothing the receipts lack (a later run with another plan wrote
-    /// more, which this plan must remove).
+    /// Checks that every object of the receipts is still there with its size and digest, that
+    /// `tasks.json` still lists the stage's tasks (others may be listed too), and that the stage's
+    /// records claim nothing the receipts lack (a later run with another plan wrote more, which
+    /// this plan must remove).
     public func verify(receipts: [JSONValue], item: StageItem, context: any StageContext) async throws -> Bool {
         let stores = try openStores(context)
         let received = receipts.compactMap(UploadReceipt.init)
+        guard received.count == receipts.count else { return false }
         for (role, store) in stores {
             let record = try await UploadRecord.load(pipeline: context.pipelineName, stage: context.stageName, role: role, from: store)
-            let keys = Set(received.filter { $0.role == role }.map(\.object.key))
+            let keys = Set(received.filter { $0.role == role }.map(\.key))
             guard Set(record.keys).isSubset(of: keys) else { return false }
         }
-        for receipt in receipts {
-            guard let parsed = UploadReceipt(receipt), let store = stores[parsed.role] else { return false }
-            guard let object = try await mapped({ try await store.head(parsed.object.key) }),
-                  object.size == parsed.object.size
-            else { return false }
-            if let etag = parsed.object.etag, object.etag != etag { return false }
-            if parsed.object.etag == nil, let sha256 = object.sha256, sha256 != parsed.object.sha256 { return false }
+        for receipt in received {
+            guard let store = stores[receipt.role] else { return false }
+            switch receipt {
+            case .object(_, let expected):
+                guard let object = try await mapped({ try await store.head(expected.key) }), object.size == expected.size
+                else { return false }
+                if let etag = expected.etag, object.etag != etag { return false }
+                if expected.etag == nil, let sha256 = object.sha256, sha256 != expected.sha256 { return false }
+            case .tasks(let tasks):
+                guard try await TasksIndex(store: store).lists(tasks) else { return false }
+            }
         }
         return true
     }
@@ -161,14 +188,15 @@ public struct UploadStage: Stage {
         return record
     }
 
-    /// Removes what `record` lists but `planned` lacks, except keys another record claims, then
-    /// stores the record of what the stage owns now. Returns how many objects were removed.
+    /// Removes what `record` lists but `planned` lacks, except keys another record claims and
+    /// `tasks.json` (``TasksIndex``: a record of an older build lists it), then stores the record
+    /// of what the stage owns now. Returns how many objects were removed.
     private func prune(_ record: UploadRecord, planned: Set<String>, in store: any BlobStore) async throws -> Int {
         let stale = Set(record.keys).subtracting(planned)
         guard !stale.isEmpty else { return 0 }
         // Read just before deleting, so that a pipeline that claimed a key meanwhile keeps it.
         let claimed = try await UploadRecord.keysClaimed(besides: record, in: store)
-        let removable = stale.subtracting(claimed).sorted()
+        let removable = stale.subtracting(claimed).subtracting([LightlyLayout.tasksFile]).sorted()
         for key in removable {
             try Task.checkCancellation()
             try await mapped { try await store.delete(key) }
