@@ -35,6 +35,15 @@ struct ViewWriterTests {
         return try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
     }
 
+    /// The 16-bit integers of an object shard's `people` (base64, little-endian).
+    static func packedPeople(_ shard: [String: Any]) throws -> [Int16] {
+        let text = try #require(shard["people"] as? String)
+        let packed = try #require(Data(base64Encoded: text))
+        return packed.withUnsafeBytes { raw in
+            (0..<packed.count / 2).map { Int16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * $0, as: Int16.self)) }
+        }
+    }
+
     @Test func writesThePageAndShardsThatHoldEveryFrame() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
@@ -59,8 +68,7 @@ struct ViewWriterTests {
         let objects = try Self.payload(dir.url.appendingPathComponent("data/objects-0020.js"), name: "objects-0020")
         #expect(objects["first"] as? Int == 10_000)
         #expect((objects["counts"] as? [Int])?.count == 500 && (objects["counts"] as? [Int])?.allSatisfy { $0 == 1 } == true)
-        let packed = try #require(Data(base64Encoded: try #require(objects["people"] as? String)))
-        let values = packed.withUnsafeBytes { raw in (0..<packed.count / 2).map { Int16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * $0, as: Int16.self)) } }
+        let values = try Self.packedPeople(objects)
         // Per person: box and joints in quarter pixels, score and confidences in thousandths, the joint count.
         #expect(Array(values.prefix(12)) == [4, 8, 12, 16, 123, 2, 40, 80, 988, 44, 84, 500])
         #expect(values.count == 500 * 12)
@@ -71,9 +79,8 @@ struct ViewWriterTests {
                       PictureObject(bbox: [0, 0, 1, 1], score: 1, keypoints: [])]
         let frame = ViewFrame(name: "a.png", video: 0, index: 0, status: .removed, pick: nil, round: nil, state: nil,
                               scores: [:], objects: people)
-        let json = try JSONSerialization.jsonObject(with: ViewDataFiles.ObjectShard(first: 0, frames: [frame]).json) as? [String: Any]
-        let packed = try #require(Data(base64Encoded: try #require(json?["people"] as? String)))
-        let values = packed.withUnsafeBytes { raw in (0..<packed.count / 2).map { Int16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * $0, as: Int16.self)) } }
+        let json = try #require(try JSONSerialization.jsonObject(with: ViewDataFiles.ObjectShard(first: 0, frames: [frame]).json) as? [String: Any])
+        let values = try Self.packedPeople(json)
         #expect(values == [.min, .min, .min, .min, .min, 1, .max, 0, 500, 0, 0, 4, 4, 1000, 0])
     }
 
