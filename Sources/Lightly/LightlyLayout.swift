@@ -25,10 +25,13 @@ public enum LightlyLayout {
         FrameName.splitExtension(fileName).stem + ".json"
     }
 
+    /// The characters besides ASCII letters and digits that task names may use.
+    public static let taskNamePunctuation = "_+=,.@:/-"
+
     /// Task names allowed by the API: `^[a-zA-Z0-9_+=,.@:/-]*$`, and not empty.
     public static func isValidTaskName(_ name: String) -> Bool {
         !name.isEmpty && name.unicodeScalars.allSatisfy { scalar in
-            scalar.isASCII && (CharacterSetASCII.alphanumerics(scalar) || "_+=,.@:/-".unicodeScalars.contains(scalar))
+            scalar.isASCII && (CharacterSetASCII.alphanumerics(scalar) || taskNamePunctuation.unicodeScalars.contains(scalar))
         }
     }
 

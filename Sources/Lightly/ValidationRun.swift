@@ -41,7 +41,7 @@ struct ValidationRun {
                 continue
             }
             if !LightlyLayout.isValidTaskName(name) {
-                report(file, path, "task name '\(name)' must be non-empty and use only letters, digits and _+=,.@:/-")
+                report(file, path, "task name '\(name)' must be non-empty and use only letters, digits and \(LightlyLayout.taskNamePunctuation)")
             } else if tasks.contains(name) {
                 report(file, path, "task '\(name)' is listed twice")
             } else {

@@ -1,3 +1,4 @@
+import Foundation
 import JSON
 import Lightly
 import PluginAPI
@@ -10,7 +11,7 @@ enum PredictionTaskParameter {
     /// (convert writes `.lightly/predictions/<task>/`), so it may not contain `/`.
     static func issues(in parameters: Parameters, folderName: Bool = false) -> [ParameterIssue] {
         guard let name = parameters["task"]?.stringValue else { return [] }
-        let allowed = folderName ? "_+=,.@:-" : "_+=,.@:/-"
+        let allowed = folderName ? LightlyLayout.taskNamePunctuation.replacingOccurrences(of: "/", with: "") : LightlyLayout.taskNamePunctuation
         let valid = LightlyLayout.isValidTaskName(name) && !(folderName && name.contains("/"))
         guard !valid else { return [] }
         return [ParameterIssue(["task"], "'\(name)' is not a prediction task name: it must be non-empty and use only letters, digits and \(allowed)")]
