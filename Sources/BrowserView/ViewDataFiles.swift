@@ -136,9 +136,10 @@ enum ViewDataFiles {
         }
 
         /// `value × scale`, rounded and clamped to Int16 (never ``absent``); 0 when not finite.
+        /// Clamped as a Double: `Int(_:)` of a value past Int's range (a prediction of 1e300) traps.
         private static func packed(_ value: Double, _ scale: Double) -> Int16 {
             guard value.isFinite else { return 0 }
-            return Int16(clamping: max(Int(Int16.min) + 1, Int((value * scale).rounded())))
+            return Int16(min(Double(Int16.max), max(Double(Int16.min) + 1, (value * scale).rounded())))
         }
     }
 

@@ -74,6 +74,14 @@ struct ViewWriterTests {
         #expect(values.count == 500 * 12)
     }
 
+    @Test func packsValuesPastIntsRangeWithoutTrapping() throws {
+        let person = PictureObject(bbox: [1e300, -1e300, 0, 0], score: 1e300, keypoints: [1e300, -1e300, 1e300])
+        let frame = ViewFrame(name: "a.png", video: 0, index: 0, status: .removed, pick: nil, round: nil, state: nil,
+                              scores: [:], objects: [person])
+        let json = try #require(try JSONSerialization.jsonObject(with: ViewDataFiles.ObjectShard(first: 0, frames: [frame]).json) as? [String: Any])
+        #expect(try Self.packedPeople(json) == [.max, .min + 1, 0, 0, .max, 1, .max, .min + 1, .max])
+    }
+
     @Test func packsAPersonWithoutBoxOrScoreAndClampsWhatInt16CannotHold() throws {
         let people = [PictureObject(bbox: nil, score: nil, keypoints: [9_000, -.infinity, 0.5]),
                       PictureObject(bbox: [0, 0, 1, 1], score: 1, keypoints: [])]
